@@ -1,0 +1,173 @@
+"""The `kgsynth` command line. User errors end with one line that says what to do, and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="From domain literature to a domain fine-tune.")
+console = Console(stderr=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="workspace folder, reused across runs")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kgsynth.toml with per-stage settings")]
+CorpusArg = Annotated[Path, typer.Argument(help="folder (or file) of .txt, .md, .jsonl or .pdf documents")]
+BaseModelOpt = Annotated[
+    str | None, typer.Option("--base-model", help="local path or hub id; default: a tiny model built from the corpus")
+]
+NameOpt = Annotated[str, typer.Option("--name", help="adapter name under WS/models/")]
+MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", help="stop training after this many steps")]
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    from flows.config import ConfigError
+    from flows.workspace import WorkspaceError
+    from kgraph.corpus import CorpusError
+
+    return ConfigError, WorkspaceError, CorpusError
+
+
+def guarded(action: Callable[[], list[dict] | dict]) -> None:
+    """Run a command; user errors become one line on stderr and exit code 2, results a summary table."""
+    started = time.perf_counter()
+    try:
+        result = action()
+    except user_errors() as err:
+        console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    print_summary(result if isinstance(result, list) else [result], time.perf_counter() - started)
+
+
+def print_summary(stats: list[dict], seconds: float) -> None:
+    table = Table(title="kgsynth summary")
+    for column in ("stage", "in", "kept", "dropped by reason", "seconds", "notes"):
+        table.add_column(column)
+    for row in stats:
+        dropped = ", ".join(f"{k}: {v}" for k, v in row.get("dropped", {}).items()) or "-"
+        notes = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("stage", "in", "kept", "dropped", "seconds"))
+        table.add_row(row["stage"], str(row["in"]), str(row["kept"]), dropped, f"{row['seconds']:.1f}", notes)
+    console.print(table)
+    console.print(f"total {seconds:.1f} s")
+
+
+def config_for(config: Path | None, max_steps: int | None = None):
+    from flows.config import load_config
+
+    return load_config(config, {"train": {"max_steps": max_steps}})
+
+
+def workspace(path: Path, must_exist: bool = True):
+    from flows.workspace import Workspace, WorkspaceError
+
+    if must_exist and not path.exists():
+        raise WorkspaceError(f"workspace {path} does not exist: run `kgsynth run CORPUS --workspace {path}` first")
+    return Workspace(path)
+
+
+@app.command()
+def run(
+    corpus: CorpusArg,
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    base_model: BaseModelOpt = None,
+    name: NameOpt = "demo",
+    max_steps: MaxStepsOpt = None,
+    train: Annotated[bool, typer.Option("--train/--no-train", help="fine-tune at the end")] = True,
+) -> None:
+    """Everything, end to end: extract, generate, curate, export, train."""
+
+    def action():
+        from flows.pipeline import run_flow
+
+        cfg = config_for(config, max_steps)
+        check_corpus(corpus)
+        return run_flow(corpus, workspace(workspace_dir, must_exist=False), cfg, base_model, name, train)
+
+    guarded(action)
+
+
+def check_corpus(corpus: Path) -> None:
+    """Fail before starting any orchestration when the corpus path is unusable."""
+    from kgraph.corpus import CorpusError
+
+    if not corpus.exists():
+        raise CorpusError(f"corpus path {corpus} does not exist: pass a folder of .txt/.md/.jsonl/.pdf files")
+
+
+@app.command()
+def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt) -> None:
+    """Read the corpus and merge its facts into WS/graph.json."""
+
+    def action():
+        from flows.pipeline import extract_flow
+
+        check_corpus(corpus)
+        return extract_flow(corpus, workspace(workspace_dir, must_exist=False).create())
+
+    guarded(action)
+
+
+@app.command()
+def generate(workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
+    """Write samples for the facts no earlier run generated from."""
+
+    def action():
+        from flows.pipeline import generate_flow
+
+        return generate_flow(workspace(workspace_dir), config_for(config))
+
+    guarded(action)
+
+
+@app.command()
+def curate(workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
+    """Remove near-duplicates and judge the latest run's samples."""
+
+    def action():
+        from flows.pipeline import curate_flow
+
+        return curate_flow(workspace(workspace_dir), config_for(config))
+
+    guarded(action)
+
+
+@app.command()
+def export(workspace_dir: WorkspaceOpt) -> None:
+    """Write ShareGPT, Alpaca, dataset_info.json and an HF dataset of the accepted samples (no Prefect needed)."""
+
+    def action():
+        from flows.stages import export_workspace
+
+        return export_workspace(workspace(workspace_dir))
+
+    guarded(action)
+
+
+@app.command()
+def train(
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    base_model: BaseModelOpt = None,
+    name: NameOpt = "demo",
+    max_steps: MaxStepsOpt = None,
+) -> None:
+    """LoRA fine-tune on the exported samples into WS/models/NAME."""
+
+    def action():
+        from flows.pipeline import train_flow
+
+        return train_flow(workspace(workspace_dir), config_for(config, max_steps), base_model, name)
+
+    guarded(action)
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app(args=sys.argv[1:], prog_name="kgsynth")

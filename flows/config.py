@@ -1,0 +1,54 @@
+"""The kgsynth configuration: one model per stage, defaults < kgsynth.toml < command-line flags."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from curation.dedup import DedupConfig
+from curation.judge import JudgeConfig
+from generation.generate import GenerationConfig
+from generation.llm import LLMConfig
+from training.sft import TrainConfig
+
+
+class ConfigError(ValueError):
+    """Bad configuration, with a message that names the field and the fix."""
+
+
+class KgsynthConfig(BaseModel):
+    model_config = {"extra": "forbid"}
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+
+def describe(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    field = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown setting `{field}`: remove it or check its spelling"
+    return f"{source}: `{field}`: {first['msg']}"
+
+
+def load_config(path: Path | None = None, overrides: dict | None = None) -> KgsynthConfig:
+    """Defaults, then the TOML file, then overrides ({'train': {'max_steps': 5}}); errors name the field."""
+    data: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"config file {path} does not exist")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path} is not valid TOML: {err}") from err
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    try:
+        return KgsynthConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(describe(err, str(path) if path else "configuration")) from err

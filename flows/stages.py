@@ -1,0 +1,203 @@
+"""Each stage over a workspace, as plain functions: what is new, one batch of work, and the bookkeeping after.
+The Prefect flows call these; tests and notebooks can too."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from curation.dedup import dedup_samples, load_index, save_index
+from curation.judge import judge_sample
+from curation.records import Verdict
+from flows.config import KgsynthConfig
+from flows.workspace import (
+    Workspace,
+    WorkspaceError,
+    append_ids,
+    read_ids,
+    read_jsonl,
+    record_stats,
+    stage_stats,
+    write_jsonl,
+)
+from generation.generate import generate_all
+from generation.llm import LLM
+from generation.offline import OfflineGenerator
+from generation.records import Sample
+from kgraph.corpus import read_corpus
+from kgraph.extract import extract_corpus
+from kgraph.graph import add_facts, graph_facts, load_graph, merge_facts, save_graph
+from kgraph.records import Document, Fact, Rejection
+from training.export import export_samples
+
+KNOWN_DOCUMENTS = "documents.ids"
+GENERATED_FACTS = "generated_facts.ids"
+ACCEPTED = "accepted.jsonl"
+FLAGGED = "flagged.jsonl"
+
+
+def new_documents(ws: Workspace, corpus: Path) -> tuple[list[Document], list[Rejection]]:
+    """Documents of the corpus that no earlier run has extracted, and the files that could not be read."""
+    documents, rejections = read_corpus(corpus)
+    known = read_ids(ws.state / KNOWN_DOCUMENTS)
+    return [d for d in documents if d.id not in known], rejections
+
+
+def extract_batch(documents: list[Document]) -> list[Fact]:
+    """Facts of a batch of documents (one spaCy pipe over them)."""
+    return extract_corpus(documents)
+
+
+def finish_extract(
+    ws: Workspace, run: Path, documents: list[Document], facts: list[Fact], rejections: list[Rejection], started: float
+) -> dict:
+    """Merge the facts into graph.json, record the documents as known, and write the run's files."""
+    graph = load_graph(ws.graph)
+    facts = merge_facts(facts)
+    new = add_facts(graph, facts)
+    save_graph(graph, ws.graph)
+    write_jsonl(run / "documents.jsonl", documents)
+    write_jsonl(run / "facts.jsonl", facts)
+    write_jsonl(run / "rejections.jsonl", rejections)
+    append_ids(ws.state / KNOWN_DOCUMENTS, [d.id for d in documents])
+    stats = stage_stats(
+        "extract",
+        len(documents) + len(rejections),
+        len(documents),
+        rejections,
+        time.perf_counter() - started,
+        facts=len(facts),
+        new_facts=new,
+        graph_nodes=graph.number_of_nodes(),
+        graph_edges=graph.number_of_edges(),
+    )
+    record_stats(run, stats)
+    return stats
+
+
+def pending_facts(ws: Workspace) -> list[Fact]:
+    """Facts in the graph that no earlier generation finished."""
+    if not ws.graph.exists():
+        raise WorkspaceError(f"no graph in {ws.root}: run `kgsynth extract CORPUS --workspace {ws.root}` first")
+    done = read_ids(ws.state / GENERATED_FACTS)
+    return [f for f in graph_facts(load_graph(ws.graph)) if f.id not in done]
+
+
+def generate_batch(ws: Workspace, run: Path, facts: list[Fact], cfg: KgsynthConfig, llm: LLM | None = None) -> dict:
+    """Samples for a batch of facts, written and marked done together, so a killed run redoes at most a batch."""
+    llm = llm or OfflineGenerator()
+    graph = load_graph(ws.graph)
+    samples, rejections = asyncio.run(generate_all(facts, graph, llm, cfg.generation))
+    write_jsonl(run / "samples.jsonl", samples)
+    write_jsonl(run / "rejections.jsonl", rejections)
+    append_ids(ws.state / GENERATED_FACTS, [f.id for f in facts])
+    return {"facts": len(facts), "samples": len(samples), "rejections": rejections}
+
+
+def finish_generate(run: Path, facts: int, results: list[dict], started: float) -> dict:
+    rejections = [r for result in results for r in result["rejections"]]
+    samples = sum(result["samples"] for result in results)
+    stats = stage_stats(
+        "generate", facts, samples, rejections, time.perf_counter() - started, facts=facts, samples=samples
+    )
+    record_stats(run, stats)
+    return stats
+
+
+def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
+    """Dedup the run's samples against every earlier run, judge the rest, and queue them by decision."""
+    started = time.perf_counter()
+    samples = read_jsonl(run / "samples.jsonl", Sample)
+    judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
+    samples = [s for s in samples if s.id not in judged]
+    index_path = ws.state / "dedup.pkl"
+    lsh = load_index(index_path, cfg.dedup)
+    unique, rejections = dedup_samples(samples, lsh, cfg.dedup)
+    facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
+    verdicts = [judge_sample(s, [facts[i] for i in s.fact_ids if i in facts], cfg.judge) for s in unique]
+    by_id = {s.id: s for s in unique}
+    accepted = [by_id[v.sample_id] for v in verdicts if v.decision == "accept"]
+    flagged = [by_id[v.sample_id] for v in verdicts if v.decision == "flag"]
+    rejections += [
+        Rejection(item_id=v.sample_id, stage="judge", reason=v.reasons[0], detail=", ".join(v.reasons))
+        for v in verdicts
+        if v.decision == "reject"
+    ]
+    write_jsonl(run / "verdicts.jsonl", verdicts)
+    write_jsonl(run / "rejections.jsonl", rejections)
+    write_jsonl(ws.state / ACCEPTED, accepted)
+    write_jsonl(ws.state / FLAGGED, flagged)
+    save_index(lsh, index_path, cfg.dedup)
+    stats = stage_stats(
+        "curate",
+        len(samples),
+        len(accepted),
+        rejections,
+        time.perf_counter() - started,
+        accepted=len(accepted),
+        flagged=len(flagged),
+    )
+    record_stats(run, stats)
+    return stats
+
+
+def accepted_samples(ws: Workspace) -> list[Sample]:
+    """Every accepted sample of every run, once each."""
+    return list({s.id: s for s in read_jsonl(ws.state / ACCEPTED, Sample)}.values())
+
+
+def export_workspace(ws: Workspace) -> dict:
+    """Write WS/export from all accepted samples."""
+    started = time.perf_counter()
+    samples = accepted_samples(ws)
+    if not samples:
+        raise WorkspaceError(f"no accepted samples in {ws.root}: run `kgsynth curate`, or review flagged samples")
+    counts = export_samples(samples, ws.export)
+    return stage_stats("export", len(samples), counts["sharegpt"], [], time.perf_counter() - started)
+
+
+def training_rows(ws: Workspace) -> list[dict]:
+    """Chat rows for SFT, read from the exported HF dataset (what a user would hand to any trainer)."""
+    from datasets import load_from_disk
+
+    if not (ws.export / "hf").exists():
+        raise WorkspaceError(f"no export in {ws.root}: run `kgsynth export --workspace {ws.root}` first")
+    return list(load_from_disk(str(ws.export / "hf")))
+
+
+def ensure_base_model(ws: Workspace, base_model: str | None) -> str:
+    """The given base model, or the workspace's tiny model (built once from the corpus's documents)."""
+    if base_model:
+        return base_model
+    from training.tiny import save_tiny_base
+
+    tiny = ws.models / "tiny-base"
+    if not (tiny / "config.json").exists():
+        texts = [d.text for run in sorted(ws.runs.glob("*")) for d in read_jsonl(run / "documents.jsonl", Document)]
+        if not texts:
+            raise WorkspaceError("no documents in the workspace to train a tokenizer on: run `kgsynth extract` first")
+        save_tiny_base(texts, tiny)
+    return str(tiny)
+
+
+def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+    """Fine-tune a LoRA adapter on the accepted samples into WS/models/<name>."""
+    from training.sft import train_lora
+
+    started = time.perf_counter()
+    rows = training_rows(ws)
+    if not rows:
+        raise WorkspaceError(f"the export in {ws.root} is empty: run `kgsynth export --workspace {ws.root}` again")
+    base = ensure_base_model(ws, base_model)
+    metrics = train_lora(rows, base, ws.models / name, cfg.train)
+    return stage_stats(
+        "train",
+        len(rows),
+        len(rows),
+        [],
+        time.perf_counter() - started,
+        steps=metrics["steps"],
+        first_loss=metrics["first_loss"],
+        last_loss=metrics["last_loss"],
+    )

@@ -1,0 +1,127 @@
+"""The workspace folder: where each stage reads and writes, and the JSONL files records travel in."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+R = TypeVar("R", bound=BaseModel)
+
+
+class WorkspaceError(ValueError):
+    """The workspace lacks what a command needs; the message says which command to run first."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def graph(self) -> Path:
+        return self.root / "graph.json"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def export(self) -> Path:
+        return self.root / "export"
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    def create(self) -> Workspace:
+        for folder in (self.root, self.state, self.export, self.models, self.runs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def new_run(self) -> Path:
+        """A fresh run folder named by UTC time (sortable), never reusing an existing one."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        run = self.runs / stamp
+        suffix = 1
+        while run.exists():
+            run = self.runs / f"{stamp}-{suffix}"
+            suffix += 1
+        run.mkdir(parents=True)
+        return run
+
+    def latest_run(self) -> Path:
+        runs = sorted(p for p in self.runs.glob("*") if p.is_dir()) if self.runs.exists() else []
+        if not runs:
+            raise WorkspaceError(f"no run in {self.root}: run `kgsynth extract CORPUS --workspace {self.root}` first")
+        return runs[-1]
+
+
+def write_jsonl(path: Path, records: Iterable[BaseModel], append: bool = True) -> int:
+    """Append records one JSON object per line, flushed, so a killed run keeps what it finished."""
+    count = 0
+    with open(path, "a" if append else "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(record.model_dump_json() + "\n")
+            count += 1
+        handle.flush()
+    return count
+
+
+def read_jsonl(path: Path, model: type[R]) -> list[R]:
+    """Records of a JSONL file; a torn last line (a killed writer) is skipped, any other bad line is an error."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(model.model_validate_json(line))
+        except ValidationError as err:
+            if number == len(lines):
+                break
+            raise WorkspaceError(f"{path}:{number} is not a valid {model.__name__}: {err.errors()[0]['msg']}") from err
+    return records
+
+
+def read_ids(path: Path) -> set[str]:
+    path = Path(path)
+    return set(path.read_text(encoding="utf-8").split()) if path.exists() else set()
+
+
+def append_ids(path: Path, ids: Iterable[str]) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.writelines(f"{i}\n" for i in ids)
+
+
+def stage_stats(stage: str, seen: int, kept: int, rejections: Iterable, seconds: float, **extra) -> dict:
+    """One stage's line of the run summary: in, kept, dropped by reason, time."""
+    reasons = Counter(r.reason for r in rejections)
+    return {
+        "stage": stage,
+        "in": seen,
+        "kept": kept,
+        "dropped": dict(sorted(reasons.items())),
+        "seconds": round(seconds, 2),
+        **extra,
+    }
+
+
+def record_stats(run: Path, stats: dict) -> None:
+    """Add or replace one stage's stats in the run's stats.json."""
+    path = run / "stats.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[stats["stage"]] = stats
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")

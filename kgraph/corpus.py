@@ -1,0 +1,138 @@
+"""Read a corpus folder into Documents; files that cannot be read become Rejections, never crashes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kgraph.records import Document, Domain, Rejection, content_id
+
+TEXT_SUFFIXES = {".txt", ".md"}
+SUFFIXES = TEXT_SUFFIXES | {".jsonl", ".pdf"}
+MAX_BYTES = 5_000_000
+MEDICAL_WORDS = ("patient", "dose", "mg", "therapy", "disease", "treatment", "clinical", "drug", "symptom")
+LEGAL_WORDS = ("shall", "agreement", "party", "parties", "clause", "section", "statute", "liable", "contract")
+
+
+class CorpusError(ValueError):
+    """The corpus path itself is unusable (missing, not a folder or file, nothing readable)."""
+
+
+def guess_domain(path: Path, text: str) -> Domain:
+    """Folder names win (medical/, legal/); otherwise count domain words."""
+    parts = {p.lower() for p in path.parts}
+    if "medical" in parts:
+        return "medical"
+    if "legal" in parts:
+        return "legal"
+    lower = text.lower()
+    medical = sum(lower.count(w) for w in MEDICAL_WORDS)
+    legal = sum(lower.count(w) for w in LEGAL_WORDS)
+    if medical == legal == 0:
+        return "general"
+    return "medical" if medical >= legal else "legal"
+
+
+def guess_lang(text: str) -> str:
+    """Chinese when CJK characters dominate the letters, English otherwise (the languages we generate in)."""
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "zh" if cjk > latin / 4 else "en"
+
+
+def make_document(path: Path, text: str, title: str = "", domain: str | None = None) -> Document:
+    text = text.replace("\r\n", "\n")
+    return Document(
+        id=content_id(text),
+        path=str(path),
+        text=text,
+        domain=domain if domain in ("medical", "legal", "general") else guess_domain(path, text),
+        lang=guess_lang(text),
+        title=title or path.stem,
+    )
+
+
+def read_text_file(path: Path) -> str:
+    """Decode a text file strictly; binary or undecodable content raises ValueError with the reason."""
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise ValueError("binary")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError("undecodable") from err
+
+
+def read_pdf_text(path: Path) -> str:
+    """The PDF's text layer; scanned PDFs without one come back empty and are reported as such."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
+    """One file into documents (a .jsonl file holds one per line) and rejections."""
+    rejections: list[Rejection] = []
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return [], [Rejection(item_id=str(path), stage="read", reason="oversized", detail=f"{size} bytes")]
+    try:
+        text = read_pdf_text(path) if path.suffix.lower() == ".pdf" else read_text_file(path)
+    except ValueError as err:
+        return [], [Rejection(item_id=str(path), stage="read", reason=str(err.args[0]))]
+    except Exception as err:  # a broken PDF raises anything; report it, keep going
+        return [], [Rejection(item_id=str(path), stage="read", reason="unreadable", detail=repr(err)[:200])]
+    if path.suffix.lower() != ".jsonl":
+        if not text.strip():
+            return [], [Rejection(item_id=str(path), stage="read", reason="empty")]
+        return [make_document(path, text, title=markdown_title(text))], []
+    documents = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        item_id = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+            body = row["text"]
+            if not isinstance(body, str):
+                raise TypeError("text is not a string")
+        except (ValueError, KeyError, TypeError) as err:
+            rejections.append(
+                Rejection(item_id=item_id, stage="read", reason="bad_jsonl", detail=str(err), raw=line[:500])
+            )
+            continue
+        if not body.strip():
+            rejections.append(Rejection(item_id=item_id, stage="read", reason="empty"))
+            continue
+        documents.append(make_document(path, body, title=str(row.get("title", "")), domain=row.get("domain")))
+    return documents, rejections
+
+
+def markdown_title(text: str) -> str:
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    return first.lstrip("#").strip() if first.startswith("#") else ""
+
+
+def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:
+    """Every supported file under root, sorted for determinism; duplicates of the same text are kept once."""
+    root = Path(root)
+    if not root.exists():
+        raise CorpusError(f"corpus path {root} does not exist: pass a folder of .txt/.md/.jsonl/.pdf files")
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    documents: dict[str, Document] = {}
+    rejections: list[Rejection] = []
+    for path in files:
+        if path.suffix.lower() not in SUFFIXES:
+            if root.is_file():
+                raise CorpusError(f"{path} is not a .txt, .md, .jsonl or .pdf file")
+            if not path.name.startswith(".") and path.name.lower() != "readme.md":
+                rejections.append(Rejection(item_id=str(path), stage="read", reason="unsupported_type"))
+            continue
+        if path.name.lower() == "readme.md" and not root.is_file():
+            continue
+        found, rejected = read_file(path)
+        rejections.extend(rejected)
+        for doc in found:
+            documents.setdefault(doc.id, doc)
+    return list(documents.values()), rejections

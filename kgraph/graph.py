@@ -1,0 +1,126 @@
+"""Merge facts into a networkx MultiDiGraph and keep it as WS/graph.json (node-link data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+
+from kgraph.records import Evidence, Fact, normalise
+
+
+def entity_key(name: str) -> str:
+    """Canonical node key: case and whitespace folded, a plain English plural reduced to its singular."""
+    words = normalise(name).split()
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
+
+
+def merge_facts(facts: list[Fact]) -> list[Fact]:
+    """Facts with the same id become one, carrying all their evidence (its length is the support count)."""
+    merged: dict[str, Fact] = {}
+    for fact in facts:
+        known = merged.get(fact.id)
+        if known is None:
+            merged[fact.id] = fact
+            continue
+        evidence = known.evidence + [e for e in fact.evidence if e not in known.evidence]
+        merged[fact.id] = known.model_copy(
+            update={"evidence": evidence, "confidence": max(known.confidence, fact.confidence)}
+        )
+    return list(merged.values())
+
+
+def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
+    """Add facts as edges keyed by fact id; known facts gain evidence. Returns how many facts were new."""
+    new = 0
+    for fact in facts:
+        source, target = entity_key(fact.subject), entity_key(fact.object)
+        for key, name, kind in ((source, fact.subject, fact.subject_type), (target, fact.object, fact.object_type)):
+            if key not in graph:
+                graph.add_node(key, name=name, aliases=[], type=kind)
+            elif name != graph.nodes[key]["name"] and name not in graph.nodes[key]["aliases"]:
+                graph.nodes[key]["aliases"].append(name)
+        evidence = [e.model_dump() for e in fact.evidence]
+        if graph.has_edge(source, target, key=fact.id):
+            data = graph.edges[source, target, fact.id]
+            data["evidence"].extend(e for e in evidence if e not in data["evidence"])
+            continue
+        new += 1
+        graph.add_edge(
+            source,
+            target,
+            key=fact.id,
+            fact_id=fact.id,
+            relation=fact.relation,
+            evidence=evidence,
+            negated=fact.negated,
+            hedged=fact.hedged,
+            surface_relation=fact.surface_relation,
+            domain=fact.domain,
+            extractor=fact.extractor,
+            confidence=fact.confidence,
+        )
+    return new
+
+
+def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
+    """The facts the graph holds, rebuilt from its edges, in a stable order."""
+    facts = []
+    for source, target, data in graph.edges(data=True):
+        facts.append(
+            Fact(
+                id=data["fact_id"],
+                subject=graph.nodes[source]["name"],
+                relation=data["relation"],
+                object=graph.nodes[target]["name"],
+                subject_type=graph.nodes[source].get("type", "entity"),
+                object_type=graph.nodes[target].get("type", "entity"),
+                evidence=[Evidence(**e) for e in data["evidence"]],
+                extractor=data.get("extractor", "spacy-rules"),
+                confidence=data.get("confidence", 1.0),
+                negated=data.get("negated", False),
+                hedged=data.get("hedged", False),
+                surface_relation=data.get("surface_relation", ""),
+                domain=data.get("domain", "general"),
+            )
+        )
+    return sorted(facts, key=lambda f: f.id)
+
+
+def neighbour_facts(graph: nx.MultiDiGraph, fact: Fact, limit: int = 3) -> list[Fact]:
+    """Facts that share an entity with this one: where a dialogue's follow-up questions walk."""
+    by_id = {}
+    for node in (entity_key(fact.subject), entity_key(fact.object)):
+        if node not in graph:
+            continue
+        for source, target, data in list(graph.out_edges(node, data=True)) + list(graph.in_edges(node, data=True)):
+            if data["fact_id"] != fact.id:
+                by_id.setdefault(data["fact_id"], (source, target, data))
+    chosen = sorted(by_id)[:limit]
+    sub = nx.MultiDiGraph()
+    for fid in chosen:
+        source, target, data = by_id[fid]
+        sub.add_node(source, **graph.nodes[source])
+        sub.add_node(target, **graph.nodes[target])
+        sub.add_edge(source, target, key=fid, **data)
+    return graph_facts(sub)
+
+
+def save_graph(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Write node-link JSON atomically, so a killed run never leaves half a graph."""
+    data = nx.node_link_data(graph, edges="edges")
+    tmp = Path(path).with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_graph(path: Path) -> nx.MultiDiGraph:
+    """The saved graph, or an empty one when the workspace has none yet."""
+    path = Path(path)
+    if not path.exists():
+        return nx.MultiDiGraph()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")

@@ -1,0 +1,80 @@
+"""End to end through the installed `kgsynth` command, as a user runs it (Prefect's ephemeral server included)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-home")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "KGSYNTH_"))}
+    return {**clean, "PREFECT_HOME": str(home), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+
+
+def kgsynth(env, *args, timeout=600):
+    return subprocess.run([KGSYNTH, *map(str, args)], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_run_end_to_end_then_nothing_new(env, small_corpus, tmp_path):
+    (small_corpus / "empty.txt").write_text("")
+    (small_corpus / "blob.txt").write_bytes(b"\x00\xff\x00binary")
+    ws = tmp_path / "ws"
+    first = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "kgsynth summary" in first.stderr and "empty: 1" in first.stderr and "binary: 1" in first.stderr
+    graph = json.loads((ws / "graph.json").read_text())
+    assert graph["edges"] and all(e["evidence"] and e["fact_id"] for e in graph["edges"])
+    for name in ("sharegpt.json", "alpaca.json", "dataset_info.json", "hf"):
+        assert (ws / "export" / name).exists()
+    assert (ws / "models" / "demo" / "adapter_model.safetensors").exists()
+    exported = json.loads((ws / "export" / "sharegpt.json").read_text())
+    assert exported and all(row["fact_ids"] and row["evidence"] for row in exported)
+    run_dirs = sorted((ws / "runs").iterdir())
+    stats = json.loads((run_dirs[0] / "stats.json").read_text())
+    assert stats["generate"]["samples"] > 0 and stats["curate"]["accepted"] > 0
+
+    second = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "nothing new" in second.stderr
+    stats = json.loads((sorted((ws / "runs").iterdir())[-1] / "stats.json").read_text())
+    assert stats["extract"]["kept"] == 0 and stats["generate"]["samples"] == 0
+
+
+def test_missing_corpus_is_one_line_without_traceback(env, tmp_path):
+    result = kgsynth(env, "run", tmp_path / "missing", "--workspace", tmp_path / "ws")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "does not exist" in lines[0]
+
+
+def test_stage_command_on_an_empty_workspace_says_what_to_run(env, tmp_path):
+    result = kgsynth(env, "export", "--workspace", tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "kgsynth curate" in result.stderr
+
+
+def test_bad_config_names_the_field(env, tmp_path, small_corpus):
+    config = tmp_path / "kgsynth.toml"
+    config.write_text("[generation]\nquestion_typez = ['object']\n")
+    result = kgsynth(env, "run", small_corpus, "--workspace", tmp_path / "ws", "--config", config)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "generation.question_typez" in result.stderr
+
+
+def test_stage_commands_one_by_one(env, small_corpus, tmp_path):
+    ws = tmp_path / "ws"
+    for args in (("extract", small_corpus), ("generate",), ("curate",), ("export",)):
+        result = kgsynth(env, *args, "--workspace", ws)
+        assert result.returncode == 0, (args, result.stderr[-2000:])
+    assert json.loads((ws / "export" / "sharegpt.json").read_text())
+    assert shutil.which(KGSYNTH)

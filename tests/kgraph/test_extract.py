@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from kgraph.corpus import make_document
+from kgraph.extract import extract_facts, load_nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def triples(text: str, nlp, domain_dir: str = "medical"):
+    doc = make_document(Path(domain_dir) / "t.txt", text)
+    return {(f.subject, f.relation, f.object, f.negated, f.hedged) for f in extract_facts(doc, nlp)}
+
+
+def test_subject_verb_object(nlp):
+    assert ("Metformin", "reduces", "hepatic glucose production", False, False) in triples(
+        "Metformin reduces hepatic glucose production.", nlp
+    )
+
+
+def test_prepositional_relation_is_canonical(nlp):
+    assert ("Metformin", "contraindicated_in", "severe renal impairment", False, False) in triples(
+        "Metformin is contraindicated in severe renal impairment.", nlp
+    )
+
+
+def test_passive_agent_becomes_subject(nlp):
+    found = triples("Gout is caused by deposition of urate crystals.", nlp)
+    assert ("deposition of urate crystals", "causes", "Gout", False, False) in found
+
+
+def test_negation_is_kept_not_flipped(nlp):
+    found = triples("Amoxicillin does not treat viral infections.", nlp)
+    assert ("Amoxicillin", "treats", "viral infections", True, False) in found
+    assert not any(not negated for *_, negated, _ in found)
+
+
+def test_hedge_and_coordination(nlp):
+    found = triples("Warfarin and aspirin may increase bleeding.", nlp)
+    subjects = {s for s, r, o, n, h in found if h and o == "bleeding"}
+    assert subjects == {"Warfarin", "aspirin"}
+
+
+def test_evidence_points_into_the_document(nlp):
+    text = "Heart failure is common. Loop diuretics relieve congestion."
+    doc = make_document(Path("medical/hf.txt"), text)
+    fact = next(f for f in extract_facts(doc, nlp) if f.subject == "Loop diuretics")
+    evidence = fact.evidence[0]
+    assert evidence.doc_id == doc.id
+    assert text[evidence.start : evidence.end] == evidence.sentence == "Loop diuretics relieve congestion."

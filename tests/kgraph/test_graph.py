@@ -1,0 +1,40 @@
+from kgraph.graph import add_facts, entity_key, graph_facts, load_graph, merge_facts, neighbour_facts, save_graph
+from kgraph.records import Evidence, Fact
+
+
+def fact(subject, relation, obj, doc="d1", sentence="s"):
+    return Fact(
+        id=Fact.make_id(subject, relation, obj),
+        subject=subject,
+        relation=relation,
+        object=obj,
+        evidence=[Evidence(doc_id=doc, sentence=sentence, start=0, end=len(sentence))],
+    )
+
+
+def test_same_fact_from_two_documents_merges_evidence():
+    merged = merge_facts([fact("Metformin", "treats", "diabetes", "d1"), fact("metformin", "treats", "Diabetes", "d2")])
+    assert len(merged) == 1
+    assert [e.doc_id for e in merged[0].evidence] == ["d1", "d2"]
+
+
+def test_plural_and_case_share_a_node():
+    assert entity_key("ACE Inhibitors") == entity_key("ace inhibitor")
+    assert entity_key("diabetes mellitus") == "diabetes mellitus"
+
+
+def test_graph_json_round_trip(tmp_path):
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    facts = [fact("Metformin", "treats", "diabetes"), fact("Metformin", "causes", "lactic acidosis")]
+    assert add_facts(graph, facts) == 2
+    assert add_facts(graph, facts) == 0  # known facts are not new
+    save_graph(graph, tmp_path / "graph.json")
+    raw = (tmp_path / "graph.json").read_text()
+    assert '"edges"' in raw and '"fact_id"' in raw and '"evidence"' in raw
+    loaded = load_graph(tmp_path / "graph.json")
+    assert {f.id for f in graph_facts(loaded)} == {f.id for f in facts}
+    assert loaded.nodes["metformin"]["name"] == "Metformin"
+    neighbours = neighbour_facts(loaded, facts[0])
+    assert [n.relation for n in neighbours] == ["causes"]

@@ -1,0 +1,54 @@
+import hashlib
+import json
+
+import pytest
+
+from generation.records import GeneratorInfo, Message, Sample
+from kgraph.records import Evidence
+from training.export import export_samples
+
+GEN = GeneratorInfo(provider="test", model="m", prompt_version="v1")
+EVIDENCE = [Evidence(doc_id="d1", sentence="Metformin lowers glucose.", start=0, end=25)]
+
+
+def sample(*turns):
+    messages = [Message(role=r, content=c) for r, c in turns]
+    return Sample(
+        id=Sample.make_id("qa", ["f1"], messages),
+        kind="qa" if len(turns) == 2 else "dialogue",
+        messages=messages,
+        fact_ids=["f1"],
+        evidence=EVIDENCE,
+        generator=GEN,
+    )
+
+
+def test_all_formats_agree_and_keep_provenance(tmp_path):
+    from datasets import load_from_disk
+
+    samples = [
+        sample(("user", "What does metformin lower?"), ("assistant", "Glucose.")),
+        sample(
+            ("user", "Hi?"), ("assistant", "Hello."), ("user", "And metformin?"), ("assistant", "It lowers glucose.")
+        ),
+    ]
+    export_samples(samples, tmp_path)
+    sharegpt = json.loads((tmp_path / "sharegpt.json").read_text())
+    alpaca = json.loads((tmp_path / "alpaca.json").read_text())
+    info = json.loads((tmp_path / "dataset_info.json").read_text())
+    assert len(sharegpt) == len(alpaca) == 2
+    assert all(row["fact_ids"] == ["f1"] and row["evidence"][0]["doc_id"] == "d1" for row in sharegpt + alpaca)
+    dialogue = next(r for r in alpaca if r["history"])
+    assert dialogue["history"] == [["Hi?", "Hello."]] and dialogue["instruction"] == "And metformin?"
+    for entry in info.values():
+        path = tmp_path / entry["file_name"]
+        assert entry["file_sha1"] == hashlib.sha1(path.read_bytes()).hexdigest()
+        rows = json.loads(path.read_text())
+        assert all(column in rows[0] for column in entry["columns"].values() if column != "system")
+    assert sharegpt[0]["conversations"][0]["from"] == "human"
+    assert len(load_from_disk(str(tmp_path / "hf"))) == 2
+
+
+def test_nothing_to_export_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="no accepted samples"):
+        export_samples([], tmp_path)

@@ -1,0 +1,100 @@
+"""Export accepted samples for trainers: ShareGPT and Alpaca JSON, LLaMA-Factory dataset_info.json, an HF dataset."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from generation.records import Sample
+
+SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "system": "system"}
+
+
+def to_sharegpt(sample: Sample) -> dict:
+    """One conversation with its provenance (fact ids and evidence) kept beside it."""
+    system = [m.content for m in sample.messages if m.role == "system"]
+    row = {
+        "id": sample.id,
+        "conversations": [
+            {"from": SHAREGPT_ROLES[m.role], "value": m.content} for m in sample.messages if m.role != "system"
+        ],
+        "kind": sample.kind,
+        "fact_ids": sample.fact_ids,
+        "evidence": [e.model_dump() for e in sample.evidence],
+    }
+    if system:
+        row["system"] = system[0]
+    return row
+
+
+def to_alpaca(sample: Sample) -> dict:
+    """Instruction/output with earlier turns as history, as LLaMA-Factory's alpaca format expects."""
+    turns = [m for m in sample.messages if m.role != "system"]
+    pairs = [(turns[i].content, turns[i + 1].content) for i in range(0, len(turns) - 1, 2)]
+    *history, (instruction, output) = pairs
+    return {
+        "id": sample.id,
+        "instruction": instruction,
+        "input": "",
+        "output": output,
+        "history": [list(p) for p in history],
+        "kind": sample.kind,
+        "fact_ids": sample.fact_ids,
+        "evidence": [e.model_dump() for e in sample.evidence],
+    }
+
+
+def to_chat(sample: Sample) -> dict:
+    """The row the SFT trainer reads: OpenAI-style messages plus provenance."""
+    return {
+        "id": sample.id,
+        "messages": [{"role": m.role, "content": m.content} for m in sample.messages],
+        "kind": sample.kind,
+        "fact_ids": sample.fact_ids,
+    }
+
+
+def sha1_of(path: Path) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def dataset_info(export_dir: Path) -> dict:
+    """LLaMA-Factory's dataset_info.json entries for both files, with their sha1."""
+    return {
+        "kgsynth_sharegpt": {
+            "file_name": "sharegpt.json",
+            "file_sha1": sha1_of(export_dir / "sharegpt.json"),
+            "formatting": "sharegpt",
+            "columns": {"messages": "conversations", "system": "system"},
+            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
+        },
+        "kgsynth_alpaca": {
+            "file_name": "alpaca.json",
+            "file_sha1": sha1_of(export_dir / "alpaca.json"),
+            "formatting": "alpaca",
+            "columns": {"prompt": "instruction", "query": "input", "response": "output", "history": "history"},
+        },
+    }
+
+
+def write_json(path: Path, data) -> None:
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def export_samples(samples: list[Sample], export_dir: Path) -> dict[str, int]:
+    """Write every export format; returns counts per format. Raises ValueError when there is nothing to export."""
+    from datasets import Dataset
+
+    if not samples:
+        raise ValueError("no accepted samples to export: run `kgsynth curate` first, or review flagged samples")
+    export_dir = Path(export_dir)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    samples = sorted(samples, key=lambda s: s.id)
+    write_json(export_dir / "sharegpt.json", [to_sharegpt(s) for s in samples])
+    write_json(export_dir / "alpaca.json", [to_alpaca(s) for s in samples])
+    write_json(export_dir / "dataset_info.json", dataset_info(export_dir))
+    Dataset.from_list([to_chat(s) for s in samples]).save_to_disk(str(export_dir / "hf"))
+    return {"sharegpt": len(samples), "alpaca": len(samples), "hf": len(samples)}
