@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 from curation.dedup import DedupConfig
 from curation.judge import JudgeConfig
 from generation.generate import GenerationConfig
-from generation.llm import LLMConfig
+from kgraph.llm import LLMConfig
 from training.sft import TrainConfig
 
 

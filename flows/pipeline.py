@@ -11,7 +11,7 @@ from prefect import flow, task
 from flows import stages
 from flows.config import KgsynthConfig
 from flows.workspace import Workspace
-from generation.llm import llm_from_config
+from kgraph.llm import llm_from_config
 from kgraph.records import Document, Fact
 
 EXTRACT_BATCH = 32

@@ -22,12 +22,12 @@ from flows.workspace import (
     write_jsonl,
 )
 from generation.generate import generate_all
-from generation.llm import LLM
 from generation.offline import OfflineGenerator
 from generation.records import Sample
 from kgraph.corpus import read_corpus
 from kgraph.extract import extract_corpus
 from kgraph.graph import add_facts, graph_facts, load_graph, merge_facts, save_graph
+from kgraph.llm import LLM
 from kgraph.records import Document, Fact, Rejection
 from training.export import export_samples
 

@@ -7,7 +7,6 @@ import asyncio
 import networkx as nx
 from pydantic import BaseModel, Field
 
-from generation.llm import LLM, LLMError, Prompt
 from generation.prompts import (
     PROMPT_VERSION,
     QUESTION_TYPES,
@@ -17,6 +16,7 @@ from generation.prompts import (
 )
 from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
 from kgraph.graph import neighbour_facts
+from kgraph.llm import LLM, LLMError, Prompt
 from kgraph.records import Fact, Rejection
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from generation.llm import LLMError, Prompt, T
 from generation.records import QAPair, Turn
 from generation.verbalise import MODALS, lemma_phrase, looks_plural, sentence_case, statement
+from kgraph.llm import LLMError, Prompt, T
 from kgraph.records import Fact, normalise
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generation.llm import Prompt
+from kgraph.llm import Prompt
 from kgraph.records import Fact
 
 PROMPT_VERSION = "v1"

@@ -1,5 +1,5 @@
-"""The one LLM seam: a Prompt in, a pydantic object out. The OpenAI-compatible client and the offline
-generator both sit behind it."""
+"""The one LLM seam, at the bottom of the package stack so every stage can use it: a Prompt in, a pydantic
+object out. The OpenAI-compatible client and the offline generator both sit behind it."""
 
 from __future__ import annotations
 
