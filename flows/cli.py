@@ -24,6 +24,12 @@ BaseModelOpt = Annotated[
 ]
 NameOpt = Annotated[str, typer.Option("--name", help="adapter name under WS/models/")]
 MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", help="stop training after this many steps")]
+RunnerOpt = Annotated[
+    str | None, typer.Option("--runner", help="task runner for extraction and generation: threads (default) or dask")
+]
+DaskAddressOpt = Annotated[
+    str | None, typer.Option("--dask-address", help="Dask scheduler (tcp://host:8786); default: a LocalCluster")
+]
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -57,10 +63,18 @@ def print_summary(stats: list[dict], seconds: float) -> None:
     console.print(f"total {seconds:.1f} s")
 
 
-def config_for(config: Path | None, max_steps: int | None = None):
+def config_for(config: Path | None, max_steps: int | None = None, runner: str | None = None, dask: str | None = None):
     from flows.config import load_config
 
-    return load_config(config, {"train": {"max_steps": max_steps}})
+    return load_config(config, {"train": {"max_steps": max_steps}, "flows": {"runner": runner, "dask_address": dask}})
+
+
+def checked(cfg):
+    """The config, once its LLM endpoint, Dask scheduler and Prefect server answer."""
+    from flows.preflight import check_endpoints
+
+    check_endpoints(cfg)
+    return cfg
 
 
 def workspace(path: Path, must_exist: bool = True):
@@ -80,14 +94,17 @@ def run(
     name: NameOpt = "demo",
     max_steps: MaxStepsOpt = None,
     train: Annotated[bool, typer.Option("--train/--no-train", help="fine-tune at the end")] = True,
+    runner: RunnerOpt = None,
+    dask_address: DaskAddressOpt = None,
 ) -> None:
-    """Everything, end to end: extract, generate, curate, export, train."""
+    """Everything, end to end: extract, generate, curate, export, train. A killed run resumes when started again."""
 
     def action():
         from flows.pipeline import run_flow
 
-        cfg = config_for(config, max_steps)
+        cfg = config_for(config, max_steps, runner, dask_address)
         check_corpus(corpus)
+        checked(cfg)
         return run_flow(corpus, workspace(workspace_dir, must_exist=False), cfg, base_model, name, train)
 
     guarded(action)
@@ -121,7 +138,7 @@ def generate(workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
     def action():
         from flows.pipeline import generate_flow
 
-        return generate_flow(workspace(workspace_dir), config_for(config))
+        return generate_flow(workspace(workspace_dir), checked(config_for(config)))
 
     guarded(action)
 
@@ -164,6 +181,30 @@ def train(
         from flows.pipeline import train_flow
 
         return train_flow(workspace(workspace_dir), config_for(config, max_steps), base_model, name)
+
+    guarded(action)
+
+
+@app.command()
+def schedule(
+    corpus: CorpusArg,
+    workspace_dir: WorkspaceOpt,
+    cron: Annotated[str, typer.Option("--cron", help='when to run, as cron, e.g. "0 2 * * *" (2 am daily)')],
+    config: ConfigOpt = None,
+    runner: RunnerOpt = None,
+    dask_address: DaskAddressOpt = None,
+    train: Annotated[bool, typer.Option("--train/--no-train", help="fine-tune at the end of each run")] = False,
+) -> None:
+    """Serve a Prefect deployment that runs the pipeline on a schedule (needs `prefect server start`)."""
+
+    def action():
+        from flows.schedule import serve_schedule
+
+        check_corpus(corpus)
+        config_for(config, runner=runner, dask=dask_address)
+        return serve_schedule(
+            corpus, workspace(workspace_dir, must_exist=False), cron, config, runner, dask_address, train
+        )
 
     guarded(action)
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from curation.dedup import DedupConfig
 from curation.judge import JudgeConfig
+from flows.runners import FlowsConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
 from training.sft import TrainConfig
@@ -25,6 +26,7 @@ class KgsynthConfig(BaseModel):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    flows: FlowsConfig = Field(default_factory=FlowsConfig)
 
 
 def describe(err: ValidationError, source: str) -> str:

@@ -1,56 +1,123 @@
 """Prefect flows: one per stage and the pipeline that runs them in order. Tasks work on batches, never
-single items, because each task run costs milliseconds of orchestration."""
+single items, because each task run costs milliseconds of orchestration (see bench/prefect_tasks.py)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.futures import as_completed
 
+import kgraph.extract
 from flows import stages
 from flows.config import KgsynthConfig
+from flows.report import build_report
+from flows.runners import shared_cluster, task_runner
 from flows.workspace import Workspace
+from generation.offline import OfflineGenerator
+from generation.prompts import PROMPT_VERSION
 from kgraph.llm import llm_from_config
-from kgraph.records import Document, Fact
+from kgraph.records import Document, Fact, content_id
 
-EXTRACT_BATCH = 32
-GENERATE_BATCH = 64
+LLM_LIMIT = "kgsynth-llm"
+RUN_STATE = "run.json"
+REPORT_KEY = "kgsynth-run-report"
 
 
 def batched(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-@task(retries=1, retry_delay_seconds=2)
+def file_hash(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def extract_key(context, parameters: dict) -> str:
+    """Same documents (content-hashed ids) and same extractor code: same facts."""
+    return content_id("extract", file_hash(Path(kgraph.extract.__file__)), [d.id for d in parameters["documents"]])
+
+
+def generate_key(context, parameters: dict) -> str:
+    """Same facts, graph, model, prompt version and generation settings: same samples (the client is no part)."""
+    cfg: KgsynthConfig = parameters["cfg"]
+    llm = llm_from_config(cfg.llm) or OfflineGenerator()
+    return content_id(
+        "generate",
+        llm.provider,
+        llm.model,
+        PROMPT_VERSION,
+        cfg.generation.model_dump(),
+        file_hash(parameters["ws"].graph),
+        [f.id for f in parameters["facts"]],
+    )
+
+
+@task(retries=1, retry_delay_seconds=2, cache_key_fn=extract_key, persist_result=True, result_serializer="json")
 def extract_task(documents: list[Document]) -> list[Fact]:
     return stages.extract_batch(documents)
 
 
-@task(retries=2, retry_delay_seconds=5)
-def generate_task(ws: Workspace, run: Path, facts: list[Fact], cfg: KgsynthConfig) -> dict:
-    return stages.generate_batch(ws, run, facts, cfg, llm_from_config(cfg.llm))
+@task(retries=2, retry_delay_seconds=5, cache_key_fn=generate_key, persist_result=True, result_serializer="json")
+def generate_task(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
+    """One batch of facts; a real LLM batch holds one slot of the global limit shared by every flow."""
+    from prefect.concurrency.sync import concurrency
+
+    llm = llm_from_config(cfg.llm)
+    if llm is None:
+        return stages.generate_batch(ws, facts, cfg)
+    with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):
+        return stages.generate_batch(ws, facts, cfg, llm)
+
+
+def cached(stage_task, ws: Workspace):
+    """The task with its results kept in the workspace, so the cache lives and dies with the workspace."""
+    return stage_task.with_options(result_storage=ws.state / "task-results")
+
+
+def ensure_llm_limit(slots: int) -> None:
+    """Create the global LLM limit when the server lacks it; an existing one keeps its (server-side) value."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(LLM_LIMIT)
+        except ObjectNotFound:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=LLM_LIMIT, limit=slots))
+            except ObjectAlreadyExists:
+                pass  # another flow created it a moment ago
 
 
 @flow(name="extract")
-def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None) -> dict:
+def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: KgsynthConfig | None = None) -> dict:
     """Read the corpus, extract facts from documents no earlier run has seen, merge them into graph.json."""
+    cfg = cfg or KgsynthConfig()
     started = time.perf_counter()
     run = run or ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
-    futures = [extract_task.submit(batch) for batch in batched(documents, EXTRACT_BATCH)]
+    extract = cached(extract_task, ws)
+    futures = [extract.submit(batch) for batch in batched(documents, cfg.flows.extract_batch)]
     facts = [fact for future in futures for fact in future.result()]
     return stages.finish_extract(ws, run, documents, facts, rejections, started)
 
 
 @flow(name="generate")
 def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> dict:
-    """Write samples for every fact that no earlier run generated from."""
+    """Write samples for every fact that no earlier run generated from, recording each batch as it finishes."""
     started = time.perf_counter()
     run = run or ws.latest_run()
     facts = stages.pending_facts(ws)
-    # Batches run one after another: the LLM calls inside a batch are already concurrent.
-    results = [generate_task(ws, run, batch, cfg) for batch in batched(facts, GENERATE_BATCH)]
+    if facts and llm_from_config(cfg.llm) is not None:
+        ensure_llm_limit(cfg.flows.llm_slots)
+    generate = cached(generate_task, ws)
+    futures = [generate.submit(ws, batch, cfg) for batch in batched(facts, cfg.flows.generate_batch)]
+    # Only this process writes: remote workers return records, so appends never interleave.
+    results = [stages.record_batch(ws, run, future.result()) for future in as_completed(futures)]
     return stages.finish_generate(run, len(facts), results, started)
 
 
@@ -66,6 +133,32 @@ def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: 
     return stages.train_workspace(ws, cfg, base_model, name)
 
 
+def open_run(ws: Workspace) -> Path:
+    """The latest run when it never finished (it was killed), so it resumes; else a new run."""
+    runs = sorted(p for p in ws.runs.glob("*") if (p / RUN_STATE).exists())
+    if runs and json.loads((runs[-1] / RUN_STATE).read_text())["status"] == "running":
+        return runs[-1]
+    run = ws.new_run()
+    (run / RUN_STATE).write_text(json.dumps({"status": "running"}))
+    return run
+
+
+def recorded_stats(run: Path) -> dict:
+    path = run / "stats.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def publish_report(run: Path) -> Path:
+    """Write WS/runs/<id>/report.md and show the same page as an artifact in the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact
+
+    markdown = build_report(run)
+    path = run / "report.md"
+    path.write_text(markdown, encoding="utf-8")
+    create_markdown_artifact(markdown=markdown, key=REPORT_KEY, description=f"kgsynth run {run.name}")
+    return path
+
+
 @flow(name="kgsynth-run")
 def run_flow(
     corpus: Path,
@@ -75,11 +168,18 @@ def run_flow(
     name: str = "demo",
     train: bool = True,
 ) -> list[dict]:
-    """Everything, end to end: extract, generate, curate, export, train. Later runs do only new work."""
+    """Everything, end to end: extract, generate, curate, export, train. Later runs do only new work, and a
+    killed run picks up where it stopped."""
     ws.create()
-    run = ws.new_run()
-    summary = [extract_flow(corpus, ws, run), generate_flow(ws, cfg, run), curate_flow(ws, cfg, run)]
-    if summary[-1]["accepted"] == 0 and summary[1]["samples"] == 0:
+    run = open_run(ws)
+    done = recorded_stats(run)
+    with shared_cluster(cfg.flows) as flows_cfg:
+        extract = done.get("extract") or extract_flow.with_options(task_runner=task_runner(flows_cfg))(
+            corpus, ws, run, cfg
+        )
+        generate = generate_flow.with_options(task_runner=task_runner(flows_cfg))(ws, cfg, run)
+    summary = [extract, generate, curate_flow(ws, cfg, run)]
+    if summary[-1]["accepted"] == 0 and generate["samples"] == 0:
         summary.append(
             {
                 "stage": "export",
@@ -90,8 +190,10 @@ def run_flow(
                 "note": "nothing new: export and training skipped",
             }
         )
-        return summary
-    summary.append(stages.export_workspace(ws))
-    if train:
-        summary.append(train_flow(ws, cfg, base_model, name))
+    else:
+        summary.append(stages.export_workspace(ws))
+        if train:
+            summary.append(train_flow(ws, cfg, base_model, name))
+    publish_report(run)
+    (run / RUN_STATE).write_text(json.dumps({"status": "finished"}))
     return summary

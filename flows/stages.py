@@ -84,15 +84,26 @@ def pending_facts(ws: Workspace) -> list[Fact]:
     return [f for f in graph_facts(load_graph(ws.graph)) if f.id not in done]
 
 
-def generate_batch(ws: Workspace, run: Path, facts: list[Fact], cfg: KgsynthConfig, llm: LLM | None = None) -> dict:
-    """Samples for a batch of facts, written and marked done together, so a killed run redoes at most a batch."""
+def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig, llm: LLM | None = None) -> dict:
+    """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
     llm = llm or OfflineGenerator()
     graph = load_graph(ws.graph)
     samples, rejections = asyncio.run(generate_all(facts, graph, llm, cfg.generation))
-    write_jsonl(run / "samples.jsonl", samples)
-    write_jsonl(run / "rejections.jsonl", rejections)
-    append_ids(ws.state / GENERATED_FACTS, [f.id for f in facts])
-    return {"facts": len(facts), "samples": len(samples), "rejections": rejections}
+    return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections}
+
+
+def record_batch(ws: Workspace, run: Path, batch: dict) -> dict:
+    """Write a batch's samples, then mark its facts done: a kill in between redoes the batch, and readers
+    keep one sample per id, so a repeated batch never duplicates samples."""
+    write_jsonl(run / "samples.jsonl", batch["samples"])
+    write_jsonl(run / "rejections.jsonl", batch["rejections"])
+    append_ids(ws.state / GENERATED_FACTS, batch["fact_ids"])
+    return {**batch, "facts": len(batch["fact_ids"]), "samples": len(batch["samples"])}
+
+
+def run_samples(run: Path) -> list[Sample]:
+    """The run's samples, one per id (a batch redone after a kill may have written some twice)."""
+    return list({s.id: s for s in read_jsonl(run / "samples.jsonl", Sample)}.values())
 
 
 def finish_generate(run: Path, facts: int, results: list[dict], started: float) -> dict:
@@ -108,7 +119,7 @@ def finish_generate(run: Path, facts: int, results: list[dict], started: float) 
 def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     """Dedup the run's samples against every earlier run, judge the rest, and queue them by decision."""
     started = time.perf_counter()
-    samples = read_jsonl(run / "samples.jsonl", Sample)
+    samples = run_samples(run)
     judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
     samples = [s for s in samples if s.id not in judged]
     index_path = ws.state / "dedup.pkl"

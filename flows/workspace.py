@@ -66,15 +66,31 @@ class Workspace:
         return runs[-1]
 
 
+def drop_torn_tail(path: Path) -> None:
+    """Cut a last line that a killed writer left without its newline, so the next append starts clean."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if not data.endswith(b"\n"):
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
+def append_lines(path: Path, lines: list[str]) -> None:
+    """Append whole lines in one write, after cutting any torn tail."""
+    drop_torn_tail(path)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
 def write_jsonl(path: Path, records: Iterable[BaseModel], append: bool = True) -> int:
-    """Append records one JSON object per line, flushed, so a killed run keeps what it finished."""
-    count = 0
-    with open(path, "a" if append else "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(record.model_dump_json() + "\n")
-            count += 1
-        handle.flush()
-    return count
+    """Append records one JSON object per line in one write, so a killed run keeps what it finished."""
+    path = Path(path)
+    lines = [record.model_dump_json() for record in records]
+    if not append:
+        path.write_text("", encoding="utf-8")
+    append_lines(path, lines)
+    return len(lines)
 
 
 def read_jsonl(path: Path, model: type[R]) -> list[R]:
@@ -102,8 +118,7 @@ def read_ids(path: Path) -> set[str]:
 
 
 def append_ids(path: Path, ids: Iterable[str]) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.writelines(f"{i}\n" for i in ids)
+    append_lines(Path(path), list(ids))
 
 
 def stage_stats(stage: str, seen: int, kept: int, rejections: Iterable, seconds: float, **extra) -> dict:

@@ -1,0 +1,112 @@
+"""The run report: one markdown page per run (counts, drops by reason, cost, diversity, judge scores), built
+from the run's own files so a resumed run reports everything it holds, not only its last attempt."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from curation.records import Verdict
+from flows.stages import run_samples
+from flows.workspace import read_jsonl
+from generation.records import Sample
+from kgraph.records import Document, Fact, Rejection
+
+BINS = 5
+USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "requests", "cached", "cost_usd")
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def distinct_n(texts: list[str], n: int) -> float:
+    """Share of n-grams that are distinct across all texts (1.0: no phrase repeats)."""
+    grams = [tuple(words[i : i + n]) for words in (t.lower().split() for t in texts) for i in range(len(words) - n + 1)]
+    return round(len(set(grams)) / len(grams), 3) if grams else 0.0
+
+
+def histogram(values: list[float]) -> list[int]:
+    counts = [0] * BINS
+    for value in values:
+        counts[min(int(value * BINS), BINS - 1)] += 1
+    return counts
+
+
+def stage_section(stats: dict) -> str:
+    rows = [
+        [s["stage"], s["in"], s["kept"], ", ".join(f"{k}: {v}" for k, v in s["dropped"].items()) or "-", s["seconds"]]
+        for s in stats.values()
+    ]
+    return table(["stage", "in", "kept", "dropped", "seconds"], rows)
+
+
+def dropped_section(rejections: list[Rejection]) -> str:
+    unique = {(r.item_id, r.stage, r.reason, r.detail): r for r in rejections}.values()
+    counts = Counter((r.stage, r.reason) for r in unique)
+    if not counts:
+        return "Nothing was dropped."
+    return table(["stage", "reason", "count"], [[s, r, n] for (s, r), n in sorted(counts.items())])
+
+
+def cost_section(stats: dict) -> str:
+    """Usage the generation stage recorded; an offline run makes no paid calls."""
+    generate = stats.get("generate", {})
+    usage = {k: generate[k] for k in USAGE_KEYS if k in generate}
+    usage.update(generate.get("usage", {}) if isinstance(generate.get("usage"), dict) else {})
+    if not usage:
+        return "No LLM usage recorded (offline generator, or nothing generated): cost $0."
+    return table(["metric", "value"], [[k, v] for k, v in usage.items()])
+
+
+def diversity_section(samples: list[Sample]) -> str:
+    questions = [m.content for s in samples for m in s.messages if m.role == "user"]
+    answers = [m.content for s in samples for m in s.messages if m.role == "assistant"]
+    kinds = Counter(s.kind for s in samples)
+    qtypes = Counter(s.style.get("question_type") for s in samples if s.kind == "qa")
+    facts = {i for s in samples for i in s.fact_ids}
+    rows = [
+        ["samples by kind", ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) or "-"],
+        ["QA by question type", ", ".join(f"{k}: {n}" for k, n in sorted(qtypes.items())) or "-"],
+        ["facts covered", len(facts)],
+        ["distinct-1 / distinct-2 of questions", f"{distinct_n(questions, 1)} / {distinct_n(questions, 2)}"],
+        ["distinct-2 of answers", distinct_n(answers, 2)],
+    ]
+    return table(["measure", "value"], rows)
+
+
+def scores_section(verdicts: list[Verdict]) -> str:
+    if not verdicts:
+        return "No samples were judged."
+    decisions = Counter(v.decision for v in verdicts)
+    criteria = sorted({c for v in verdicts for c in v.scores})
+    header = ["criterion"] + [f"{i / BINS:.1f}-{(i + 1) / BINS:.1f}" for i in range(BINS)]
+    rows = [[c, *histogram([v.scores[c] for v in verdicts if c in v.scores])] for c in criteria]
+    summary = ", ".join(f"{d}: {decisions[d]}" for d in ("accept", "flag", "reject"))
+    return f"Decisions: {summary}\n\n" + table(header, rows)
+
+
+def build_report(run: Path) -> str:
+    """Markdown for one run folder."""
+    stats = json.loads((run / "stats.json").read_text()) if (run / "stats.json").exists() else {}
+    samples = run_samples(run)
+    verdicts = list({v.sample_id: v for v in read_jsonl(run / "verdicts.jsonl", Verdict)}.values())
+    counts = [
+        ["documents read", len(read_jsonl(run / "documents.jsonl", Document))],
+        ["facts extracted", len(read_jsonl(run / "facts.jsonl", Fact))],
+        ["samples generated", len(samples)],
+        ["samples judged", len(verdicts)],
+    ]
+    parts = [
+        f"# kgsynth run {run.name}",
+        "## Counts\n\n" + table(["item", "count"], counts),
+        "## Stages\n\n" + stage_section(stats),
+        "## Dropped by reason\n\n" + dropped_section(read_jsonl(run / "rejections.jsonl", Rejection)),
+        "## Cost\n\n" + cost_section(stats),
+        "## Diversity\n\n" + diversity_section(samples),
+        "## Judge scores\n\n" + scores_section(verdicts),
+    ]
+    return "\n\n".join(parts) + "\n"
