@@ -186,6 +186,32 @@ def train(
 
 
 @app.command()
+def review(
+    workspace_dir: WorkspaceOpt,
+    host: Annotated[str, typer.Option("--host", help="address to listen on; off loopback a token is required")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="KGSYNTH_REVIEW_TOKEN", help="access token; made up and printed if needed"),
+    ] = None,
+) -> None:
+    """Serve the page where people accept, reject or edit the flagged samples (no Prefect needed)."""
+    from flows.stages import REVIEW_DB, queue_flagged
+
+    def action():
+        ws = workspace(workspace_dir)
+        ws.latest_run()
+        return queue_flagged(ws)
+
+    guarded(action)
+    from curation.review_app import serve
+
+    serve(workspace(workspace_dir).state / REVIEW_DB, host, port, token)
+
+
+@app.command()
 def schedule(
     corpus: CorpusArg,
     workspace_dir: WorkspaceOpt,

@@ -10,6 +10,7 @@ from pathlib import Path
 from curation.dedup import dedup_samples, load_index, save_index
 from curation.judge import judge_sample
 from curation.records import Verdict
+from curation.review_store import connect, enqueue, make_entry, reviewed_samples
 from flows.config import KgsynthConfig
 from flows.workspace import (
     Workspace,
@@ -35,6 +36,7 @@ KNOWN_DOCUMENTS = "documents.ids"
 GENERATED_FACTS = "generated_facts.ids"
 ACCEPTED = "accepted.jsonl"
 FLAGGED = "flagged.jsonl"
+REVIEW_DB = "review.db"
 
 
 def new_documents(ws: Workspace, corpus: Path) -> tuple[list[Document], list[Rejection]]:
@@ -154,8 +156,36 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
 
 
 def accepted_samples(ws: Workspace) -> list[Sample]:
-    """Every accepted sample of every run, once each."""
-    return list({s.id: s for s in read_jsonl(ws.state / ACCEPTED, Sample)}.values())
+    """Every accepted sample of every run, once each, as people reviewed it: their edits win, their rejections go."""
+    reviewed, rejected = reviewed_samples(ws.state / REVIEW_DB)
+    samples = {s.id: s for s in read_jsonl(ws.state / ACCEPTED, Sample)} | {s.id: s for s in reviewed}
+    return [s for s in samples.values() if s.id not in rejected]
+
+
+def queue_flagged(ws: Workspace) -> dict:
+    """Put every run's flagged and audit samples into WS/state/review.db with their facts and source passages."""
+    started = time.perf_counter()
+    runs = sorted(p for p in ws.runs.glob("*") if p.is_dir())
+    verdicts = {v.sample_id: v for run in runs for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
+    flagged = {i for i, v in verdicts.items() if v.decision == "flag"}
+    samples = {s.id: s for s in read_jsonl(ws.state / FLAGGED, Sample)}
+    if flagged - samples.keys():
+        runs_samples = (s for run in runs for s in read_jsonl(run / "samples.jsonl", Sample))
+        samples |= {s.id: s for s in runs_samples if s.id in flagged}
+    rejections = [
+        Rejection(item_id=i, stage="review", reason="sample_missing", detail="flagged by the judge but in no file")
+        for i in sorted(flagged - samples.keys())
+    ]
+    facts = {f.id: f for f in graph_facts(load_graph(ws.graph))} if ws.graph.exists() else {}
+    cited = {e.doc_id for s in samples.values() for e in s.evidence}
+    documents = {d.id: d for run in runs for d in read_jsonl(run / "documents.jsonl", Document) if d.id in cited}
+    conn = connect(ws.state / REVIEW_DB)
+    try:
+        added = enqueue(conn, (make_entry(s, verdicts.get(s.id), facts, documents) for s in samples.values()))
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    return stage_stats("review", len(samples) + len(rejections), len(samples), rejections, seconds, newly_queued=added)
 
 
 def export_workspace(ws: Workspace) -> dict:
