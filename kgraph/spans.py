@@ -1,0 +1,57 @@
+"""Entity spans from a dependency parse: which tokens name the entity, and which entities are not worth a fact."""
+
+from __future__ import annotations
+
+# Children that start a clause or a side remark, not part of the entity's name.
+CLAUSE_DEPS = {"relcl", "acl", "advcl", "conj", "cc", "appos", "punct", "parataxis", "prep"}
+DROP_WORDS = {
+    "the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "your",
+    "any", "each", "all", "either", "both", "neither", "no", "such", "other", "every", "some",
+}  # fmt: skip
+# Heads that name who or what was studied rather than a domain entity: "a patient treated with X".
+POPULATION = {"patient", "man", "woman", "individual", "person", "people", "participant", "case"}
+GENERIC = POPULATION | {"study", "trial", "we", "author", "report", "it", "this", "which", "that", "they", "he", "she"}
+TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
+TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period"}
+
+
+def entity_span(token, exclude=frozenset()) -> str:
+    """The token with its compounds, modifiers and of-phrases: 'type 2 diabetes mellitus', not 'mellitus'."""
+    excluded = set(exclude)
+    for child in token.children:
+        if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and child.lower_ == "of"):
+            excluded.update(child.subtree)
+        if child.dep_ == "punct" and child.text == "-":
+            excluded.discard(child)
+    words = [t for t in token.subtree if t not in excluded and (t.dep_ != "punct" or t.text in "-/")]
+    words = [t for t in words if not (t.dep_ == "det" and t.lower_ in DROP_WORDS and t.head == token)]
+    while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case"):
+        words = words[1:]
+    text = "".join(t.text_with_ws for t in words)
+    return " ".join(text.split()).strip(" ,;:-")
+
+
+def resolve_entity(token):
+    """'patients with asthma' names asthma: a population noun defers to its with-phrase."""
+    if token.lemma_.lower() in POPULATION:
+        for prep in token.children:
+            if prep.dep_ == "prep" and prep.lower_ == "with":
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj":
+                        return pobj
+    return token
+
+
+def is_generic(token) -> bool:
+    """Pronouns, study populations and time expressions: true facts about them teach nothing."""
+    return (
+        token.pos_ == "PRON"
+        or token.lemma_.lower() in GENERIC
+        or token.ent_type_ in TIME_ENTITIES
+        or token.lemma_.lower() in TIME_NOUNS
+    )
+
+
+def conjuncts(token) -> list:
+    """'X and Y cause Z' yields X and Y: coordination gives one fact per conjunct (verbs are not conjuncts)."""
+    return [token, *(c for c in token.conjuncts if c.pos_ not in ("VERB", "AUX"))]
