@@ -12,6 +12,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
@@ -140,9 +141,9 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
         if not hmac.compare_digest(given.encode(), csrf_token(request).encode()):
             raise HTTPException(403, "the form's security token is missing or expired: reload the page and try again")
 
-    def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         context |= {"reviewer": request.cookies.get(REVIEWER_COOKIE, ""), "csrf": csrf_token(request)}
-        return templates.TemplateResponse(request, name, context, status_code=status_code)
+        return templates.TemplateResponse(request, name, context, status_code=status)
 
     def reviewer_or_login(request: Request) -> str | RedirectResponse:
         name = request.cookies.get(REVIEWER_COOKIE, "").strip()
@@ -154,7 +155,7 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
     def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
         if not hasattr(request.state, "session"):
             request.state.session = ""
-        return page(request, "error.html", status_code, status_code=status_code, message=message)
+        return page(request, "error.html", status_code, code=status_code, message=message)
 
     @app.middleware("http")
     async def guard(request: Request, call_next) -> Response:
@@ -237,10 +238,12 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
         if isinstance(who, RedirectResponse):
             return who
         filters = parse_filters(request.query_params)
+        if backwards:  # back to what one just decided, so a slip can be corrected
+            filters = replace(filters, status="all")
         position = request.query_params.get("from", "")
         if position and not position.isdigit():
             raise HTTPException(400, f"from must be a queue position (a whole number), not {position!r}")
-        query = filters_query(filters)
+        query = filters_query(parse_filters(request.query_params))
         with closing(store.connect(db_path)) as conn:
             found = store.claim_next(conn, who, filters, int(position) if position else None, backwards)
         if found is None:
@@ -297,7 +300,7 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
             raise HTTPException(400, f"unknown rejection reason {reason_choice[:80]!r}: pick one from the list")
         if reason_choice == "other" and not reason_text.strip():
             raise HTTPException(400, "you picked 'other': write the reason in the text box")
-        if len(reason_text) > 500 or any(len(c) > MAX_TEXT for c in content):
+        if len(reason_text) > 500 or any(len(c) > MAX_TEXT for c in content or []):
             raise HTTPException(400, f"text too long: reasons up to 500 characters, messages up to {MAX_TEXT}")
         reason = reason_text.strip() or ("" if reason_choice == "other" else reason_choice)
         filters = parse_filters(request.query_params)

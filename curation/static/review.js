@@ -37,6 +37,6 @@ document.addEventListener("DOMContentLoaded", () => {
   toggle.addEventListener("click", () => {
     const form = document.getElementById("edit-form");
     form.hidden = false;
-    form.querySelector("textarea").focus();
+    (form.querySelector('textarea[data-role="assistant"]') || form.querySelector("textarea")).focus();
   });
 });
