@@ -1,7 +1,10 @@
 """The review app over HTTP (Starlette's test client): login, escaping, CSRF, leases, tokens, 4xx messages."""
 
 import re
+import subprocess
+import sys
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -123,3 +126,13 @@ def test_highlight_marks_fact_words_verbatim_or_word_by_word():
     pieces = highlight("Metformin lowers blood glucose in type 2 diabetes.", ["metformin", "glucose level"])
     assert [text for text, marked in pieces if marked] == ["Metformin", "glucose"]
     assert "".join(text for text, _ in pieces) == "Metformin lowers blood glucose in type 2 diabetes."
+
+
+def test_review_command_on_a_missing_workspace_is_one_line(tmp_path):
+    kgsynth = str(Path(sys.executable).with_name("kgsynth"))
+    result = subprocess.run(
+        [kgsynth, "review", "--workspace", tmp_path / "nope"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "does not exist" in lines[0]
