@@ -40,7 +40,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     return ConfigError, WorkspaceError, CorpusError
 
 
-def guarded(action: Callable[[], list[dict] | dict]) -> None:
+def guarded(action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None) -> None:
     """Run a command; user errors become one line on stderr and exit code 2, results a summary table."""
     started = time.perf_counter()
     try:
@@ -48,6 +48,9 @@ def guarded(action: Callable[[], list[dict] | dict]) -> None:
     except user_errors() as err:
         console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    if report is not None:
+        report(result)
+        return
     print_summary(result if isinstance(result, list) else [result], time.perf_counter() - started)
 
 
@@ -132,11 +135,21 @@ def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt) -> None:
 
 
 @app.command()
-def generate(workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
+def generate(
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="estimate requests, tokens and cost of the plan; send nothing")
+    ] = False,
+) -> None:
     """Write samples for the facts no earlier run generated from."""
 
     def action():
         from flows.pipeline import generate_flow
+        from flows.stages import estimate_generate
+
+        if dry_run:
+            return estimate_generate(workspace(workspace_dir), config_for(config))
 
         return generate_flow(workspace(workspace_dir), checked(config_for(config)))
 
@@ -233,6 +246,36 @@ def schedule(
         )
 
     guarded(action)
+
+
+@app.command()
+def graph(
+    workspace_dir: WorkspaceOpt,
+    picture: Annotated[bool, typer.Option("--picture/--no-picture", help="write WS/graph.png")] = True,
+) -> None:
+    """Print the graph's stats and top entities; write WS/graph.png and WS/graph.graphml (no Prefect needed)."""
+
+    def action():
+        from flows.stages import graph_report
+
+        return graph_report(workspace(workspace_dir), picture)
+
+    def report(stats: dict) -> None:
+        table = Table(title=f"graph of {workspace_dir}")
+        table.add_column("measure")
+        table.add_column("value")
+        for key, value in stats.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+            elif isinstance(value, list):
+                value = ", ".join(f"{name} ({degree})" for name, degree in value) or "-"
+            table.add_row(key.replace("_", " "), str(value))
+        console.print(table)
+        console.print(
+            f"wrote {workspace_dir / 'graph.graphml'}" + (f" and {workspace_dir / 'graph.png'}" if picture else "")
+        )
+
+    guarded(action, report)
 
 
 def main() -> None:

@@ -65,7 +65,7 @@ def generate_task(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
     """One batch of facts; a real LLM batch holds one slot of the global limit shared by every flow."""
     from prefect.concurrency.sync import concurrency
 
-    llm = llm_from_config(cfg.llm)
+    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))
     if llm is None:
         return stages.generate_batch(ws, facts, cfg)
     with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):

@@ -3,7 +3,7 @@ The Prefect flows call these; tests and notebooks can too."""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -22,13 +22,25 @@ from flows.workspace import (
     stage_stats,
     write_jsonl,
 )
-from generation.generate import generate_all
+from generation.diversity import diversity_report
+from generation.estimate import estimate_generation
+from generation.generate import run_generation
 from generation.offline import OfflineGenerator
 from generation.records import Sample
 from kgraph.corpus import read_corpus
-from kgraph.extract import extract_corpus
-from kgraph.graph import add_facts, graph_facts, load_graph, merge_facts, save_graph
-from kgraph.llm import LLM
+from kgraph.entities import add_aliases, alias_index, find_abbreviations, typed_fact
+from kgraph.extract import extract_corpus, unreadable_documents
+from kgraph.graph import (
+    add_facts,
+    attach_aliases,
+    graph_facts,
+    graph_stats,
+    load_graph,
+    merge_facts,
+    save_graph,
+    save_graphml,
+)
+from kgraph.llm import LLM, OpenAICompatible, llm_from_config
 from kgraph.records import Document, Fact, Rejection
 from training.export import export_samples
 
@@ -37,6 +49,7 @@ GENERATED_FACTS = "generated_facts.ids"
 ACCEPTED = "accepted.jsonl"
 FLAGGED = "flagged.jsonl"
 REVIEW_DB = "review.db"
+ALIASES = "aliases.tsv"
 
 
 def new_documents(ws: Workspace, corpus: Path) -> tuple[list[Document], list[Rejection]]:
@@ -56,18 +69,24 @@ def finish_extract(
 ) -> dict:
     """Merge the facts into graph.json, record the documents as known, and write the run's files."""
     graph = load_graph(ws.graph)
-    facts = merge_facts(facts)
+    # Abbreviations defined in the new documents join the workspace alias table (WS/aliases.tsv, editable).
+    learned = {short: long for d in documents for short, long in find_abbreviations(d.text).items()}
+    aliases = add_aliases(ws.root / ALIASES, learned)
+    facts = merge_facts([typed_fact(f, alias_index(aliases)) for f in facts])
     new = add_facts(graph, facts)
+    attach_aliases(graph, aliases)
     save_graph(graph, ws.graph)
+    save_graphml(graph, ws.root / "graph.graphml")
+    unreadable = unreadable_documents(documents, facts)
     write_jsonl(run / "documents.jsonl", documents)
     write_jsonl(run / "facts.jsonl", facts)
-    write_jsonl(run / "rejections.jsonl", rejections)
+    write_jsonl(run / "rejections.jsonl", rejections + unreadable)
     append_ids(ws.state / KNOWN_DOCUMENTS, [d.id for d in documents])
     stats = stage_stats(
         "extract",
         len(documents) + len(rejections),
-        len(documents),
-        rejections,
+        len(documents) - len(unreadable),
+        rejections + unreadable,
         time.perf_counter() - started,
         facts=len(facts),
         new_facts=new,
@@ -75,6 +94,20 @@ def finish_extract(
         graph_edges=graph.number_of_edges(),
     )
     record_stats(run, stats)
+    return stats
+
+
+def graph_report(ws: Workspace, picture: bool = True) -> dict:
+    """`kgsynth graph`: the graph's stats, a PNG of its most connected part and a GraphML copy beside graph.json."""
+    if not ws.graph.exists():
+        raise WorkspaceError(f"no graph in {ws.root}: run `kgsynth extract CORPUS --workspace {ws.root}` first")
+    graph = load_graph(ws.graph)
+    save_graphml(graph, ws.root / "graph.graphml")
+    stats = graph_stats(graph)
+    if picture:
+        from kgraph.picture import draw_graph
+
+        stats["picture_nodes"] = draw_graph(graph, ws.root / "graph.png")
     return stats
 
 
@@ -86,12 +119,34 @@ def pending_facts(ws: Workspace) -> list[Fact]:
     return [f for f in graph_facts(load_graph(ws.graph)) if f.id not in done]
 
 
+def llm_cache_path(ws: Workspace) -> Path:
+    """The workspace's LLM response cache: a rerun asks the endpoint nothing it already answered."""
+    return ws.state / "llm_cache.sqlite"
+
+
 def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig, llm: LLM | None = None) -> dict:
     """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
-    llm = llm or OfflineGenerator()
+    llm = llm or llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     graph = load_graph(ws.graph)
-    samples, rejections = asyncio.run(generate_all(facts, graph, llm, cfg.generation))
-    return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections}
+    samples, rejections = run_generation(facts, graph, llm, cfg.generation)
+    usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
+    return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections, "usage": usage}
+
+
+def estimate_generate(ws: Workspace, cfg: KgsynthConfig) -> dict:
+    """`kgsynth generate --dry-run`: requests, tokens and cost of the pending facts, nothing sent."""
+    facts = pending_facts(ws)
+    llm = llm_from_config(cfg.llm, llm_cache_path(ws))
+    return estimate_generation(facts, load_graph(ws.graph), cfg.generation, cfg.llm, llm)
+
+
+def usage_notes(results: list[dict]) -> dict:
+    """Summed LLM usage and cost of the batches (empty offline)."""
+    reports = [r["usage"] for r in results if r.get("usage")]
+    if not reports:
+        return {}
+    totals = {key: sum(r[key] for r in reports) for key in reports[0]}
+    return {**totals, "cost_usd": round(totals["cost_usd"], 6)}
 
 
 def record_batch(ws: Workspace, run: Path, batch: dict) -> dict:
@@ -111,8 +166,20 @@ def run_samples(run: Path) -> list[Sample]:
 def finish_generate(run: Path, facts: int, results: list[dict], started: float) -> dict:
     rejections = [r for result in results for r in result["rejections"]]
     samples = sum(result["samples"] for result in results)
+    diversity = diversity_report(run_samples(run))
+    (run / "diversity.json").write_text(json.dumps(diversity, indent=1), encoding="utf-8")
     stats = stage_stats(
-        "generate", facts, samples, rejections, time.perf_counter() - started, facts=facts, samples=samples
+        "generate",
+        facts,
+        samples,
+        rejections,
+        time.perf_counter() - started,
+        facts=facts,
+        samples=samples,
+        **usage_notes(results),
+        types_per_fact=diversity["question_types_per_fact"],
+        distinct_2=diversity["distinct_2"],
+        question_similarity=diversity["mean_pairwise_similarity"],
     )
     record_stats(run, stats)
     return stats

@@ -1,123 +1,143 @@
-"""The generation stage: per fact, single-turn QA of several types and one self-chat dialogue."""
+"""The generation stage: per fact, the planned QA, self-chat dialogues and multi-hop questions, through one LLM."""
 
 from __future__ import annotations
 
 import asyncio
 
 import networkx as nx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from generation.plan import ALL_TYPES, FactIndex, Job, plan_fact
 from generation.prompts import (
     PROMPT_VERSION,
-    QUESTION_TYPES,
     dialogue_assistant_prompt,
     dialogue_user_prompt,
+    multihop_prompt,
     qa_prompt,
 )
 from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
-from kgraph.graph import neighbour_facts
-from kgraph.llm import LLM, LLMError, Prompt
+from kgraph.llm import LLM, LLMError
 from kgraph.records import Fact, Rejection
 
 
 class GenerationConfig(BaseModel):
-    """How many samples of each kind to write per fact."""
+    """How many samples of each kind to write per fact, and in what variety."""
 
     model_config = {"extra": "forbid"}
-    question_types: list[str] = Field(default=list(QUESTION_TYPES), description="QA question types per fact")
-    dialogue_turns: int = Field(default=3, ge=2, le=6, description="user/assistant exchanges per dialogue")
+    qa_per_fact: int = Field(
+        default=4, ge=0, le=12, description="single-turn QA samples per fact, one per question type"
+    )
+    question_types: list[str] | None = Field(
+        default=None, description=f"only these question types (default: all that fit the fact): {', '.join(ALL_TYPES)}"
+    )
     dialogues_per_fact: int = Field(default=1, ge=0, le=5, description="self-chat dialogues per fact")
-    concurrency: int = Field(default=16, ge=1, le=1024, description="LLM requests in flight at once")
+    min_turns: int = Field(default=3, ge=1, le=12, description="fewest user/assistant exchanges in a dialogue")
+    max_turns: int = Field(default=6, ge=1, le=12, description="most user/assistant exchanges in a dialogue")
+    multihop_per_fact: int = Field(default=1, ge=0, le=3, description="multi-hop questions per fact (2-3 hop paths)")
+
+    @field_validator("question_types")
+    @classmethod
+    def known_types(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or []) - set(ALL_TYPES))
+        if unknown:
+            raise ValueError(f"unknown question types {unknown}: choose from {', '.join(ALL_TYPES)}")
+        return value
+
+    @model_validator(mode="after")
+    def turns_in_order(self) -> GenerationConfig:
+        if self.min_turns > self.max_turns:
+            raise ValueError("min_turns must not exceed max_turns")
+        return self
 
 
 def generator_info(llm: LLM) -> GeneratorInfo:
     return GeneratorInfo(provider=llm.provider, model=llm.model, prompt_version=PROMPT_VERSION)
 
 
-def make_sample(kind: str, messages: list[Message], facts: list[Fact], style: dict[str, str], llm: LLM) -> Sample:
-    fact_ids = list(dict.fromkeys(f.id for f in facts))
-    evidence = list(dict.fromkeys(e for f in facts for e in f.evidence))
+def make_sample(job: Job, messages: list[Message], llm: LLM) -> Sample:
+    fact_ids = list(dict.fromkeys(f.id for f in job.facts))
+    evidence = list(dict.fromkeys(e for f in job.facts for e in f.evidence))
     return Sample(
-        id=Sample.make_id(kind, fact_ids, messages),
-        kind=kind,
+        id=Sample.make_id(job.kind, fact_ids, messages),
+        kind=job.kind,
         messages=messages,
         fact_ids=fact_ids,
         evidence=evidence,
-        style=style,
+        style=job.style,
         generator=generator_info(llm),
-        domain=facts[0].domain,
-        lang=lang_of(facts[0]),
+        domain=job.seed.domain,
+        lang=job.lang,
     )
 
 
-def lang_of(fact: Fact) -> str:
-    return (
-        "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in fact.evidence[0].sentence) else "en" if fact.evidence else "en"
-    )
+def rejection(job: Job, err: LLMError) -> Rejection:
+    detail = f"{job.kind}:{job.question_type}" if job.question_type else job.kind
+    return Rejection(item_id=job.seed.id, stage="generate", reason=err.reason, detail=detail, raw=err.raw)
 
 
-async def ask(llm: LLM, prompt: Prompt, schema, limit: asyncio.Semaphore):
-    async with limit:
-        return await llm.complete(prompt, schema)
+async def single_turn(job: Job, llm: LLM) -> Sample:
+    """Huatuo-style QA or a multi-hop question: one call, the question and its grounded answer."""
+    prompt = multihop_prompt(job) if job.kind == "multihop" else qa_prompt(job)
+    pair = await llm.complete(prompt, QAPair)
+    messages = [Message(role="user", content=pair.question), Message(role="assistant", content=pair.answer)]
+    return make_sample(job, messages, llm)
 
 
-async def qa_samples(fact: Fact, llm: LLM, cfg: GenerationConfig, limit: asyncio.Semaphore):
-    """One Huatuo-style QA per configured question type."""
-    samples, rejections = [], []
-    lang = lang_of(fact)
-    for qtype in cfg.question_types:
-        try:
-            pair = await ask(llm, qa_prompt(fact, qtype, lang), QAPair, limit)
-        except LLMError as err:
-            rejections.append(
-                Rejection(item_id=fact.id, stage="generate", reason=err.reason, detail=f"qa:{qtype}", raw=err.raw)
-            )
-            continue
-        messages = [Message(role="user", content=pair.question), Message(role="assistant", content=pair.answer)]
-        samples.append(make_sample("qa", messages, [fact], {"question_type": qtype}, llm))
-    return samples, rejections
-
-
-async def dialogue_sample(
-    fact: Fact, graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig, limit: asyncio.Semaphore
-):
-    """Baize-style self-chat: separate user and assistant calls, each later turn walking to a neighbouring fact."""
-    path = [fact, *neighbour_facts(graph, fact, limit=cfg.dialogue_turns - 1)]
-    if len(path) == 1:
-        path.append(fact)  # no neighbour: the follow-up asks more about the seed fact, still two exchanges
-    lang = lang_of(fact)
+async def self_chat(job: Job, llm: LLM) -> Sample:
+    """Baize-style self-chat: separate user and assistant calls per turn, later turns walking to neighbour facts."""
     history: list[dict[str, str]] = []
-    try:
-        for current in path:
-            question = await ask(llm, dialogue_user_prompt(fact, current, history, lang), Turn, limit)
-            history.append({"role": "user", "content": question.content})
-            reply = await ask(llm, dialogue_assistant_prompt(current, history, lang), Turn, limit)
-            history.append({"role": "assistant", "content": reply.content})
-    except LLMError as err:
-        return None, Rejection(item_id=fact.id, stage="generate", reason=err.reason, detail="dialogue", raw=err.raw)
-    messages = [Message(**m) for m in history]
+    for turn in range(job.turns):
+        question = await llm.complete(dialogue_user_prompt(job, turn, history), Turn)
+        history.append({"role": "user", "content": question.content})
+        reply = await llm.complete(dialogue_assistant_prompt(job, turn, history), Turn)
+        history.append({"role": "assistant", "content": reply.content})
+    # fact_ids lists only the facts the talk reached (a walk longer than the turns is cut).
+    used = job.facts[: job.turns]
     return make_sample(
-        "dialogue", messages, list({f.id: f for f in path}.values()), {"turns": str(len(path))}, llm
-    ), None
+        Job(job.kind, used, persona=job.persona, difficulty=job.difficulty, turns=job.turns),
+        [Message(**m) for m in history],
+        llm,
+    )
+
+
+async def run_job(job: Job, llm: LLM) -> Sample | Rejection:
+    """One planned sample, or the Rejection that says why it could not be written."""
+    try:
+        return await (self_chat(job, llm) if job.kind == "dialogue" else single_turn(job, llm))
+    except LLMError as err:
+        return rejection(job, err)
 
 
 async def generate_samples(
-    fact: Fact, graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig, limit: asyncio.Semaphore | None = None
+    fact: Fact, index: FactIndex, llm: LLM, cfg: GenerationConfig
 ) -> tuple[list[Sample], list[Rejection]]:
-    """All samples of one fact, and the requests that failed for good as Rejections."""
-    limit = limit or asyncio.Semaphore(cfg.concurrency)
-    samples, rejections = await qa_samples(fact, llm, cfg, limit)
-    for _ in range(cfg.dialogues_per_fact):
-        sample, rejection = await dialogue_sample(fact, graph, llm, cfg, limit)
-        samples.extend([sample] if sample else [])
-        rejections.extend([rejection] if rejection else [])
-    return samples, rejections
+    """All planned samples of one fact, and the requests that failed for good as Rejections."""
+    return split(await asyncio.gather(*(run_job(job, llm) for job in plan_fact(fact, index, cfg))))
 
 
-async def generate_all(facts: list[Fact], graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig):
-    """Samples for many facts concurrently, bounded by cfg.concurrency requests in flight."""
-    limit = asyncio.Semaphore(cfg.concurrency)
-    results = await asyncio.gather(*(generate_samples(f, graph, llm, cfg, limit) for f in facts))
-    samples = [s for found, _ in results for s in found]
-    rejections = [r for _, rejected in results for r in rejected]
-    return samples, rejections
+def split(results: list[Sample | Rejection]) -> tuple[list[Sample], list[Rejection]]:
+    return [r for r in results if isinstance(r, Sample)], [r for r in results if isinstance(r, Rejection)]
+
+
+async def generate_all(
+    facts: list[Fact], graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig
+) -> tuple[list[Sample], list[Rejection]]:
+    """Samples for many facts at once; the client bounds how many requests are in flight."""
+    index = FactIndex.of(graph)
+    jobs = [job for fact in facts for job in plan_fact(fact, index, cfg)]
+    return split(await asyncio.gather(*(run_job(job, llm) for job in jobs)))
+
+
+def run_generation(
+    facts: list[Fact], graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig
+) -> tuple[list[Sample], list[Rejection]]:
+    """generate_all from synchronous code, closing the client's connections inside the same event loop."""
+
+    async def main():
+        try:
+            return await generate_all(facts, graph, llm, cfg)
+        finally:
+            if hasattr(llm, "aclose"):
+                await llm.aclose()
+
+    return asyncio.run(main())

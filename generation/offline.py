@@ -2,114 +2,52 @@
 
 from __future__ import annotations
 
-import hashlib
-
+from generation import wording_en, wording_zh
 from generation.records import QAPair, Turn
-from generation.verbalise import MODALS, lemma_phrase, looks_plural, sentence_case, statement
 from kgraph.llm import LLMError, Prompt, T
-from kgraph.records import Fact, normalise
-
-
-def pick(options: list[str], *keys: object) -> str:
-    """A stable choice among wordings, so reruns produce the same sample."""
-    digest = hashlib.sha1("|".join(map(str, keys)).encode()).digest()
-    return options[digest[0] % len(options)]
-
-
-def grounded_answer(fact: Fact) -> str:
-    """The fact as a sentence, plus the evidence sentence when it says more."""
-    said = statement(fact)
-    evidence = fact.evidence[0].sentence if fact.evidence else ""
-    if not evidence or normalise(evidence).rstrip(".") == normalise(said).rstrip("."):
-        return said
-    lead = pick(["The source puts it this way:", "In the source's words:", "As the text states:"], fact.id, "lead")
-    return f'{said} {lead} "{evidence}"'
-
-
-def inverted(fact: Fact) -> tuple[str, str]:
-    """Auxiliary and remaining predicate for a question: ('is', 'contraindicated in'), ('does', 'treat')."""
-    words = lemma_phrase(fact).split()
-    head, rest = words[0], " ".join(words[1:])
-    if head in MODALS:
-        return head, rest
-    if head == "be":
-        return ("are" if looks_plural(fact.subject) else "is"), rest
-    return ("do" if looks_plural(fact.subject) else "does"), " ".join(words)
-
-
-def question_for(fact: Fact, question_type: str) -> str:
-    """One question naming the fact's subject or object, in the wording of its type."""
-    aux, rest = inverted(fact)
-    s, o = fact.subject, fact.object
-    if question_type == "object":
-        return pick(
-            [
-                f"What {aux} {s} {rest}?",
-                f"According to the source, what {aux} {s} {rest}?",
-                f"In the {fact.domain} literature, what {aux} {s} {rest}?",
-            ],
-            fact.id,
-            question_type,
-        )
-    if question_type == "subject":
-        positive = statement(fact.model_copy(update={"negated": False, "hedged": False})).rstrip(".")
-        predicate = positive[len(s) :].strip()
-        return pick([f"What {predicate}?", f"Which one {predicate}?"], fact.id, question_type)
-    if question_type == "yes_no":
-        return f"{aux} {s} {rest} {o}?"
-    return pick(
-        [
-            f"What is the relationship between {s} and {o}?",
-            f"How are {s} and {o} related?",
-            f"Explain how {s} relates to {o}.",
-        ],
-        fact.id,
-        question_type,
-    )
-
-
-def answer_for(fact: Fact, question_type: str) -> str:
-    if question_type == "yes_no":
-        verdict = (
-            "Not according to the source."
-            if fact.negated
-            else ("Possibly; the source states it with caution." if fact.hedged else "Yes.")
-        )
-        return f"{verdict} {grounded_answer(fact)}"
-    return grounded_answer(fact)
-
-
-def follow_up(fact: Fact, turn: int) -> str:
-    s = fact.subject
-    return pick(
-        [
-            f"And what about {s}?",
-            f"Related to that, what should I know about {s}?",
-            f"You mentioned {s}. What else does the source say about it?",
-            f"How does {s} come into this?",
-        ],
-        fact.id,
-        turn,
-    )
+from kgraph.records import Fact
 
 
 class OfflineGenerator:
     """Answers generation prompts from their structured context; used when no endpoint is configured."""
 
     provider = "offline"
-    model = "templates-v1"
+    model = "templates-v2"
 
     async def complete(self, prompt: Prompt, schema: type[T]) -> T:
-        fact = Fact.model_validate(prompt.context["fact"]) if "fact" in prompt.context else None
-        if fact is None:
-            raise LLMError("offline generator needs a fact in the prompt context")
+        ctx = prompt.context
+        facts = [Fact.model_validate(f) for f in ctx.get("facts", [])]
+        if not facts:
+            raise LLMError("offline generator needs facts in the prompt context")
+        words = wording_zh if ctx.get("lang") == "zh" else wording_en
+        qtype, persona, level, options = ctx["question_type"], ctx["persona"], ctx["difficulty"], ctx["options"]
+        key = (facts[0].id, qtype, persona, level, ctx.get("turn", 0))
         if prompt.task == "qa" and schema is QAPair:
-            qtype = prompt.context.get("question_type", "relationship")
-            return schema(question=sentence_case(question_for(fact, qtype)), answer=answer_for(fact, qtype))
-        if prompt.task == "dialogue_user" and schema is Turn:
-            turn = prompt.context.get("turn", 0)
-            text = question_for(fact, "relationship") if turn == 0 else follow_up(fact, turn)
-            return schema(content=sentence_case(text))
-        if prompt.task == "dialogue_assistant" and schema is Turn:
-            return schema(content=grounded_answer(fact))
+            return schema(
+                question=words.question(facts, qtype, persona, level, options, key),
+                answer=words.answer(facts, qtype, persona, level, options, key),
+            )
+        if prompt.task == "multihop" and schema is QAPair:
+            return schema(
+                question=words.multihop_question(facts, persona, level, key),
+                answer=words.multihop_answer(facts, level, key),
+            )
+        if prompt.task in ("dialogue_user", "dialogue_assistant") and schema is Turn:
+            return schema(content=turn_text(words, prompt.task, facts, ctx, key))
         raise LLMError(f"offline generator cannot do task {prompt.task!r} with {schema.__name__}")
+
+
+def turn_text(words, task: str, facts: list[Fact], ctx: dict, key: tuple) -> str:
+    """One self-chat turn: the opening question, a follow-up walking to the next fact, or a question on the seed
+    fact again when the walk ran out of neighbours; or the assistant's grounded answer to it."""
+    turn, persona, level = ctx["turn"], ctx["persona"], ctx["difficulty"]
+    fact = facts[turn] if turn < len(facts) else facts[0]
+    if task == "dialogue_assistant":
+        if turn >= len(facts):
+            return words.repeat_answer(fact, turn - len(facts))
+        return words.answer([fact], "explanation", persona, level, [], key)
+    if turn == 0:
+        return words.question([fact], wording_en.natural_type(fact), persona, level, [], key)
+    if turn >= len(facts):
+        return words.repeat_question(turn - len(facts))
+    return words.follow_up(fact, facts[turn - 1], key)

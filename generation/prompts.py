@@ -1,71 +1,153 @@
-"""Prompt building: pure functions from facts to Prompts (tested without a model)."""
+"""Prompt building: pure functions from planned jobs to Prompts (tested without a model)."""
 
 from __future__ import annotations
 
+from generation.plan import Job
 from kgraph.llm import Prompt
 from kgraph.records import Fact
 
-PROMPT_VERSION = "v1"
-QUESTION_TYPES = ("object", "subject", "yes_no", "relationship")
+PROMPT_VERSION = "v2"
+LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 SYSTEM = (
-    "You write training data for a {domain} assistant. Stay strictly within the fact and the evidence "
-    "sentence given; never add claims they do not support. If the fact is negated or hedged, say so. "
-    "Write in {language}. Reply with JSON only."
+    "You write training data for a {domain} assistant. Use only the facts and evidence sentences given and never "
+    "add claims they do not support. A negated fact must be stated as negated and a hedged fact as uncertain, "
+    "never as a plain positive. Write in {language}. Reply with a JSON object only."
 )
-LANGUAGES = {"en": "English", "zh": "Chinese"}
+QUESTION_TYPE_HINTS = {
+    "definition": "asks what the subject is",
+    "mechanism": "asks how the subject works or what effect it has",
+    "indication": "asks what the subject is used for or recommended in",
+    "contraindication": "asks when the subject must be avoided",
+    "dosage": "asks about the dose, amount or schedule given",
+    "adverse_effect": "asks about harms, side effects or risks",
+    "diagnosis": "asks how something is diagnosed, tested or monitored",
+    "comparison": "asks the reader to compare the two facts given",
+    "yes_no": "can be answered yes or no; the answer starts with the verdict and then explains",
+    "clinical_vignette": "opens with a short realistic patient scenario (2-3 sentences) and asks what applies",
+    "scenario": "opens with a short realistic situation between parties (2-3 sentences) and asks what applies",
+    "multiple_choice": "lists the options given as A) B) C) D) in the question; the answer names the letter and explains",
+    "obligation": "asks what a party must do",
+    "right": "asks what a party may do or is entitled to",
+    "condition": "asks when or to what the rule applies",
+    "consequence": "asks what follows, such as liability",
+    "explanation": "asks how the subject and the object are related",
+}
+PERSONA_HINTS = {
+    "patient": "a patient without medical training, in plain everyday words",
+    "student": "a medical student preparing for an exam",
+    "clinician": "a busy clinician who wants a precise, practical answer",
+    "client": "a client without legal training, worried about their own situation",
+    "paralegal": "a paralegal checking the exact wording of a document",
+    "lawyer": "a lawyer who wants the precise rule and its qualifications",
+    "learner": "a curious newcomer to the subject",
+    "practitioner": "an experienced practitioner",
+}
+DIFFICULTY_HINTS = {
+    "basic": "a simple question with a short answer",
+    "intermediate": "a question that needs a short explanation",
+    "advanced": "a demanding question whose answer also gives the qualifications and quotes the evidence",
+}
 
 
-def fact_block(fact: Fact) -> str:
+def fact_block(fact: Fact, label: str = "Fact") -> str:
     flags = ", ".join(f for f, on in (("negated", fact.negated), ("hedged", fact.hedged)) if on) or "none"
     evidence = fact.evidence[0].sentence if fact.evidence else ""
     return (
-        f"Fact: ({fact.subject}) -[{fact.relation}]-> ({fact.object})\n"
+        f"{label}: ({fact.subject}) -[{fact.relation}]-> ({fact.object})\n"
         f"Qualifiers: {flags}\n"
         f'Evidence sentence: "{evidence}"'
     )
 
 
-def system_message(fact: Fact, lang: str = "en") -> dict[str, str]:
-    return {"role": "system", "content": SYSTEM.format(domain=fact.domain, language=LANGUAGES.get(lang, "English"))}
+def facts_block(facts: tuple[Fact, ...] | list[Fact]) -> str:
+    return "\n".join(fact_block(f, f"Fact {i}") for i, f in enumerate(facts, 1))
 
 
-def qa_prompt(fact: Fact, question_type: str, lang: str = "en") -> Prompt:
-    """Huatuo-style single-turn QA: the fact and its evidence sentence, one question type."""
+def system_message(job: Job) -> dict[str, str]:
+    return {"role": "system", "content": SYSTEM.format(domain=job.seed.domain, language=LANGUAGES[job.lang])}
+
+
+def style_lines(job: Job) -> str:
+    return (
+        f"The person asking is {PERSONA_HINTS.get(job.persona, job.persona)}.\n"
+        f"Difficulty: {DIFFICULTY_HINTS.get(job.difficulty, job.difficulty)}."
+    )
+
+
+def context(job: Job, **extra) -> dict:
+    """What the offline generator reads instead of the prose: the job's facts and style."""
+    return {
+        "facts": [f.model_dump() for f in job.facts],
+        "question_type": job.question_type,
+        "persona": job.persona,
+        "difficulty": job.difficulty,
+        "options": list(job.options),
+        "lang": job.lang,
+        **extra,
+    }
+
+
+def qa_prompt(job: Job) -> Prompt:
+    """Huatuo-style single-turn QA: the fact, its evidence sentence, a question type, a persona, a difficulty."""
+    options = f"\nOptions to list (one is right): {', '.join([job.seed.object, *job.options])}" if job.options else ""
     user = (
-        f"{fact_block(fact)}\n\nWrite one question of type '{question_type}' that a person could ask about this fact, "
-        "naming its subject, and a helpful answer grounded in the evidence. "
-        'Return {"question": ..., "answer": ...}.'
+        f"{facts_block(job.facts)}\n\n{style_lines(job)}\n"
+        f"Write one question of type '{job.question_type}' ({QUESTION_TYPE_HINTS[job.question_type]}) that this "
+        f"person would ask, naming the subject, and the answer an expert would give from the evidence.{options}\n"
+        'Return {"question": "...", "answer": "..."}.'
+    )
+    return Prompt(task="qa", messages=[system_message(job), {"role": "user", "content": user}], context=context(job))
+
+
+def multihop_prompt(job: Job) -> Prompt:
+    """A question that needs every fact of a 2-3 hop path to answer, reasoning step by step in the answer."""
+    user = (
+        f"These facts form a chain through shared entities:\n{facts_block(job.facts)}\n\n{style_lines(job)}\n"
+        "Write one question that can only be answered by combining all of them (name the first and the last "
+        "entity, not the ones in between), and an answer that walks through each step in order.\n"
+        'Return {"question": "...", "answer": "..."}.'
     )
     return Prompt(
-        task="qa",
-        messages=[system_message(fact, lang), {"role": "user", "content": user}],
-        context={"fact": fact.model_dump(), "question_type": question_type, "lang": lang},
+        task="multihop", messages=[system_message(job), {"role": "user", "content": user}], context=context(job)
     )
 
 
-def dialogue_user_prompt(seed: Fact, next_fact: Fact, history: list[dict[str, str]], lang: str = "en") -> Prompt:
-    """Baize self-chat, user side: ask the next question, moving the talk to next_fact."""
-    transcript = "\n".join(f"{m['role']}: {m['content']}" for m in history) or "(no turns yet)"
+def transcript(history: list[dict[str, str]]) -> str:
+    return "\n".join(f"{m['role']}: {m['content']}" for m in history) or "(no turns yet)"
+
+
+def dialogue_user_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> Prompt:
+    """Baize self-chat, user side: the next question, moving the talk to the turn's fact."""
+    fact = job.facts[turn] if turn < len(job.facts) else job.seed
+    ask = (
+        "Open the conversation with a question about this fact"
+        if turn == 0
+        else "Ask a natural follow-up that moves on to this fact"
+        if turn < len(job.facts)
+        else "Ask a follow-up about the first fact again: how certain it is, or what the source says exactly"
+    )
     user = (
-        f"You play the human in a conversation about {seed.subject}.\nSo far:\n{transcript}\n\n"
-        f'Ask the next question, about this fact:\n{fact_block(next_fact)}\nReturn {{"content": ...}}.'
+        f"You play the human in a conversation about {job.seed.subject}. {style_lines(job)}\n"
+        f"So far:\n{transcript(history)}\n\n{ask}:\n{fact_block(fact)}\n"
+        'Return {"content": "<the question>"}.'
     )
     return Prompt(
         task="dialogue_user",
-        messages=[system_message(next_fact, lang), {"role": "user", "content": user}],
-        context={"fact": next_fact.model_dump(), "turn": len(history) // 2, "lang": lang},
+        messages=[system_message(job), {"role": "user", "content": user}],
+        context=context(job, turn=turn),
     )
 
 
-def dialogue_assistant_prompt(fact: Fact, history: list[dict[str, str]], lang: str = "en") -> Prompt:
-    """Baize self-chat, assistant side: answer the last question from the fact and its evidence."""
-    transcript = "\n".join(f"{m['role']}: {m['content']}" for m in history)
+def dialogue_assistant_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> Prompt:
+    """Baize self-chat, assistant side: answer the last question from the turn's fact and its evidence."""
+    fact = job.facts[turn] if turn < len(job.facts) else job.seed
     user = (
-        f"You play the assistant.\nConversation:\n{transcript}\n\nAnswer the last question using only:\n"
-        f'{fact_block(fact)}\nReturn {{"content": ...}}.'
+        f"You play the assistant, answering {PERSONA_HINTS.get(job.persona, job.persona)}.\n"
+        f"Conversation:\n{transcript(history)}\n\nAnswer the last question using only:\n{fact_block(fact)}\n"
+        'Return {"content": "<the answer>"}.'
     )
     return Prompt(
         task="dialogue_assistant",
-        messages=[system_message(fact, lang), {"role": "user", "content": user}],
-        context={"fact": fact.model_dump(), "turn": len(history) // 2, "lang": lang},
+        messages=[system_message(job), {"role": "user", "content": user}],
+        context=context(job, turn=turn),
     )

@@ -25,8 +25,14 @@ PHRASES = {
 MODALS = {"shall", "may", "must", "can", "should", "will", "might", "could"}
 
 
+# Singular nouns that end like plurals.
+SINGULAR_S = {"diabetes", "measles", "mumps", "rabies", "herpes", "scabies", "series", "species", "news", "lens", "gas"}
+
+
 def looks_plural(noun_phrase: str) -> bool:
     last = noun_phrase.split()[-1].lower() if noun_phrase.split() else ""
+    if last in SINGULAR_S:
+        return False
     return (last.endswith("s") and not last.endswith(("ss", "us", "is", "sis"))) or " and " in noun_phrase
 
 

@@ -1,0 +1,138 @@
+import networkx as nx
+import pytest
+from openai_server import FakeOpenAI
+
+from generation.diversity import diversity_report
+from generation.estimate import estimate_generation
+from generation.generate import GenerationConfig, run_generation
+from generation.offline import OfflineGenerator
+from generation.plan import FactIndex, plan_fact
+from kgraph.graph import add_facts
+from kgraph.llm import LLMConfig, OpenAICompatible, ResponseCache
+from kgraph.records import Evidence, Fact
+
+FAULTS = {
+    "429_once": 0.05,
+    "500_once": 0.05,
+    "timeout_once": 0.02,
+    "malformed_once": 0.05,
+    "malformed_always": 0.02,
+    "500_always": 0.02,
+}
+
+
+def fact(subject, relation, obj, domain="medical", negated=False, hedged=False, sentence=None):
+    sentence = sentence or f"{subject} {relation.replace('_', ' ')} {obj}."
+    return Fact(
+        id=Fact.make_id(subject, relation, obj, negated),
+        subject=subject,
+        relation=relation,
+        object=obj,
+        negated=negated,
+        hedged=hedged,
+        domain=domain,
+        evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
+    )
+
+
+def chain_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:
+    """Drugs in a ring: drug i treats condition i and causes condition i+1, so every fact has neighbours."""
+    facts = []
+    for i in range(n):
+        facts.append(fact(f"drug{i}", "treats", f"condition{i}"))
+        facts.append(fact(f"drug{i}", "causes", f"condition{(i + 1) % n}", hedged=i % 2 == 0))
+    graph = nx.MultiDiGraph()
+    add_facts(graph, facts)
+    return facts, graph
+
+
+def test_plan_covers_types_personas_dialogue_and_multihop():
+    facts, graph = chain_graph(6)
+    jobs = plan_fact(facts[0], FactIndex.of(graph), GenerationConfig())
+    qa = [j for j in jobs if j.kind == "qa"]
+    assert len(qa) == 4 and qa[0].question_type == "indication" and len({j.question_type for j in qa}) == 4
+    assert all(j.persona in ("patient", "student", "clinician") for j in jobs)
+    dialogue = next(j for j in jobs if j.kind == "dialogue")
+    assert 3 <= dialogue.turns <= 6 and len(dialogue.facts) > 1
+    multihop = next(j for j in jobs if j.kind == "multihop")
+    assert 2 <= len(multihop.facts) <= 3 and multihop.facts[0] == facts[0]
+
+
+def test_samples_list_every_fact_they_use():
+    facts, graph = chain_graph(6)
+    samples, rejections = run_generation(facts[:2], graph, OfflineGenerator(), GenerationConfig(min_turns=4))
+    assert rejections == []
+    for sample in samples:
+        if sample.kind == "dialogue":
+            assert len(sample.messages) >= 8 and len(sample.fact_ids) >= 2
+        if sample.kind == "multihop":
+            assert len(sample.fact_ids) >= 2
+            answer = sample.messages[1].content
+            assert all(f.object in answer or f.subject in answer for f in facts if f.id in sample.fact_ids)
+
+
+def test_chinese_facts_get_chinese_samples_with_negation_kept():
+    negated = fact("阿莫西林", "treats", "病毒感染", negated=True, sentence="阿莫西林不能治疗病毒感染。")
+    graph = nx.MultiDiGraph()
+    add_facts(graph, [negated])
+    samples, _ = run_generation([negated], graph, OfflineGenerator(), GenerationConfig())
+    assert samples and all(s.lang == "zh" for s in samples)
+    answers = [m.content for s in samples for m in s.messages if m.role == "assistant"]
+    assert all("不能用于治疗" in a or "否定" in a or "不能治疗" in a for a in answers)
+
+
+def test_diversity_report_measures_questions_within_a_fact():
+    facts, graph = chain_graph(4)
+    samples, _ = run_generation(facts, graph, OfflineGenerator(), GenerationConfig())
+    report = diversity_report(samples)
+    assert report["question_types_per_fact"] == 4
+    assert 0.3 < report["distinct_2"] <= 1 and 0 < report["mean_pairwise_similarity"] < 0.6
+    same = diversity_report([samples[0], samples[0]])
+    assert same["mean_pairwise_similarity"] == 1.0
+
+
+@pytest.mark.slow
+def test_thousand_requests_against_a_faulty_server_are_all_accounted_for(tmp_path):
+    """250 facts x 4 QA types = 1,000 samples through retries, repairs, timeouts: each kept or rejected."""
+    facts, graph = chain_graph(125)
+    cfg = GenerationConfig(dialogues_per_fact=0, multihop_per_fact=0)
+    settings = LLMConfig(concurrency=64, timeout=2.0, max_retries=3, backoff_base=0.01, backoff_max=0.05)
+    with FakeOpenAI(faults=FAULTS, stall=3.0) as server:
+        llm = OpenAICompatible("fake", base_url=server.base_url, settings=settings, cache=ResponseCache(tmp_path / "c"))
+        samples, rejections = run_generation(facts, graph, llm, cfg)
+        assert len(samples) + len(rejections) == 1000
+        assert {r.reason for r in rejections} == {"invalid_json", "server_error"}
+        assert all(r.raw for r in rejections if r.reason == "invalid_json")
+        fates = {server.fate(key) for key in server.seen}
+        assert set(FAULTS) <= fates  # every kind of fault really happened
+        expected = sum(server.fate(k) in ("malformed_always", "500_always") for k in server.seen)
+        assert len(rejections) == expected
+        # A rerun is served from the cache for every kept sample; only the failures are asked again.
+        sent = sum(server.outcomes.values())
+        llm = OpenAICompatible("fake", base_url=server.base_url, settings=settings, cache=ResponseCache(tmp_path / "c"))
+        again, _ = run_generation(facts, graph, llm, cfg)
+        assert {s.id for s in again} == {s.id for s in samples}
+        assert llm.usage.cached == len(samples)
+        assert sum(server.outcomes.values()) - sent == llm.usage.requests
+
+
+def test_dry_run_counts_requests_and_cost_and_skips_cached(tmp_path):
+    facts, graph = chain_graph(5)
+    cfg = GenerationConfig(dialogues_per_fact=1, min_turns=3, max_turns=3, multihop_per_fact=0)
+    prices = LLMConfig(input_price=1.0, output_price=4.0)
+    llm = OpenAICompatible(
+        "fake", base_url="http://127.0.0.1:9/v1", settings=prices, cache=ResponseCache(tmp_path / "c")
+    )
+    estimate = estimate_generation(facts, graph, cfg, prices, llm)
+    qa = estimate["qa_samples"]
+    assert estimate["requests"] == qa + estimate["dialogue_samples"] * 3 * 2
+    assert estimate["cost_usd"] > 0 and estimate["prompt_tokens"] > estimate["completion_tokens"]
+    # Pretend every QA prompt was answered before: the estimate drops them.
+    index = FactIndex.of(graph)
+    from generation.prompts import qa_prompt
+    from generation.records import QAPair
+
+    for job in (j for f in facts for j in plan_fact(f, index, cfg) if j.kind == "qa"):
+        llm.cache.put(llm.key(qa_prompt(job), QAPair), '{"question": "q??", "answer": "a"}')
+    again = estimate_generation(facts, graph, cfg, prices, llm)
+    assert again["cached"] == qa and again["requests"] == estimate["requests"] - qa
