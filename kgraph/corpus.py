@@ -10,8 +10,14 @@ from kgraph.records import Document, Domain, Rejection, content_id
 TEXT_SUFFIXES = {".txt", ".md"}
 SUFFIXES = TEXT_SUFFIXES | {".jsonl", ".pdf"}
 MAX_BYTES = 5_000_000
-MEDICAL_WORDS = ("patient", "dose", "mg", "therapy", "disease", "treatment", "clinical", "drug", "symptom")
-LEGAL_WORDS = ("shall", "agreement", "party", "parties", "clause", "section", "statute", "liable", "contract")
+MEDICAL_WORDS = (
+    "patient", "dose", "mg", "therapy", "disease", "treatment", "clinical", "drug", "symptom",
+    "contraindicat", "renal", "diagnos", "infection", "syndrome",
+)  # fmt: skip
+LEGAL_WORDS = (
+    "shall", "agreement", "party", "parties", "clause", "section", "statute", "liable", "contract",
+    "tenant", "licens", "court",
+)  # fmt: skip
 
 
 class CorpusError(ValueError):
@@ -33,11 +39,27 @@ def guess_domain(path: Path, text: str) -> Domain:
     return "medical" if medical >= legal else "legal"
 
 
+STOPWORDS = {
+    "en": {"the", "and", "of", "is", "in", "to", "with", "for", "not", "are", "be", "by", "or", "shall"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "von", "den", "zu", "ein", "eine", "bei", "wird"},
+    "fr": {"le", "la", "les", "et", "est", "des", "une", "dans", "pas", "pour", "avec", "du", "sont", "par"},
+    "es": {"el", "la", "los", "las", "y", "es", "del", "una", "con", "para", "por", "no", "se", "en"},
+    "it": {"il", "lo", "gli", "della", "e", "che", "una", "con", "per", "non", "sono", "nel", "del", "di"},
+    "nl": {"de", "het", "een", "en", "van", "is", "niet", "met", "voor", "zijn", "bij", "wordt", "op", "te"},
+    "pt": {"o", "os", "as", "e", "da", "do", "uma", "com", "para", "não", "são", "em", "dos", "pelo"},
+}
+
+
 def guess_lang(text: str) -> str:
-    """Chinese when CJK characters dominate the letters, English otherwise (the languages we generate in)."""
+    """Chinese when CJK characters dominate the letters, else the language whose common words occur most."""
     cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return "zh" if cjk > latin / 4 else "en"
+    if cjk > latin / 4:
+        return "zh"
+    words = [w.strip(".,;:()\"'").lower() for w in text[:20_000].split()]
+    counts = {lang: sum(1 for w in words if w in common) for lang, common in STOPWORDS.items()}
+    best = max(counts, key=lambda lang: (counts[lang], lang == "en"))
+    return best if counts[best] > counts["en"] else "en"
 
 
 def make_document(path: Path, text: str, title: str = "", domain: str | None = None) -> Document:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kgraph.nominal import nominal_facts
-from kgraph.records import Document, Evidence, Fact
+from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
 from kgraph.spans import conjuncts, entity_span, is_generic, resolve_entity
 
@@ -307,3 +307,13 @@ def extract_corpus(documents: list[Document], nlp=None, n_process: int = 1, batc
     for doc, parsed in zip(english, nlp.pipe(texts, n_process=n_process, batch_size=batch_size)):
         facts.extend(facts_from_parsed(doc, parsed))
     return facts
+
+
+def unreadable_documents(documents: list[Document], facts: list[Fact]) -> list[Rejection]:
+    """Documents the English rules cannot read and no other extractor covered: reported, never silently lost."""
+    covered = {e.doc_id for f in facts for e in f.evidence}
+    return [
+        Rejection(item_id=d.id, stage="extract", reason="unsupported_language", detail=f"{d.lang}: {d.path}")
+        for d in documents
+        if d.lang != "en" and d.id not in covered
+    ]

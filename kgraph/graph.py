@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
 
-from kgraph.records import Evidence, Fact, normalise
-
-
-def entity_key(name: str) -> str:
-    """Canonical node key: case and whitespace folded, a plain English plural reduced to its singular."""
-    words = normalise(name).split()
-    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
-        words[-1] = words[-1][:-1]
-    return " ".join(words)
+from kgraph.entities import entity_key
+from kgraph.records import Evidence, Fact
 
 
 def merge_facts(facts: list[Fact]) -> list[Fact]:
@@ -41,12 +35,17 @@ def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
         for key, name, kind in ((source, fact.subject, fact.subject_type), (target, fact.object, fact.object_type)):
             if key not in graph:
                 graph.add_node(key, name=name, aliases=[], type=kind)
-            elif name != graph.nodes[key]["name"] and name not in graph.nodes[key]["aliases"]:
-                graph.nodes[key]["aliases"].append(name)
+                continue
+            node = graph.nodes[key]
+            if name != node["name"] and name not in node["aliases"]:
+                node["aliases"].append(name)
+            if node.get("type", "entity") == "entity":
+                node["type"] = kind
         evidence = [e.model_dump() for e in fact.evidence]
         if graph.has_edge(source, target, key=fact.id):
             data = graph.edges[source, target, fact.id]
             data["evidence"].extend(e for e in evidence if e not in data["evidence"])
+            data["support"] = len({e["doc_id"] for e in data["evidence"]})
             continue
         new += 1
         graph.add_edge(
@@ -56,6 +55,7 @@ def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
             fact_id=fact.id,
             relation=fact.relation,
             evidence=evidence,
+            support=len({e["doc_id"] for e in evidence}),
             negated=fact.negated,
             hedged=fact.hedged,
             surface_relation=fact.surface_relation,
@@ -64,6 +64,14 @@ def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
             confidence=fact.confidence,
         )
     return new
+
+
+def attach_aliases(graph: nx.MultiDiGraph, table: dict[str, str]) -> None:
+    """Record each alias (an abbreviation, a synonym from the alias table) on the node of its canonical name."""
+    for alias, canonical in table.items():
+        key = entity_key(canonical)
+        if key in graph and alias != graph.nodes[key]["name"] and alias not in graph.nodes[key]["aliases"]:
+            graph.nodes[key]["aliases"].append(alias)
 
 
 def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
@@ -124,3 +132,35 @@ def load_graph(path: Path) -> nx.MultiDiGraph:
         return nx.MultiDiGraph()
     data = json.loads(path.read_text(encoding="utf-8"))
     return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+
+
+def save_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
+    """GraphML for Gephi, yEd or Cytoscape; list attributes (aliases, evidence) travel as JSON strings."""
+    plain = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        plain.add_node(node, **{k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in data.items()})
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        attrs = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in data.items()}
+        plain.add_edge(source, target, key=key, **attrs)
+    nx.write_graphml(plain, path)
+
+
+def graph_stats(graph: nx.MultiDiGraph, top: int = 10) -> dict:
+    """What the graph holds: sizes, connected components, relations by count, most connected entities."""
+    relations = Counter(data["relation"] for _, _, data in graph.edges(data=True))
+    types = Counter(data.get("type", "entity") for _, data in graph.nodes(data=True))
+    degree = sorted(graph.degree, key=lambda item: (-item[1], item[0]))[:top]
+    components = list(nx.weakly_connected_components(graph)) if graph.number_of_nodes() else []
+    return {
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+        "components": len(components),
+        "largest_component": max((len(c) for c in components), default=0),
+        "negated": sum(1 for *_, d in graph.edges(data=True) if d.get("negated")),
+        "hedged": sum(1 for *_, d in graph.edges(data=True) if d.get("hedged")),
+        "multi_document": sum(1 for *_, d in graph.edges(data=True) if d.get("support", 1) > 1),
+        "relations": dict(relations.most_common(top)),
+        "other_relations": sum(relations.values()) - sum(n for _, n in relations.most_common(top)),
+        "types": dict(types.most_common()),
+        "top_entities": [(graph.nodes[n]["name"], d) for n, d in degree],
+    }

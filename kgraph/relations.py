@@ -46,6 +46,8 @@ MEDICAL = {
     "should not be given to": "contraindicated_in",
     "should not be started in": "contraindicated_in",
     "should not be started during": "contraindicated_in",
+    "be avoided in": "contraindicated_in",
+    "be indicated for treatment of": "indicated_for",
     "increase risk of": "increases_risk_of",
     "raise risk of": "increases_risk_of",
     "be risk factor for": "increases_risk_of",

@@ -39,3 +39,41 @@ def test_same_text_twice_is_one_document(tmp_path: Path):
     (tmp_path / "b.txt").write_text("Warfarin inhibits vitamin K epoxide reductase.", encoding="utf-8")
     documents, _ = read_corpus(tmp_path)
     assert len(documents) == 1
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with a text layer, built by hand so the test needs no PDF writer."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def test_pdf_text_layer_is_read_and_a_broken_pdf_is_reported(tmp_path: Path):
+    (tmp_path / "guideline.pdf").write_bytes(minimal_pdf("Metformin is contraindicated in severe renal impairment."))
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (tmp_path / "big.txt").write_bytes(b"a" * 5_000_001)
+    documents, rejections = read_corpus(tmp_path)
+    assert [d.text.strip() for d in documents] == ["Metformin is contraindicated in severe renal impairment."]
+    assert documents[0].domain == "medical"
+    assert sorted(r.reason for r in rejections) == ["oversized", "unreadable"]
+
+
+def test_language_is_detected_per_document(tmp_path: Path):
+    (tmp_path / "de.txt").write_text("Metformin ist bei schwerer Niereninsuffizienz nicht empfohlen.", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("Metformin is not recommended in severe renal impairment.", encoding="utf-8")
+    (tmp_path / "zh.txt").write_text("二甲双胍降低肝糖输出。", encoding="utf-8")
+    documents, _ = read_corpus(tmp_path)
+    assert sorted(d.lang for d in documents) == ["de", "en", "zh"]

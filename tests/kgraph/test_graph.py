@@ -38,3 +38,26 @@ def test_graph_json_round_trip(tmp_path):
     assert loaded.nodes["metformin"]["name"] == "Metformin"
     neighbours = neighbour_facts(loaded, facts[0])
     assert [n.relation for n in neighbours] == ["causes"]
+
+
+def test_support_counts_documents_and_stats_describe_the_graph(tmp_path):
+    import networkx as nx
+
+    from kgraph.graph import graph_stats, save_graphml
+    from kgraph.picture import draw_graph
+
+    graph = nx.MultiDiGraph()
+    add_facts(
+        graph,
+        merge_facts([fact("Metformin", "treats", "diabetes", "d1"), fact("metformin", "treats", "diabetes", "d2")]),
+    )
+    add_facts(graph, [fact("Warfarin", "interacts_with", "aspirin"), fact("Metformin", "causes", "lactic acidosis")])
+    stats = graph_stats(graph)
+    assert (stats["nodes"], stats["edges"], stats["components"], stats["multi_document"]) == (5, 3, 2, 1)
+    assert stats["relations"] == {"treats": 1, "interacts_with": 1, "causes": 1}
+    assert stats["top_entities"][0] == ("Metformin", 2)
+    save_graphml(graph, tmp_path / "graph.graphml")
+    back = nx.read_graphml(tmp_path / "graph.graphml")
+    assert back.number_of_edges() == 3 and '"doc_id"' in next(iter(back.edges(data=True)))[2]["evidence"]
+    assert draw_graph(graph, tmp_path / "graph.png") == 3  # the largest component
+    assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,161 @@
+"""Canonical entities: one key per entity across case, plural and abbreviation, aliases per workspace, and a
+type for each node (drug, disease, party...) guessed from the name and the relations it takes part in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kgraph.records import Fact, normalise
+
+LEADING_WORDS = {"the", "a", "an", "this", "that", "these", "those", "any", "each", "all", "either", "both"}
+# Words ending in s that are not plurals.
+SINGULAR_S = {"diabetes", "herpes", "rabies", "mellitus", "series", "species", "news", "measles", "mumps", "lupus"}
+ABBREVIATION = re.compile(r"([A-Za-z0-9][\w\-' ]{2,80}?)\s*\(([A-Za-z][A-Za-z0-9\-]{1,9})\)")
+DRUG_SUFFIXES = (
+    "mab", "nib", "pril", "sartan", "olol", "statin", "cillin", "mycin", "floxacin", "prazole", "triptan",
+    "parin", "xaban", "gatran", "dipine", "gliptin", "gliflozin", "vir", "azole", "oxacin", "cycline", "formin",
+    "thiazide", "semide", "sone", "olone", "amide", "purinol", "cysteine", "thyroxine", "amol", "profen", "tamol",
+)  # fmt: skip
+DISEASE_WORDS = (
+    "itis", "osis", "aemia", "emia", "oma", "pathy", "disease", "syndrome", "disorder", "cancer", "infection",
+    "failure", "deficiency", "diabetes", "hypertension", "fibrillation", "asthma", "pneumonia", "gout", "allergy",
+    "overdose", "impairment", "injury", "migraine", "stroke", "bleeding", "acidosis",
+)  # fmt: skip
+TEST_WORDS = ("test", "scan", "radiography", "x-ray", "ultrasound", "spirometry", "biopsy", "culture", "measurement")
+PARTY_WORDS = (
+    "party", "supplier", "customer", "licensee", "licensor", "tenant", "landlord", "employer", "employee",
+    "controller", "processor", "consumer", "creditor", "debtor", "lender", "borrower", "buyer", "seller", "court",
+)  # fmt: skip
+STATUTE = re.compile(r"^(section|article|regulation|clause|schedule)\s+\w+|\bact\b|\bregulation\b", re.IGNORECASE)
+# Roles a relation gives its subject and object, where the name alone does not tell.
+ROLES = {
+    "treats": ("drug", "disease"),
+    "prevents": ("drug", "disease"),
+    "indicated_for": ("drug", "disease"),
+    "contraindicated_in": ("drug", "condition"),
+    "diagnoses": ("test", "disease"),
+    "interacts_with": ("drug", "drug"),
+}
+
+
+def singular(word: str) -> str:
+    """A plain English plural reduced to its singular: therapies -> therapy, losses -> loss, statins -> statin."""
+    if word in SINGULAR_S or len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def entity_key(name: str) -> str:
+    """Canonical node key: case, whitespace, leading determiners and a final plural folded."""
+    words = normalise(name).split()
+    while len(words) > 1 and words[0] in LEADING_WORDS:
+        words = words[1:]
+    if words:
+        words[-1] = singular(words[-1])
+    return " ".join(words)
+
+
+def matches_abbreviation(short: str, long: str) -> bool:
+    """Schwartz-Hearst test: the short form's letters appear in order in the long form, the first at a word start."""
+    short, long = short.lower(), long.lower()
+    letters = [c for c in short if c.isalnum()]
+    position = len(long)
+    for index, char in enumerate(reversed(letters)):
+        first = index == len(letters) - 1
+        position = long.rfind(char, 0, position)
+        while first and position > 0 and long[position - 1].isalnum():
+            position = long.rfind(char, 0, position)
+        if position < 0:
+            return False
+    return True
+
+
+def find_abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations a text defines, 'type 2 diabetes (T2D)' -> {'T2D': 'type 2 diabetes'}."""
+    found: dict[str, str] = {}
+    for match in ABBREVIATION.finditer(text):
+        words, short = match.group(1).split(), match.group(2)
+        # The long form is the shortest tail of the preceding words that still contains the short form's letters.
+        for size in range(1, min(len(words), len([c for c in short if c.isalpha()]) + 2) + 1):
+            candidate = " ".join(words[-size:])
+            if matches_abbreviation(short, candidate) and candidate.lower() != short.lower():
+                found.setdefault(short, candidate)
+                break
+    return found
+
+
+def load_aliases(path: Path) -> dict[str, str]:
+    """The workspace alias table (TSV: alias, canonical name; # comments): {alias: canonical name}."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    table = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "\t" in line:
+            alias, canonical = (part.strip() for part in line.split("\t", 1))
+            if alias and canonical and entity_key(alias) not in alias_index(table):
+                table[alias] = canonical
+    return table
+
+
+def alias_index(table: dict[str, str]) -> dict[str, str]:
+    """Alias table keyed by entity key, the form lookups use."""
+    return {entity_key(alias): canonical for alias, canonical in table.items()}
+
+
+def add_aliases(path: Path, learned: dict[str, str]) -> dict[str, str]:
+    """Append newly learned aliases (an alias already in the table keeps its first meaning); returns the table."""
+    table = load_aliases(path)
+    known = alias_index(table)
+    new = {alias: name for alias, name in learned.items() if entity_key(alias) not in known}
+    if new:
+        with open(path, "a", encoding="utf-8") as handle:
+            if not Path(path).stat().st_size:
+                handle.write("# alias\tcanonical name (edit freely; the first line for an alias wins)\n")
+            handle.writelines(f"{alias}\t{name}\n" for alias, name in sorted(new.items()))
+        table.update(new)
+    return table
+
+
+def guess_type(name: str, domain: str) -> str:
+    """A node type from the name alone, or 'entity' when it does not tell."""
+    lower = name.lower().split(" of ")[0]  # 'total liability of the supplier' is a liability, not a party
+    last = lower.split()[-1] if lower.split() else ""
+    if domain != "legal":
+        if last.endswith(DRUG_SUFFIXES):
+            return "drug"
+        if any(word in lower for word in TEST_WORDS):
+            return "test"
+        if any(last.endswith(word) or word in lower.split() for word in DISEASE_WORDS):
+            return "disease"
+    if domain != "medical":
+        if STATUTE.search(name):
+            return "statute"
+        if singular(last) in PARTY_WORDS:
+            return "party"
+    return "entity"
+
+
+def typed_fact(fact: Fact, aliases: dict[str, str]) -> Fact:
+    """The fact with canonical entity names (aliases keyed by entity key), types filled, an id over entity keys."""
+    subject = aliases.get(entity_key(fact.subject), fact.subject)
+    obj = aliases.get(entity_key(fact.object), fact.object)
+    roles = ROLES.get(fact.relation, ("entity", "entity"))
+    if fact.relation.startswith(("must_", "may_")):
+        roles = ("party", "entity")
+    subject_type = fact.subject_type if fact.subject_type != "entity" else guess_type(subject, fact.domain)
+    object_type = fact.object_type if fact.object_type != "entity" else guess_type(obj, fact.domain)
+    return fact.model_copy(
+        update={
+            "id": Fact.make_id(entity_key(subject), fact.relation, entity_key(obj), fact.negated),
+            "subject": subject,
+            "object": obj,
+            "subject_type": subject_type if subject_type != "entity" else roles[0],
+            "object_type": object_type if object_type != "entity" else roles[1],
+        }
+    )

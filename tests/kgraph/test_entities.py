@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from kgraph.entities import add_aliases, alias_index, entity_key, find_abbreviations, guess_type, typed_fact
+from kgraph.records import Evidence, Fact
+
+
+def fact(subject, relation, obj, domain="medical"):
+    evidence = [Evidence(doc_id="d", sentence="s", start=0, end=1)]
+    return Fact(id="x", subject=subject, relation=relation, object=obj, evidence=evidence, domain=domain)
+
+
+def test_plurals_case_and_determiners_fold():
+    assert entity_key("The Parties") == entity_key("party")
+    assert entity_key("losses") == "loss" and entity_key("therapies") == "therapy"
+    assert entity_key("type 2 diabetes") == "type 2 diabetes"  # not a plural
+
+
+def test_abbreviations_defined_in_the_text():
+    text = "Adults with type 2 diabetes (T2D) and chronic kidney disease (CKD) need care. Warfarin (a coumarin) is old."
+    assert find_abbreviations(text) == {"T2D": "type 2 diabetes", "CKD": "chronic kidney disease"}
+
+
+def test_alias_table_resolves_and_keeps_first_meaning(tmp_path: Path):
+    path = tmp_path / "aliases.tsv"
+    add_aliases(path, {"T2D": "type 2 diabetes"})
+    table = add_aliases(path, {"T2D": "something else", "AF": "atrial fibrillation"})
+    assert table == {"T2D": "type 2 diabetes", "AF": "atrial fibrillation"}
+    typed = typed_fact(fact("Metformin", "treats", "T2D"), alias_index(table))
+    same = typed_fact(fact("metformin", "treats", "type 2 diabetes"), alias_index(table))
+    assert typed.object == "type 2 diabetes" and typed.id == same.id
+    assert (typed.subject_type, typed.object_type) == ("drug", "disease")
+
+
+def test_types_from_names_and_roles():
+    assert guess_type("lisinopril", "medical") == "drug"
+    assert guess_type("Section 75", "legal") == "statute"
+    assert guess_type("total liability of the Supplier", "legal") == "entity"
+    assert typed_fact(fact("Supplier", "must_pay", "invoice", "legal"), {}).subject_type == "party"
