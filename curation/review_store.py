@@ -420,7 +420,7 @@ def score_bins(conn: sqlite3.Connection, bins: int = 10) -> list[dict]:
     """Per judge-score bin, how many samples are in each status: do people agree with the judge's scores?"""
     table = [{"low": i / bins, "high": (i + 1) / bins} | dict.fromkeys(STATUSES, 0) for i in range(bins)]
     for score, status in conn.execute(f"SELECT q.score, {STATUS_SQL} FROM queue q WHERE q.score IS NOT NULL"):
-        table[min(int(score * bins), bins - 1)][status] += 1
+        table[min(max(int(score * bins), 0), bins - 1)][status] += 1
     return table
 
 
