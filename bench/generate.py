@@ -1,0 +1,153 @@
+"""Generation throughput against a local OpenAI-protocol server with 100 ms latency, at concurrency 64.
+
+Ideal: 64 requests every 100 ms = 640 requests/s. Rows: a bare asyncio baseline (sleeps under the same
+semaphore), the client alone, the generation stage (plan, prompts, parsing, samples), and the Prefect
+generate flow over a workspace, whose difference from the plain stage is the orchestration cost per sample.
+Run: .venv/bin/python bench/generate.py [--facts 240] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import networkx as nx
+from pydantic import BaseModel
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flows.config import KgsynthConfig  # noqa: E402
+from flows.workspace import Workspace  # noqa: E402
+from generation.generate import GenerationConfig, run_generation  # noqa: E402
+from kgraph.graph import add_facts, save_graph  # noqa: E402
+from kgraph.llm import LLMConfig, OpenAICompatible, Prompt  # noqa: E402
+from kgraph.records import Evidence, Fact  # noqa: E402
+
+LATENCY, CONCURRENCY = 0.1, 64
+QA_ONLY = GenerationConfig(qa_per_fact=4, dialogues_per_fact=0, multihop_per_fact=0)
+
+
+class Reply(BaseModel):
+    content: str
+
+
+def facts_and_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:
+    facts = []
+    for i in range(n):
+        for relation, obj in (("treats", f"condition {i}"), ("causes", f"condition {(i + 1) % n}")):
+            sentence = f"Drug {i} {relation} {obj}."
+            facts.append(
+                Fact(
+                    id=Fact.make_id(f"drug {i}", relation, obj),
+                    subject=f"drug {i}",
+                    relation=relation,
+                    object=obj,
+                    domain="medical",
+                    evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
+                )
+            )
+    graph = nx.MultiDiGraph()
+    add_facts(graph, facts)
+    return facts[:n], graph
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/generation/openai_server.py"), "--latency", str(LATENCY)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    port = server.stdout.readline().strip()
+    return server, f"http://127.0.0.1:{port}/v1"
+
+
+def settings(url: str) -> LLMConfig:
+    return LLMConfig(base_url=url, api_key="x", model="fake", concurrency=CONCURRENCY, cache=False)
+
+
+def sleeps(n: int) -> float:
+    async def main():
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one():
+            async with limit:
+                await asyncio.sleep(LATENCY)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(n)))
+        return time.perf_counter() - started
+
+    return asyncio.run(main())
+
+
+def client_only(url: str, n: int, tag: int) -> float:
+    async def main():
+        llm = OpenAICompatible("fake", base_url=url, settings=settings(url))
+        prompts = [Prompt(task="x", messages=[{"role": "user", "content": f"bench {tag} {i}"}]) for i in range(n)]
+        started = time.perf_counter()
+        await asyncio.gather(*(llm.complete(p, Reply) for p in prompts))
+        elapsed = time.perf_counter() - started
+        await llm.aclose()
+        return elapsed
+
+    return asyncio.run(main())
+
+
+def stage(url: str, facts: list[Fact], graph: nx.MultiDiGraph) -> tuple[float, int]:
+    llm = OpenAICompatible("fake", base_url=url, settings=settings(url))
+    started = time.perf_counter()
+    samples, rejections = run_generation(facts, graph, llm, QA_ONLY)
+    assert not rejections, rejections[:1]
+    return time.perf_counter() - started, len(samples)
+
+
+def prefect_flow(url: str, facts: list[Fact], graph: nx.MultiDiGraph) -> tuple[float, int]:
+    from flows.pipeline import generate_flow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace(Path(tmp)).create()
+        save_graph(graph, ws.graph)
+        cfg = KgsynthConfig(llm=settings(url), generation=QA_ONLY)
+        run = ws.new_run()
+        started = time.perf_counter()
+        stats = generate_flow(ws, cfg, run)
+        return time.perf_counter() - started, stats["samples"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--facts", type=int, default=240, help="facts; each makes 4 QA requests")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    facts, graph = facts_and_graph(args.facts)
+    requests = 4 * len(facts)
+    ideal = requests / (CONCURRENCY / LATENCY)
+    server, url = start_server()
+    try:
+        rows = {"asyncio sleep baseline": [sleeps(requests) for _ in range(args.repeats)]}
+        rows["client only (OpenAICompatible)"] = [client_only(url, requests, r) for r in range(args.repeats)]
+        rows["generation stage (plain)"] = [stage(url, facts, graph)[0] for _ in range(args.repeats)]
+        prefect_flow(url, facts[:8], graph)  # start Prefect's ephemeral server outside the timings
+        rows["generate flow (Prefect)"] = [prefect_flow(url, facts, graph)[0] for _ in range(args.repeats)]
+    finally:
+        server.terminate()
+    print(f"{requests} requests, latency {LATENCY * 1000:.0f} ms, concurrency {CONCURRENCY}, ideal {ideal:.2f} s")
+    print(f"{'row':34} {'median s':>9} {'req/s':>8} {'% of ideal 640/s':>17}")
+    for name, times in rows.items():
+        median = statistics.median(times)
+        print(f"{name:34} {median:9.2f} {requests / median:8.0f} {100 * ideal / median:16.0f}%")
+    overhead = statistics.median(rows["generate flow (Prefect)"]) - statistics.median(rows["generation stage (plain)"])
+    print(f"Prefect layer: {overhead:.2f} s over {requests} samples = {1000 * overhead / requests:.2f} ms per sample")
+
+
+if __name__ == "__main__":
+    main()
