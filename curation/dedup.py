@@ -1,28 +1,46 @@
-"""Near-duplicate removal with datasketch MinHash/LSH; the index persists in the workspace across runs."""
+"""Near-duplicate removal: bulk MinHash signatures, LSH banding for the threshold, candidates confirmed by
+estimated Jaccard, against the same batch and an index kept across runs (a workspace file, or Redis)."""
 
 from __future__ import annotations
 
-import pickle
-import re
-from dataclasses import dataclass, field
+import json
 from pathlib import Path
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
 from pydantic import BaseModel, Field
 
+from curation.minhash import UNSPACED, Shingle, Sketches, band_keys, bands, confirm, shingle_unit, sketch
 from generation.records import Sample
 from kgraph.records import Rejection
 
-WORD = re.compile(r"\w+", re.UNICODE)
+NEIGHBOURS = 16  # per band, a signature is compared with this many earlier ones with the same key (and the first)
 
 
 class DedupConfig(BaseModel):
-    """How near two samples must be to count as duplicates."""
+    """How near two samples must be to count as duplicates, and where the index lives."""
 
     model_config = {"extra": "forbid"}
     threshold: float = Field(default=0.8, gt=0, lt=1, description="Jaccard similarity at which samples are duplicates")
     num_perm: int = Field(default=128, ge=16, le=1024, description="MinHash permutations")
-    ngram: int = Field(default=3, ge=1, le=8, description="word n-gram size of the shingles")
+    shingle: Shingle = Field(
+        default="auto", description="word n-grams, character n-grams, or auto (characters for Chinese/Japanese)"
+    )
+    ngram: int = Field(default=3, ge=1, le=8, description="words per shingle")
+    char_ngram: int = Field(default=3, ge=1, le=8, description="characters per shingle in character mode")
+    redis_url: str | None = Field(
+        default=None, description="keep the index in Redis (redis://host:6379/0) instead of the workspace"
+    )
+    redis_prefix: str = Field(default="kgsynth", description="key prefix of the index in Redis")
+    eval_file: Path | None = Field(
+        default=None, description="evaluation questions (.txt lines or .jsonl) no training sample may be near"
+    )
+    contamination_threshold: float = Field(
+        default=0.5, gt=0, lt=1, description="Jaccard similarity of a question to an evaluation question that drops it"
+    )
+
+    def index_settings(self) -> dict:
+        """What an index's signatures and bands depend on: an index built with other settings is not reused."""
+        return self.model_dump(include={"threshold", "num_perm", "shingle", "ngram", "char_ngram"})
 
 
 def sample_text(sample: Sample) -> str:
@@ -30,56 +48,169 @@ def sample_text(sample: Sample) -> str:
     return "\n".join(m.content for m in sample.messages)
 
 
-def shingles(text: str, n: int) -> set[bytes]:
-    words = WORD.findall(text.lower())
-    if len(words) < n:
-        return {" ".join(words).encode()}
-    return {" ".join(words[i : i + n]).encode() for i in range(len(words) - n + 1)}
+def text_sketches(texts: list[str], cfg: DedupConfig) -> Sketches:
+    """Sketches of texts with the configured shingles; in auto mode Chinese/Japanese texts get character n-grams."""
+    units = [cfg.shingle] * len(texts)
+    if cfg.shingle == "auto":
+        mixed = any(UNSPACED.search(t) for t in texts)
+        units = [shingle_unit(t, "auto") if mixed else "word" for t in texts]
+    parts, rows = [], []
+    for unit, n in (("word", cfg.ngram), ("char", cfg.char_ngram)):
+        picked = [i for i, u in enumerate(units) if u == unit]
+        if picked:
+            parts.append(sketch([texts[i] for i in picked], cfg.num_perm, n, unit))
+            rows.extend(picked)
+    if len(parts) == 1:
+        return parts[0]
+    return Sketches.concat(parts).take(np.argsort(rows)) if parts else Sketches.empty(cfg.num_perm)
 
 
-@dataclass
-class DedupIndex:
-    """LSH buckets for candidate search plus each signature, to confirm candidates by estimated Jaccard."""
-
-    lsh: MinHashLSH
-    signatures: dict[str, MinHash] = field(default_factory=dict)
-
-
-def new_index(cfg: DedupConfig) -> DedupIndex:
-    # Banding weighted against false negatives: misses are lost duplicates, extra candidates are confirmed below.
-    return DedupIndex(MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm, weights=(0.2, 0.8)))
-
-
-def load_index(path: Path, cfg: DedupConfig) -> DedupIndex:
-    """The workspace's index, or a new one when there is none or it was built with other settings."""
-    if Path(path).exists():
-        settings, index = pickle.loads(Path(path).read_bytes())
-        if settings == cfg.model_dump():
-            return index
-    return new_index(cfg)
+def same_key_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(earlier, later) row pairs that share a band key: each row meets its group's first row and its nearest
+    NEIGHBOURS predecessors, so even a large group of copies costs linear time."""
+    earlier, later = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    rows = np.arange(len(keys))
+    for band in keys.T:
+        order = np.argsort(band, kind="stable")
+        sorted_keys = band[order]
+        new_group = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+        leader = order[np.maximum.accumulate(np.where(new_group, rows, 0))]
+        earlier.append(leader[~new_group])
+        later.append(order[~new_group])
+        for d in range(2, NEIGHBOURS + 1):
+            same = sorted_keys[d:] == sorted_keys[:-d]
+            earlier.append(order[:-d][same])
+            later.append(order[d:][same])
+    return unique_pairs(np.concatenate(earlier), np.concatenate(later), len(keys))
 
 
-def save_index(index: DedupIndex, path: Path, cfg: DedupConfig) -> None:
-    """Pickle the index with the settings it was built with, atomically."""
-    tmp = Path(path).with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps((cfg.model_dump(), index)))
+def unique_pairs(left: np.ndarray, right: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs without repeats (a pair found in several bands is confirmed once)."""
+    code = np.unique(left.astype(np.int64) * max(size, 1) + right)
+    return code // max(size, 1), code % max(size, 1)
+
+
+class LocalIndex:
+    """Sketches and band keys of every kept sample, in numpy, saved as one .npz file in the workspace."""
+
+    def __init__(self, threshold: float, num_perm: int):
+        self.threshold = threshold
+        self.b, self.r = bands(threshold, num_perm)
+        self.ids: list[str] = []
+        self.sketches = Sketches.empty(num_perm)
+        self.keys = np.zeros((0, self.b), dtype=np.uint64)
+        self._sorted: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self._known: set[str] | None = None
+
+    def contains(self, ids: list[str]) -> list[bool]:
+        """Which ids the index already holds."""
+        if self._known is None:
+            self._known = set(self.ids)
+        return [i in self._known for i in ids]
+
+    def matches(self, sketches: Sketches) -> list[tuple[int, str, float]]:
+        """(row, stored id, similarity) for rows near a stored sample, confirmed at the threshold."""
+        if not self.ids or not len(sketches):
+            return []
+        if self._sorted is None:
+            orders = [np.argsort(band, kind="stable") for band in self.keys.T]
+            self._sorted = [(order, band[order]) for order, band in zip(orders, self.keys.T)]
+        rows, stored = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for (order, sorted_keys), band in zip(self._sorted, band_keys(sketches.sigs, self.b, self.r).T):
+            left = np.searchsorted(sorted_keys, band, side="left")
+            count = np.minimum(np.searchsorted(sorted_keys, band, side="right") - left, NEIGHBOURS)
+            row = np.repeat(np.arange(len(sketches)), count)
+            rank = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+            rows.append(row)
+            stored.append(order[left[row] + rank])
+        row, stored = unique_pairs(np.concatenate(rows), np.concatenate(stored), len(self.ids))
+        similarity = confirm(sketches, row, self.sketches, stored, self.threshold)
+        near = similarity >= self.threshold
+        return [(int(q), self.ids[s], float(j)) for q, s, j in zip(row[near], stored[near], similarity[near])]
+
+    def add(self, ids: list[str], sketches: Sketches) -> None:
+        """Index kept samples so later batches and runs find them."""
+        self.ids.extend(ids)
+        self.sketches = Sketches.concat([self.sketches, sketches])
+        self.keys = np.concatenate([self.keys, band_keys(sketches.sigs, self.b, self.r)])
+        self._sorted = self._known = None
+
+
+def index_path(state: Path) -> Path:
+    return Path(state) / "dedup.npz"
+
+
+def load_index(state: Path, cfg: DedupConfig):
+    """The index of every earlier run: in Redis when a URL is configured, else the workspace's file (a new one when
+    there is none or it was built with other settings)."""
+    if cfg.redis_url:
+        from curation.dedup_redis import RedisIndex
+
+        return RedisIndex(cfg)
+    index = LocalIndex(cfg.threshold, cfg.num_perm)
+    path = index_path(state)
+    if path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            if json.loads(str(data["settings"])) == cfg.index_settings():
+                index.ids, index.keys = data["ids"].tolist(), data["keys"]
+                index.sketches = Sketches(data["sigs"], data["values"], data["offsets"])
+    return index
+
+
+def save_index(index, state: Path, cfg: DedupConfig) -> None:
+    """Write the local index with the settings it was built with, atomically (Redis writes as it goes)."""
+    if not isinstance(index, LocalIndex):
+        return
+    path = index_path(state)
+    tmp = path.with_suffix(".tmp.npz")
+    ids = np.array(index.ids, dtype=str) if index.ids else np.zeros(0, dtype="<U1")
+    sk = index.sketches
+    np.savez(
+        tmp,
+        settings=json.dumps(cfg.index_settings()),
+        ids=ids,
+        keys=index.keys,
+        sigs=sk.sigs,
+        values=sk.values,
+        offsets=sk.offsets,
+    )
     tmp.replace(path)
 
 
-def dedup_samples(samples: list[Sample], index: DedupIndex, cfg: DedupConfig) -> tuple[list[Sample], list[Rejection]]:
+def find_duplicates(texts: list[str], ids: list[str], index, cfg: DedupConfig) -> tuple[list[int], dict[int, str]]:
+    """Rows to keep, and for each dropped row the id of the kept sample it duplicates; rows whose id was seen
+    before (in an earlier run, or earlier in this batch) are neither: they are not new work."""
+    known = index.contains(ids)
+    first_row: dict[str, int] = {}
+    for row, sample_id in enumerate(ids):
+        first_row.setdefault(sample_id, row)
+    fresh = [row for row, sample_id in enumerate(ids) if not known[row] and first_row[sample_id] == row]
+    sketches = text_sketches([texts[row] for row in fresh], cfg)
+    duplicate_of: dict[int, str] = {}
+    best: dict[int, float] = {}
+    for q, stored, similarity in index.matches(sketches):
+        if similarity > best.get(q, -1.0):
+            best[q], duplicate_of[q] = similarity, stored
+    earlier, later = same_key_pairs(band_keys(sketches.sigs, index.b, index.r))
+    near = confirm(sketches, earlier, sketches, later, index.threshold) >= index.threshold
+    earlier_near: dict[int, list[int]] = {}
+    for e, q in zip(earlier[near], later[near]):
+        earlier_near.setdefault(int(q), []).append(int(e))
+    # in order, a row near an earlier kept row is its duplicate; rows near nothing earlier are kept outright
+    for q in sorted(earlier_near):
+        match = next((e for e in sorted(earlier_near[q]) if e not in duplicate_of), None)
+        if match is not None and q not in duplicate_of:
+            duplicate_of[q] = ids[fresh[match]]
+    kept = [q for q in range(len(fresh)) if q not in duplicate_of]
+    index.add([ids[fresh[q]] for q in kept], sketches.take(kept))
+    return [fresh[q] for q in kept], {fresh[q]: other for q, other in duplicate_of.items()}
+
+
+def dedup_samples(samples: list[Sample], index, cfg: DedupConfig) -> tuple[list[Sample], list[Rejection]]:
     """Keep the first of each near-duplicate group, against this batch and every earlier run's samples."""
-    signatures = MinHash.bulk([shingles(sample_text(s), cfg.ngram) for s in samples], num_perm=cfg.num_perm)
-    kept, rejections = [], []
-    for sample, signature in zip(samples, signatures):
-        if sample.id in index.signatures:
-            continue  # the same sample seen in an earlier run: not new work, not a duplicate
-        matches = [
-            key for key in index.lsh.query(signature) if index.signatures[key].jaccard(signature) >= cfg.threshold
-        ]
-        if matches:
-            rejections.append(Rejection(item_id=sample.id, stage="dedup", reason="near_duplicate", detail=min(matches)))
-            continue
-        index.lsh.insert(sample.id, signature)
-        index.signatures[sample.id] = signature
-        kept.append(sample)
-    return kept, rejections
+    kept, duplicate_of = find_duplicates([sample_text(s) for s in samples], [s.id for s in samples], index, cfg)
+    rejections = [
+        Rejection(item_id=samples[row].id, stage="dedup", reason="near_duplicate", detail=other)
+        for row, other in sorted(duplicate_of.items())
+    ]
+    return [samples[i] for i in kept], rejections

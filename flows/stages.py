@@ -191,9 +191,8 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     samples = run_samples(run)
     judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
     samples = [s for s in samples if s.id not in judged]
-    index_path = ws.state / "dedup.pkl"
-    lsh = load_index(index_path, cfg.dedup)
-    unique, rejections = dedup_samples(samples, lsh, cfg.dedup)
+    index = load_index(ws.state, cfg.dedup)
+    unique, rejections = dedup_samples(samples, index, cfg.dedup)
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     verdicts = [judge_sample(s, [facts[i] for i in s.fact_ids if i in facts], cfg.judge) for s in unique]
     by_id = {s.id: s for s in unique}
@@ -208,7 +207,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     write_jsonl(run / "rejections.jsonl", rejections)
     write_jsonl(ws.state / ACCEPTED, accepted)
     write_jsonl(ws.state / FLAGGED, flagged)
-    save_index(lsh, index_path, cfg.dedup)
+    save_index(index, ws.state, cfg.dedup)
     stats = stage_stats(
         "curate",
         len(samples),
