@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from curation.minhash import UNSPACED, Shingle, Sketches, band_keys, bands, confirm, shingle_unit, sketch
 from generation.records import Sample
@@ -37,6 +37,13 @@ class DedupConfig(BaseModel):
     contamination_threshold: float = Field(
         default=0.5, gt=0, lt=1, description="Jaccard similarity of a question to an evaluation question that drops it"
     )
+
+    @field_validator("eval_file")
+    @classmethod
+    def eval_file_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"{path} does not exist: name a .jsonl or .txt file of evaluation questions")
+        return path
 
     def index_settings(self) -> dict:
         """What an index's signatures and bands depend on: an index built with other settings is not reused."""
@@ -214,3 +221,49 @@ def dedup_samples(samples: list[Sample], index, cfg: DedupConfig) -> tuple[list[
         for row, other in sorted(duplicate_of.items())
     ]
     return [samples[i] for i in kept], rejections
+
+
+def read_eval_questions(path: Path) -> list[str]:
+    """Questions of an evaluation file: .jsonl rows with question / instruction / prompt / conversations or
+    messages (first user turn), or plain text with one question per line."""
+    lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if Path(path).suffix != ".jsonl":
+        return lines
+    questions = []
+    for line in lines:
+        row = json.loads(line)
+        turns = row.get("messages") or row.get("conversations") or []
+        asked = [t.get("content") or t.get("value") for t in turns if t.get("role", t.get("from")) in ("user", "human")]
+        questions.extend(
+            q for q in [row.get("question") or row.get("instruction") or row.get("prompt"), *asked[:1]] if q
+        )
+    return questions
+
+
+def heldout_questions(models: Path, samples: list[Sample]) -> list[str]:
+    """User turns of the samples the training stage held out for evaluation (paraphrases and control facts),
+    as listed in each model's split.json."""
+    held = set()
+    for split_file in Path(models).glob("*/split.json"):
+        split = json.loads(split_file.read_text(encoding="utf-8"))
+        held.update(i for part in ("paraphrase", "control") for i in split.get(part, {}).get("ids", []))
+    return [m.content for s in samples if s.id in held for m in s.messages if m.role == "user"]
+
+
+def drop_contaminated(
+    samples: list[Sample], questions: list[str], cfg: DedupConfig
+) -> tuple[list[Sample], list[Rejection]]:
+    """Drop samples that ask something near an evaluation question: training on it would inflate the evaluation."""
+    if not questions or not samples:
+        return samples, []
+    index = LocalIndex(cfg.contamination_threshold, cfg.num_perm)
+    index.add([str(i) for i in range(len(questions))], text_sketches(questions, cfg))
+    turns = [(row, m.content) for row, s in enumerate(samples) for m in s.messages if m.role == "user"]
+    near: dict[int, str] = {}
+    for q, question, _ in index.matches(text_sketches([text for _, text in turns], cfg)):
+        near.setdefault(turns[q][0], questions[int(question)])
+    rejections = [
+        Rejection(item_id=samples[row].id, stage="dedup", reason="eval_contamination", detail=question[:200])
+        for row, question in sorted(near.items())
+    ]
+    return [s for row, s in enumerate(samples) if row not in near], rejections

@@ -33,11 +33,12 @@ DaskAddressOpt = Annotated[
 
 
 def user_errors() -> tuple[type[Exception], ...]:
+    from curation.dedup_redis import IndexUnavailable
     from flows.config import ConfigError
     from flows.workspace import WorkspaceError
     from kgraph.corpus import CorpusError
 
-    return ConfigError, WorkspaceError, CorpusError
+    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable
 
 
 def guarded(action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None) -> None:

@@ -7,7 +7,14 @@ import json
 import time
 from pathlib import Path
 
-from curation.dedup import dedup_samples, load_index, save_index
+from curation.dedup import (
+    dedup_samples,
+    drop_contaminated,
+    heldout_questions,
+    load_index,
+    read_eval_questions,
+    save_index,
+)
 from curation.judge import judge_sample
 from curation.records import Verdict
 from curation.review_store import connect, enqueue, make_entry, reviewed_samples
@@ -191,8 +198,12 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     samples = run_samples(run)
     judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
     samples = [s for s in samples if s.id not in judged]
+    questions = heldout_questions(ws.models, read_jsonl(ws.state / ACCEPTED, Sample))
+    questions += read_eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
+    clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
     index = load_index(ws.state, cfg.dedup)
-    unique, rejections = dedup_samples(samples, index, cfg.dedup)
+    unique, rejections = dedup_samples(clean, index, cfg.dedup)
+    rejections = contaminated + rejections
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     verdicts = [judge_sample(s, [facts[i] for i in s.fact_ids if i in facts], cfg.judge) for s in unique]
     by_id = {s.id: s for s in unique}

@@ -1,7 +1,25 @@
+import json
+import shutil
+import socket
+import subprocess
+import time
+
 import numpy as np
+import pytest
 from datasketch import MinHash
 
-from curation.dedup import DedupConfig, LocalIndex, dedup_samples, find_duplicates, load_index, save_index
+from curation.dedup import (
+    DedupConfig,
+    LocalIndex,
+    dedup_samples,
+    drop_contaminated,
+    find_duplicates,
+    heldout_questions,
+    load_index,
+    read_eval_questions,
+    save_index,
+)
+from curation.dedup_redis import IndexUnavailable, RedisIndex
 from curation.minhash import exact_jaccard, permutations, sketch
 from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Evidence
@@ -76,11 +94,93 @@ def test_chinese_text_uses_character_shingles():
 
 def test_many_copies_and_distinct_texts_in_bulk():
     rng = np.random.default_rng(0)
-    vocab = [f"v{i}" for i in range(5000)]
-    distinct = [" ".join(rng.choice(vocab, 20)) for _ in range(2000)]
+    distinct = [" ".join(f"v{i}" for i in rng.integers(0, 5000, 20)) for _ in range(2000)]
     texts = distinct + [distinct[7]] * 300 + [distinct[9] + " extra"]
     kept, duplicate_of = find_duplicates(
         texts, [str(i) for i in range(len(texts))], LocalIndex(0.8, 128), DedupConfig()
     )
     assert kept == list(range(2000))
     assert set(duplicate_of.values()) == {"7", "9"} and len(duplicate_of) == 301
+
+
+def test_samples_near_evaluation_questions_are_dropped(tmp_path):
+    eval_file = tmp_path / "eval.jsonl"
+    eval_file.write_text(
+        '{"question": "In which patients is metformin contraindicated because of renal impairment?"}\n'
+        '{"messages": [{"role": "user", "content": "What enzyme does warfarin inhibit in the liver?"}]}\n',
+        encoding="utf-8",
+    )
+    cfg = DedupConfig(eval_file=eval_file)
+    questions = read_eval_questions(eval_file)
+    leaked = sample("In which patients is metformin contraindicated because of renal impairment?", ANSWER)
+    close = sample("what enzyme does warfarin inhibit in the liver", "Vitamin K epoxide reductase.")
+    fine = sample("What is the usual starting dose of metformin?", "500 mg once or twice daily with meals.")
+    kept, rejections = drop_contaminated([leaked, close, fine], questions, cfg)
+    assert kept == [fine]
+    assert [(r.item_id, r.reason) for r in rejections] == [
+        (leaked.id, "eval_contamination"),
+        (close.id, "eval_contamination"),
+    ]
+
+
+def test_heldout_questions_come_from_the_training_split(tmp_path):
+    held = sample("Which enzyme does warfarin block?", "Vitamin K epoxide reductase.")
+    trained = sample("When should metformin not be used?", ANSWER)
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "split.json").write_text(
+        json.dumps({"control": {"ids": [held.id]}, "train": {"ids": [trained.id]}})
+    )
+    assert heldout_questions(tmp_path, [held, trained]) == ["Which enzyme does warfarin block?"]
+
+
+def test_missing_eval_file_fails_at_load(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        DedupConfig(eval_file=tmp_path / "nope.jsonl")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (CI installs it with apt-get)")
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_index_in_redis_is_shared_across_runs_and_workspaces(redis_url, tmp_path):
+    cfg = DedupConfig(redis_url=redis_url, redis_prefix="test-shared")
+    a = sample("When should metformin not be used?", ANSWER)
+    b = sample("When should metformin not be used?", ANSWER + " Check renal function.")
+    first = load_index(tmp_path / "one", cfg)
+    assert isinstance(first, RedisIndex)
+    kept, _ = dedup_samples([a], first, cfg)
+    save_index(first, tmp_path / "one", cfg)  # nothing to write: Redis holds it
+    assert kept == [a] and not (tmp_path / "one" / "dedup.npz").exists()
+    # another process, another workspace: the same Redis index answers
+    kept, rejections = dedup_samples([a, b], load_index(tmp_path / "two", cfg), cfg)
+    assert kept == [] and [(r.item_id, r.detail) for r in rejections] == [(b.id, a.id)]
+    other = cfg.model_copy(update={"threshold": 0.5})
+    assert dedup_samples([b], load_index(tmp_path, other), other)[0] == [b]  # other settings, other keys
+
+
+def test_unreachable_redis_is_a_user_error():
+    with pytest.raises(IndexUnavailable, match="start Redis or unset the URL"):
+        RedisIndex(DedupConfig(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
