@@ -15,10 +15,10 @@ from curation.dedup import (
     read_eval_questions,
     save_index,
 )
-from curation.judge import judge_sample
+from curation.llm_judge import judge_samples
 from curation.records import Verdict
 from curation.review_store import connect, enqueue, make_entry, reviewed_samples
-from flows.config import KgsynthConfig
+from flows.config import ConfigError, KgsynthConfig
 from flows.workspace import (
     Workspace,
     WorkspaceError,
@@ -50,6 +50,7 @@ from kgraph.graph import (
 from kgraph.llm import LLM, OpenAICompatible, llm_from_config
 from kgraph.records import Document, Fact, Rejection
 from training.export import export_samples
+from training.probe import quota_groups, read_quota
 
 KNOWN_DOCUMENTS = "documents.ids"
 GENERATED_FACTS = "generated_facts.ids"
@@ -57,6 +58,7 @@ ACCEPTED = "accepted.jsonl"
 FLAGGED = "flagged.jsonl"
 REVIEW_DB = "review.db"
 ALIASES = "aliases.tsv"
+FACT_QUOTA = "fact_quota.json"
 
 
 def new_documents(ws: Workspace, corpus: Path) -> tuple[list[Document], list[Rejection]]:
@@ -135,7 +137,11 @@ def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig, llm: LL
     """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
     llm = llm or llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     graph = load_graph(ws.graph)
-    samples, rejections = run_generation(facts, graph, llm, cfg.generation)
+    samples, rejections = [], []
+    # `kgsynth probe` may have given facts the base model already knows a smaller quota.
+    for generation_cfg, group in quota_groups(facts, read_quota(ws.state / FACT_QUOTA), cfg.generation):
+        found, failed = run_generation(group, graph, llm, generation_cfg)
+        samples, rejections = samples + found, rejections + failed
     usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
     return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections, "usage": usage}
 
@@ -192,6 +198,14 @@ def finish_generate(run: Path, facts: int, results: list[dict], started: float) 
     return stats
 
 
+def judge_llm(cfg: KgsynthConfig) -> LLM | None:
+    """The LLM the judge uses: the configured endpoint unless the judge is set offline."""
+    llm = None if cfg.judge.mode == "offline" else llm_from_config(cfg.llm)
+    if cfg.judge.mode == "llm" and llm is None:
+        raise ConfigError("judge.mode is llm but no LLM endpoint is configured: set [llm] base_url or OPENAI_BASE_URL")
+    return llm
+
+
 def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     """Dedup the run's samples against every earlier run, judge the rest, and queue them by decision."""
     started = time.perf_counter()
@@ -205,7 +219,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     unique, rejections = dedup_samples(clean, index, cfg.dedup)
     rejections = contaminated + rejections
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
-    verdicts = [judge_sample(s, [facts[i] for i in s.fact_ids if i in facts], cfg.judge) for s in unique]
+    verdicts = judge_samples(unique, facts, cfg.judge, judge_llm(cfg))
     by_id = {s.id: s for s in unique}
     accepted = [by_id[v.sample_id] for v in verdicts if v.decision == "accept"]
     flagged = [by_id[v.sample_id] for v in verdicts if v.decision == "flag"]
@@ -308,14 +322,43 @@ def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, n
     if not rows:
         raise WorkspaceError(f"the export in {ws.root} is empty: run `kgsynth export --workspace {ws.root}` again")
     base = ensure_base_model(ws, base_model)
-    metrics = train_lora(rows, base, ws.models / name, cfg.train)
+    sources = sorted({d.path for run in ws.runs.glob("*") for d in read_jsonl(run / "documents.jsonl", Document)})
+    metrics = train_lora(rows, base, ws.models / name, cfg.train, sources)
     return stage_stats(
         "train",
         len(rows),
-        len(rows),
+        metrics["split"]["train"]["samples"],
         [],
         time.perf_counter() - started,
+        held_out=len(rows) - metrics["split"]["train"]["samples"],
+        general_rows=metrics["general_rows"],
         steps=metrics["steps"],
-        first_loss=metrics["first_loss"],
-        last_loss=metrics["last_loss"],
+        first_loss=round(metrics["first_loss"], 3),
+        last_loss=round(metrics["last_loss"], 3),
     )
+
+
+def evaluate_workspace(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
+    """Closed-book QA of a fine-tune before and after, on the questions its split held out (and some it trained on)."""
+    from training.evaluate import evaluate_model
+
+    started = time.perf_counter()
+    if not ws.graph.exists():
+        raise WorkspaceError(f"no graph in {ws.root}: the facts to score against come from it")
+    result = evaluate_model(model_dir, training_rows(ws), graph_facts(load_graph(ws.graph)), cfg.evaluate)
+    notes = {
+        f"{name}_after": f"{row['after']:.0%} (before {row['before']:.0%})" for name, row in result["sets"].items()
+    }
+    asked = sum(row["questions"] for row in result["sets"].values())
+    return stage_stats("evaluate", asked, asked, [], time.perf_counter() - started, **notes)
+
+
+def probe_workspace(ws: Workspace, base_model: str, known_quota: float) -> dict:
+    """Which facts the base model already knows; writes WS/state/fact_quota.json, which generation reads."""
+    from training.probe import probe_model
+
+    started = time.perf_counter()
+    if not ws.graph.exists():
+        raise WorkspaceError(f"no graph in {ws.root}: run `kgsynth extract CORPUS --workspace {ws.root}` first")
+    result = probe_model(base_model, graph_facts(load_graph(ws.graph)), ws.state / FACT_QUOTA, known_quota)
+    return stage_stats("probe", result["facts"], result["facts"], [], time.perf_counter() - started, **result)

