@@ -37,8 +37,9 @@ def user_errors() -> tuple[type[Exception], ...]:
     from flows.config import ConfigError
     from flows.workspace import WorkspaceError
     from kgraph.corpus import CorpusError
+    from training.sft import TrainingError
 
-    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable
+    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError
 
 
 def guarded(action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None) -> None:
@@ -158,15 +159,42 @@ def generate(
 
 
 @app.command()
-def curate(workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
+def curate(
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="show how the judge agrees with people's reviews instead of curating")
+    ] = False,
+) -> None:
     """Remove near-duplicates and judge the latest run's samples."""
 
     def action():
+        if report:
+            from flows.stages import calibrate_judge
+
+            return calibrate_judge(workspace(workspace_dir))
         from flows.pipeline import curate_flow
 
         return curate_flow(workspace(workspace_dir), config_for(config))
 
-    guarded(action)
+    guarded(action, print_calibration if report else None)
+
+
+def print_calibration(result: dict) -> None:
+    """Judge against people: agreement now, and per score the threshold that would agree best."""
+    now = result["current"]
+    console.print(
+        f"judge {', '.join(result['judge']) or '-'}: {now['reviewed']} reviewed samples, people rejected "
+        f"{now['people_reject']}, the judge doubted {now['judge_doubts']}; reject precision {now['precision']}, "
+        f"recall {now['recall']}, Cohen's kappa {now['kappa']}"
+        + (f" ({result['unmatched_reviews']} reviews without a verdict)" if result["unmatched_reviews"] else "")
+    )
+    table = Table(title="suggested thresholds (reject below)")
+    for column in ("score", "threshold", "precision", "recall", "kappa"):
+        table.add_column(column)
+    for name, best in result["suggested"].items():
+        table.add_row(name, *(str(best.get(k)) for k in ("threshold", "precision", "recall", "kappa")))
+    console.print(table if result["suggested"] else "no suggestions yet: people must both accept and reject some")
 
 
 @app.command()
@@ -188,13 +216,67 @@ def train(
     base_model: BaseModelOpt = None,
     name: NameOpt = "demo",
     max_steps: MaxStepsOpt = None,
+    merge: Annotated[bool, typer.Option("--merge", help="also save the merged model in WS/models/NAME/merged")] = False,
+    qlora: Annotated[bool, typer.Option("--qlora", help="4-bit QLoRA (needs CUDA and bitsandbytes)")] = False,
+    general_data: Annotated[
+        Path | None, typer.Option("--general-data", help="local alpaca/sharegpt file mixed in against forgetting")
+    ] = None,
+    general_ratio: Annotated[
+        float | None, typer.Option("--general-ratio", min=0, max=0.95, help="share of general rows (default 0.2)")
+    ] = None,
+    evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="closed-book QA after training")] = True,
 ) -> None:
-    """LoRA fine-tune on the exported samples into WS/models/NAME."""
+    """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
 
     def action():
+        from flows.config import load_config
         from flows.pipeline import train_flow
 
-        return train_flow(workspace(workspace_dir), config_for(config, max_steps), base_model, name)
+        overrides = {
+            "train": {
+                "max_steps": max_steps,
+                "merge": merge or None,
+                "qlora": qlora or None,
+                "general_data": str(general_data) if general_data else None,
+                "general_ratio": general_ratio,
+            },
+            "evaluate": {"after_training": evaluate},
+        }
+        return train_flow(workspace(workspace_dir), load_config(config, overrides), base_model, name)
+
+    guarded(action)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    workspace_dir: WorkspaceOpt,
+    model: Annotated[Path, typer.Option("--model", help="fine-tune folder, WS/models/NAME")],
+    config: ConfigOpt = None,
+) -> None:
+    """Closed-book QA before and after: trained questions, held-out paraphrases, control facts, everyday questions."""
+
+    def action():
+        from flows.pipeline import evaluate_flow
+
+        return evaluate_flow(workspace(workspace_dir), config_for(config), model)
+
+    guarded(action)
+
+
+@app.command()
+def probe(
+    workspace_dir: WorkspaceOpt,
+    base_model: Annotated[str, typer.Option("--base-model", help="local path or hub id of the model to fine-tune")],
+    known_quota: Annotated[
+        float, typer.Option("--known-quota", min=0, max=1, help="share of the usual samples for facts it knows")
+    ] = 0.5,
+) -> None:
+    """Before generating: which facts the base model already knows (true object vs distractors); they get fewer samples."""
+
+    def action():
+        from flows.stages import probe_workspace
+
+        return probe_workspace(workspace(workspace_dir), base_model, known_quota)
 
     guarded(action)
 

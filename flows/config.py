@@ -12,6 +12,7 @@ from curation.judge import JudgeConfig
 from flows.runners import FlowsConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
+from training.evaluate import EvalConfig
 from training.sft import TrainConfig
 
 
@@ -26,6 +27,7 @@ class KgsynthConfig(BaseModel):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvalConfig = Field(default_factory=EvalConfig)
     flows: FlowsConfig = Field(default_factory=FlowsConfig)
 
 

@@ -129,8 +129,19 @@ def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> d
 
 @flow(name="train")
 def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
-    """LoRA fine-tune on the exported samples."""
-    return stages.train_workspace(ws, cfg, base_model, name)
+    """LoRA fine-tune on the exported samples, then closed-book QA before and after (one summary row)."""
+    stats = stages.train_workspace(ws, cfg, base_model, name)
+    if not cfg.evaluate.after_training:
+        return stats
+    evaluation = stages.evaluate_workspace(ws, cfg, ws.models / name)
+    notes = {k: v for k, v in evaluation.items() if k.endswith("_after")}
+    return {**stats, **notes, "seconds": round(stats["seconds"] + evaluation["seconds"], 2)}
+
+
+@flow(name="evaluate")
+def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
+    """Closed-book QA of a fine-tune before and after."""
+    return stages.evaluate_workspace(ws, cfg, model_dir)
 
 
 def open_run(ws: Workspace) -> Path:

@@ -52,6 +52,7 @@ def to_chat(sample: Sample) -> dict:
         "messages": [{"role": m.role, "content": m.content} for m in sample.messages],
         "kind": sample.kind,
         "fact_ids": sample.fact_ids,
+        "question_type": sample.style.get("question_type", ""),
     }
 
 

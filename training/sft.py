@@ -1,11 +1,21 @@
-"""LoRA supervised fine-tuning with TRL's SFTTrainer and peft, assistant tokens only."""
+"""LoRA supervised fine-tuning with TRL's SFTTrainer and peft: assistant tokens only, padding-free packing."""
 
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+
+from training.mix import BUNDLED_GENERAL, load_general, mix_general
+from training.split import split_rows, split_summary
+from training.template import training_chat_template
+
+
+class TrainingError(ValueError):
+    """A training request that cannot run as asked (no rows, no GPU for QLoRA, an unusable chat template)."""
 
 
 class TrainConfig(BaseModel):
@@ -18,16 +28,27 @@ class TrainConfig(BaseModel):
     learning_rate: float = Field(default=2e-4, gt=0, description="peak learning rate (LoRA likes 1e-4 to 2e-4)")
     epochs: float = Field(default=1.0, gt=0, description="passes over the data")
     max_steps: int = Field(default=-1, description="stop after this many steps (-1: use epochs)")
-    batch_size: int = Field(default=8, ge=1, description="per-device batch size")
+    batch_size: int = Field(default=8, ge=1, description="per-device batch size (packed sequences when packing)")
     max_length: int = Field(default=512, ge=16, description="tokens per training sequence")
-    seed: int = Field(default=0, description="random seed")
+    packing: bool = Field(
+        default=True, description="pack samples into max_length rows, padding-free, no cross-attention"
+    )
+    seed: int = Field(default=0, description="random seed (training and splits)")
     cpu_threads: int = Field(
         default=1, ge=1, description="torch threads on CPU (1 is fastest for small models on 2 cores)"
     )
+    general_data: str = Field(
+        default="", description="local alpaca or sharegpt file mixed in against forgetting (empty: the bundled set)"
+    )
+    general_ratio: float = Field(default=0.2, ge=0, lt=1, description="share of general rows in the training mix")
+    control_ratio: float = Field(default=0.1, ge=0, lt=1, description="share of facts held out whole as controls")
+    hold_paraphrases: bool = Field(default=True, description="hold out one QA of each trained fact that has several")
+    merge: bool = Field(default=False, description="also save the base model with the adapter merged in (merged/)")
+    qlora: bool = Field(default=False, description="load the base model in 4 bits (QLoRA; CUDA and bitsandbytes)")
 
 
-def set_cpu_threads(cfg: TrainConfig) -> str:
-    """Pick the device; on CPU pin the thread count, since small models run slower with more threads."""
+def pick_device(cfg: TrainConfig) -> str:
+    """CUDA when present; on CPU pin the thread count, since small models run slower with more threads."""
     import torch
 
     if torch.cuda.is_available():
@@ -36,31 +57,85 @@ def set_cpu_threads(cfg: TrainConfig) -> str:
     return "cpu"
 
 
-def load_base(base_model: str):
-    """Tokenizer and model from a local folder or hub id; a missing chat template is a clear error."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def quantization(cfg: TrainConfig, device: str):
+    """The 4-bit config QLoRA loads with, or None; asking for it without a GPU or bitsandbytes is an error."""
+    if not cfg.qlora:
+        return None
+    if device != "cuda":
+        raise TrainingError("QLoRA (qlora = true) needs a CUDA GPU: set qlora = false to train in full precision")
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError as err:
+        raise TrainingError("QLoRA needs bitsandbytes: `pip install bitsandbytes`, or set qlora = false") from err
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
+    )
+
+
+def load_tokenizer(base_model: str):
+    """The tokenizer with a pad token; a missing chat template is a clear error."""
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base_model)
     if tokenizer.chat_template is None:
-        raise ValueError(f"{base_model} has no chat template: use an instruct/chat model or add one to its tokenizer")
+        raise TrainingError(
+            f"{base_model} has no chat template: use an instruct/chat model or add one to its tokenizer"
+        )
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(base_model)
-    return tokenizer, model
+    return tokenizer
 
 
-def train_lora(rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig) -> dict:
-    """Fine-tune a LoRA adapter on chat rows ({'messages': [...]}) and save it with its tokenizer and metrics."""
-    from datasets import Dataset
-    from peft import LoraConfig
-    from trl import SFTConfig, SFTTrainer
+def load_base(base_model: str, cfg: TrainConfig | None = None, device: str = "cpu"):
+    """Tokenizer and model from a local folder or hub id: bf16 on GPU, 4-bit with QLoRA, float32 on CPU."""
+    import torch
+    from transformers import AutoModelForCausalLM
 
-    if not rows:
-        raise ValueError("no training rows: export accepted samples first (`kgsynth export`)")
-    device = set_cpu_threads(cfg)
-    tokenizer, model = load_base(base_model)
-    output_dir = Path(output_dir)
-    args = SFTConfig(
+    cfg = cfg or TrainConfig()
+    tokenizer = load_tokenizer(base_model)
+    kwargs = {"dtype": torch.bfloat16 if device == "cuda" else torch.float32}
+    if (quant := quantization(cfg, device)) is not None:
+        kwargs["quantization_config"] = quant
+    try:
+        model = AutoModelForCausalLM.from_pretrained(base_model, **kwargs)
+    except (OSError, ValueError) as err:
+        raise TrainingError(f"cannot load base model {base_model}: {str(err).splitlines()[0]}") from err
+    return tokenizer, model.to(device) if quant is None else model
+
+
+def progress_callback():
+    """A callback that prints a progress line about every tenth of the run, so long runs show they are alive."""
+    from transformers import TrainerCallback
+
+    class Progress(TrainerCallback):
+        started = 0.0
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.started = time.perf_counter()
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            every = max(1, state.max_steps // 10)
+            if logs and "loss" in logs and (state.global_step % every == 0 or state.global_step == state.max_steps):
+                elapsed = time.perf_counter() - self.started
+                print(
+                    f"train step {state.global_step}/{state.max_steps} loss {logs['loss']:.3f} ({elapsed:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    return Progress()
+
+
+def sft_config(cfg: TrainConfig, output_dir: Path, device: str):
+    from trl import SFTConfig
+
+    return SFTConfig(
         output_dir=str(output_dir / "checkpoints"),
         num_train_epochs=cfg.epochs,
         max_steps=cfg.max_steps,
@@ -69,41 +144,131 @@ def train_lora(rows: list[dict], base_model: str, output_dir: Path, cfg: TrainCo
         lr_scheduler_type="cosine",
         warmup_steps=0,
         max_length=cfg.max_length,
+        packing=cfg.packing,
+        packing_strategy="bfd",  # best-fit packing; TRL turns on padding-free with position_ids per sample
         assistant_only_loss=True,
+        activation_checkpointing=cfg.qlora,  # QLoRA is for models too big for memory: trade compute for it
         logging_steps=1,
         save_strategy="no",
         report_to=[],
         seed=cfg.seed,
+        data_seed=cfg.seed,
         bf16=device == "cuda",
         use_cpu=device == "cpu",
         dataloader_num_workers=0,
         disable_tqdm=True,
     )
-    peft_config = LoraConfig(
+
+
+def lora_config(cfg: TrainConfig):
+    from peft import LoraConfig
+
+    return LoraConfig(
         r=cfg.lora_r,
         lora_alpha=cfg.lora_alpha,
         lora_dropout=cfg.lora_dropout,
         target_modules="all-linear",
         task_type="CAUSAL_LM",
     )
+
+
+def build_trainer(rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig):
+    """An SFTTrainer over chat rows, with the chat template given generation markers for assistant-only loss."""
+    from datasets import Dataset
+    from transformers import PrinterCallback
+    from trl import SFTTrainer
+
+    device = pick_device(cfg)
+    tokenizer, model = load_base(base_model, cfg, device)
+    try:
+        tokenizer.chat_template = training_chat_template(tokenizer)
+    except ValueError as err:
+        raise TrainingError(f"{base_model}: {err}") from err
     dataset = Dataset.from_list([{"messages": r["messages"]} for r in rows])
     trainer = SFTTrainer(
-        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config
+        model=model,
+        args=sft_config(cfg, Path(output_dir), device),
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config(cfg),
+        callbacks=[progress_callback()],
     )
+    trainer.remove_callback(PrinterCallback)  # it prints every log dict; the progress callback says enough
+    return trainer, device
+
+
+def general_rows(cfg: TrainConfig) -> list[dict]:
+    if cfg.general_ratio == 0:
+        return []
+    try:
+        return load_general(Path(cfg.general_data) if cfg.general_data else BUNDLED_GENERAL)
+    except ValueError as err:
+        raise TrainingError(str(err)) from err
+
+
+def save_merged(base_model: str, output_dir: Path, cfg: TrainConfig) -> Path:
+    """The base model (full precision, never 4-bit) with the adapter folded in, as a plain checkpoint."""
+    from peft import PeftModel
+
+    tokenizer, base = load_base(base_model, cfg.model_copy(update={"qlora": False}), "cpu")
+    merged = PeftModel.from_pretrained(base, output_dir).merge_and_unload()
+    merged.save_pretrained(output_dir / "merged")
+    tokenizer.save_pretrained(output_dir / "merged")
+    return output_dir / "merged"
+
+
+def train_lora(
+    rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig, sources: list[str] | None = None
+) -> dict:
+    """Split by fact, mix in general data, fine-tune a LoRA adapter, and save it with tokenizer, split, metrics,
+    loss curve and model card."""
+    from training.card import plot_losses, write_card
+
+    if not rows:
+        raise TrainingError("no training rows: export accepted samples first (`kgsynth export`)")
+    output_dir = Path(output_dir)
+    split = split_rows(rows, cfg.control_ratio, cfg.hold_paraphrases, cfg.seed)
+    if not split["train"]:
+        raise TrainingError("every sample was held out for evaluation: lower control_ratio")
+    general = general_rows(cfg)
+    mixed = mix_general(split["train"], general, cfg.general_ratio, cfg.seed)
+    trainer, device = build_trainer(mixed, base_model, output_dir, cfg)
+    started = time.perf_counter()
     result = trainer.train()
+    seconds = time.perf_counter() - started
+    if (output_dir / "checkpoints").is_dir() and not any((output_dir / "checkpoints").iterdir()):
+        (output_dir / "checkpoints").rmdir()  # save_strategy "no" leaves it empty
     trainer.model.save_pretrained(output_dir)
-    tokenizer.save_pretrained(output_dir)
+    trainer.processing_class.save_pretrained(output_dir)
     losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+    tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
+    summary = split_summary(split)
+    (output_dir / "split.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    kinds: dict[str, int] = {}
+    for row in split["train"]:
+        kinds[row.get("kind", "chat")] = kinds.get(row.get("kind", "chat"), 0) + 1
     metrics = {
         "base_model": base_model,
         "samples": len(rows),
+        "trained_rows": len(mixed),
+        "general_rows": len(mixed) - len(split["train"]),
+        "general_data": cfg.general_data or str(BUNDLED_GENERAL.name),
+        "split": {name: {k: v for k, v in part.items() if k != "ids"} for name, part in summary.items()},
+        "kinds": kinds,
+        "tokens_per_epoch": tokens,
         "steps": trainer.state.global_step,
         "train_loss": result.training_loss,
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
         "losses": losses,
+        "seconds": round(seconds, 1),
         "device": device,
+        "sources": sources or [],
         "config": cfg.model_dump(),
     }
+    if cfg.merge:
+        metrics["merged"] = str(save_merged(base_model, output_dir, cfg))
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    plot_losses(losses, output_dir / "loss.png")
+    write_card(output_dir)
     return metrics

@@ -1,0 +1,108 @@
+"""The model card (README.md) and loss curve beside an adapter, written from the files in its folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def plot_losses(losses: list[float], path: Path) -> None:
+    """Training loss per logged step as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    ax.plot(range(1, len(losses) + 1), losses, linewidth=1.5)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss")
+    ax.set_title("LoRA fine-tune")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def evaluation_section(evaluation: dict | None) -> list[str]:
+    if evaluation is None:
+        return ["Not evaluated yet: run `kgsynth evaluate --workspace WS --model THIS_FOLDER`."]
+    lines = [
+        "Closed-book QA: the answer counts when it names the fact's expected entity. The majority baseline always",
+        "gives the most frequent expected answer of the set. Grounding is the offline judge's share of answer",
+        "content words found in the fact's evidence.",
+        "",
+        "| set | questions | before | after | majority baseline | grounding before | grounding after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in evaluation["sets"].items():
+        lines.append(
+            f"| {name} | {row['questions']} | {row['before']:.1%} | {row['after']:.1%} | {row['majority']:.1%} "
+            f"| {row['grounding_before']:.2f} | {row['grounding_after']:.2f} |"
+        )
+    return lines
+
+
+def write_card(model_dir: Path) -> Path:
+    """README.md from metrics.json, split.json and (when present) evaluation.json."""
+    model_dir = Path(model_dir)
+    metrics = read_json(model_dir / "metrics.json") or {}
+    evaluation = read_json(model_dir / "evaluation.json")
+    cfg = metrics.get("config", {})
+    split = metrics.get("split", {})
+    lines = [
+        "---",
+        f"base_model: {metrics.get('base_model', 'unknown')}",
+        "library_name: peft",
+        "tags: [kgsynth, lora, sft, trl]",
+        "---",
+        f"# {model_dir.name}",
+        "",
+        f"A LoRA adapter on `{metrics.get('base_model')}`, fine-tuned by kgsynth on question-answer samples and",
+        "dialogues generated from a knowledge graph of facts extracted from the sources below.",
+        "",
+        "## Data",
+        "",
+        f"- samples exported: {metrics.get('samples')}; trained on {split.get('train', {}).get('samples')} "
+        f"({split.get('train', {}).get('facts')} facts) plus {metrics.get('general_rows')} general rows "
+        f"from {metrics.get('general_data')}",
+        f"- by kind: {', '.join(f'{k} {v}' for k, v in sorted(metrics.get('kinds', {}).items()))}",
+        f"- held out: {split.get('paraphrase', {}).get('samples')} paraphrases of trained facts, "
+        f"{split.get('control', {}).get('samples')} questions on {split.get('control', {}).get('facts')} "
+        f"control facts never trained on, {split.get('excluded', {}).get('samples')} dialogues touching both",
+        f"- tokens per epoch (padding excluded): {metrics.get('tokens_per_epoch')}",
+        "",
+        "## Sources",
+        "",
+        *([f"- {s}" for s in metrics.get("sources", [])] or ["- (not recorded)"]),
+        "",
+        "## Training",
+        "",
+        f"TRL SFTTrainer, LoRA on all linear layers, loss on assistant tokens only, packing={cfg.get('packing')}. "
+        f"{metrics.get('steps')} steps in {metrics.get('seconds')} s on {metrics.get('device')}; loss "
+        f"{metrics.get('first_loss', 0) or 0:.3f} → {metrics.get('last_loss', 0) or 0:.3f}.",
+        "",
+        "| setting | value |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in cfg.items()],
+        "",
+        "![training loss](loss.png)",
+        "",
+        "## Evaluation",
+        "",
+        *evaluation_section(evaluation),
+    ]
+    if evaluation and "general" in evaluation:
+        general = evaluation["general"]
+        lines += [
+            "",
+            f"General-ability check ({general['questions']} everyday questions): {general['before']:.1%} before, "
+            f"{general['after']:.1%} after.",
+        ]
+    path = model_dir / "README.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
