@@ -22,7 +22,7 @@ STOPWORDS = set(
     "as from into than then there their what which who whom how why when does do did not no yes may can could "
     "should shall will would about according source text states says say words puts way".split()
 )
-NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|nor|without|neither)\b|n't|不|没有|未")
+NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|nor|neither)\b|n't|不|没有|未")
 JUDGE = "offline-rules-minilm-v2"
 
 

@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+from curation.calibrate import calibration_report
 from curation.dedup import (
     dedup_samples,
     drop_contaminated,
@@ -17,7 +18,7 @@ from curation.dedup import (
 )
 from curation.llm_judge import judge_samples
 from curation.records import Verdict
-from curation.review_store import connect, enqueue, make_entry, reviewed_samples
+from curation.review_store import connect, enqueue, make_entry, read_reviews, reviewed_samples
 from flows.config import ConfigError, KgsynthConfig
 from flows.workspace import (
     Workspace,
@@ -244,6 +245,14 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     )
     record_stats(run, stats)
     return stats
+
+
+def calibrate_judge(ws: Workspace) -> dict:
+    """Agreement of the judge's verdicts (every run) with people's latest reviews in review.db."""
+    if not ws.state.exists():
+        raise WorkspaceError(f"no curated runs in {ws.root}: run `kgsynth curate --workspace {ws.root}` first")
+    verdicts = [v for run in sorted(ws.runs.glob("*")) for v in read_jsonl(run / "verdicts.jsonl", Verdict)]
+    return calibration_report(verdicts, read_reviews(ws.state / REVIEW_DB, latest_only=True))
 
 
 def accepted_samples(ws: Workspace) -> list[Sample]:
