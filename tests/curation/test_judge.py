@@ -1,5 +1,6 @@
 import asyncio
 
+from curation.embed import WEIGHTS_SHA256, embed, weights_sha256
 from curation.judge import JudgeConfig, judge_sample, with_audit
 from curation.llm_judge import RUBRIC, compare_samples, judge_all_with_llm
 from curation.records import Verdict
@@ -116,3 +117,15 @@ def test_comparison_that_flips_with_order_is_a_tie():
     assert asyncio.run(compare_samples(a, b, [FACT], consistent)) == "a"
     biased = FakeLLM({"better": "A", "reason": "r"}, {"better": "A", "reason": "r"})  # always the first shown
     assert asyncio.run(compare_samples(a, b, [FACT], biased)) == "tie"
+
+
+def test_bundled_minilm_weights_are_the_pinned_file_and_embed_meaningfully():
+    assert weights_sha256() == WEIGHTS_SHA256
+    a, b, c = embed(
+        [
+            "Metformin must not be given to people with severe kidney failure.",
+            "Metformin is contraindicated in severe renal impairment.",
+            "The tenant must give one month of notice before leaving.",
+        ]
+    )
+    assert abs(float(a @ a) - 1) < 1e-5 and float(a @ b) > 0.6 > float(a @ c)
