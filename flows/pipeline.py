@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import time
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from flows import stages
 from flows.config import KgsynthConfig
 from flows.report import build_report
 from flows.runners import shared_cluster, task_runner
-from flows.workspace import Workspace
+from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
 from kgraph.llm import llm_from_config
@@ -144,13 +146,26 @@ def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
     return stages.evaluate_workspace(ws, cfg, model_dir)
 
 
+def alive(pid: int, host: str) -> bool:
+    if host != socket.gethostname():
+        return False  # another machine's process: its run folder is taken over only when it is unfinished
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
 def open_run(ws: Workspace) -> Path:
     """The latest run when it never finished (it was killed), so it resumes; else a new run."""
     runs = sorted(p for p in ws.runs.glob("*") if (p / RUN_STATE).exists())
-    if runs and json.loads((runs[-1] / RUN_STATE).read_text())["status"] == "running":
-        return runs[-1]
-    run = ws.new_run()
-    (run / RUN_STATE).write_text(json.dumps({"status": "running"}))
+    state = json.loads((runs[-1] / RUN_STATE).read_text()) if runs else {}
+    if state.get("status") == "running" and alive(state.get("pid", 0), state.get("host", "")):
+        raise WorkspaceError(f"another kgsynth run (pid {state['pid']}) is working in {ws.root}: wait for it")
+    run = runs[-1] if state.get("status") == "running" else ws.new_run()
+    (run / RUN_STATE).write_text(json.dumps({"status": "running", "pid": os.getpid(), "host": socket.gethostname()}))
     return run
 
 

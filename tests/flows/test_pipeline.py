@@ -1,0 +1,113 @@
+"""The pipeline flow against a real Prefect server: a SIGKILLed run resumes, and the Dask runner spreads work."""
+
+import asyncio
+import hashlib
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from openai_server import FakeOpenAI
+
+from flows.config import load_config
+from flows.pipeline import run_flow
+from flows.workspace import Workspace, read_ids, read_jsonl
+from generation.records import Sample
+from kgraph.graph import graph_facts, load_graph
+
+KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
+
+
+class GroundedOpenAI(FakeOpenAI):
+    """The fake server, answering from the prompt's evidence sentence so the judge accepts the samples."""
+
+    def __enter__(self) -> "GroundedOpenAI":
+        ready = threading.Event()  # like FakeOpenAI's, with a lifetime that outlasts two runs
+        self.thread = threading.Thread(target=asyncio.run, args=(self.serve(900.0, ready),), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        return self
+
+    def reply(self, request: dict):
+        if "messages" not in request:  # the preflight's GET: any answer shows the endpoint is up
+            return 404, {}, b'{"error": {"message": "not found"}}', 0.0
+        status, extra, body, delay = super().reply(request)
+        user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+        evidence, subject = re.search(r'Evidence sentence: "(.*)"', user), re.search(r"\((.*?)\) -\[", user)
+        if not evidence or not subject:
+            return status, extra, body, delay
+        evidence, subject = evidence.group(1), subject.group(1)
+        kind = re.search(r"of type '(\w+)'", user)
+        tag = hashlib.sha1(user.encode()).hexdigest()[:6]  # distinct questions, so distinct sample ids
+        question = f"About {subject}, what does the source say ({kind.group(1) if kind else 'follow-up'}, {tag})?"
+        schema = request["response_format"]["json_schema"]["name"]
+        content = (
+            {"question": question, "answer": evidence}
+            if schema == "QAPair"
+            else {"content": question if "You play the human" in user else evidence}
+        )
+        reply = json.loads(body)
+        reply["choices"][0]["message"]["content"] = json.dumps(content)
+        return status, extra, json.dumps(reply).encode(), delay
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_run_killed_mid_generation_resumes_without_redoing_or_duplicating(cli_env, small_corpus, tmp_path):
+    ws = tmp_path / "ws"
+    done_path = ws / "state" / "generated_facts.ids"
+    with GroundedOpenAI(latency=0.03) as server:
+        config = tmp_path / "kgsynth.toml"
+        config.write_text(
+            f'[llm]\nbase_url = "{server.base_url}"\napi_key = "test"\nmodel = "fake"\n\n'
+            '[judge]\nmode = "offline"\nembeddings = false\n\n'
+            "[flows]\ngenerate_batch = 4\nllm_slots = 50\n"  # slots a kill leaks return only after 60-75 s
+        )
+        args = [KGSYNTH, "run", small_corpus, "--workspace", ws, "--config", config, "--no-train"]
+        env = {**cli_env, "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS": "2"}  # two batches at a time
+        killed = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(lambda: len(read_ids(done_path)) >= 4 or killed.poll() is not None, 180, "a finished batch")
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        done_at_kill = read_ids(done_path)
+        total = len(graph_facts(load_graph(ws / "graph.json")))
+        assert 4 <= len(done_at_kill) < total, "the kill must land in the middle of generation"
+
+        resumed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    (run,) = sorted((ws / "runs").iterdir())  # the killed run was resumed, not abandoned
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"
+    stats = json.loads((run / "stats.json").read_text())
+    assert stats["generate"]["in"] == total - len(done_at_kill)  # finished facts were not generated again
+    assert read_ids(done_path) == {f.id for f in graph_facts(load_graph(ws / "graph.json"))}
+    samples = {s.id: s for s in read_jsonl(run / "samples.jsonl", Sample)}
+    assert {i for s in samples.values() for i in s.fact_ids} == read_ids(done_path)  # no fact lost its samples
+    verdict_ids = [json.loads(line)["sample_id"] for line in (run / "verdicts.jsonl").read_text().splitlines()]
+    assert len(verdict_ids) == len(set(verdict_ids)) == len(samples)
+    exported = json.loads((ws / "export" / "sharegpt.json").read_text())
+    assert exported and len({json.dumps(row["conversations"]) for row in exported}) == len(exported)
+    assert "## Judge scores" in (run / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_dask_runner_spreads_extraction_and_generation_over_two_workers(prefect_api, small_corpus, tmp_path):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        flows = {"runner": "dask", "dask_address": cluster.scheduler_address, "extract_batch": 1, "generate_batch": 4}
+        summary = run_flow(small_corpus, Workspace(tmp_path / "ws"), load_config(None, {"flows": flows}), train=False)
+        executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
+    extract, generate = summary[0], summary[1]
+    assert extract["kept"] == 3 and generate["samples"] > generate["facts"] > 0

@@ -1,0 +1,92 @@
+"""The run report, torn-file repair and preflight checks, by plain calls (no Prefect server)."""
+
+import json
+import socket
+
+import pytest
+
+from curation.records import Verdict
+from flows.config import ConfigError, load_config
+from flows.preflight import check_endpoints
+from flows.report import build_report, histogram
+from flows.stages import run_samples
+from flows.workspace import append_ids, read_ids, read_jsonl, write_jsonl
+from generation.records import GeneratorInfo, Message, Sample
+from kgraph.records import Rejection
+
+
+def sample(question: str, answer: str, qtype: str = "object") -> Sample:
+    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
+    return Sample(
+        id=Sample.make_id("qa", ["f1"], messages),
+        kind="qa",
+        messages=messages,
+        fact_ids=["f1"],
+        evidence=[],
+        style={"question_type": qtype},
+        generator=GeneratorInfo(provider="offline", model="templates", prompt_version="v1"),
+    )
+
+
+def test_report_counts_drops_cost_diversity_and_scores(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    first, second = sample("What treats diabetes?", "Metformin does."), sample("Who signs?", "Both parties.", "subject")
+    write_jsonl(run / "samples.jsonl", [first, second, first])  # a batch redone after a kill
+    write_jsonl(
+        run / "verdicts.jsonl",
+        [
+            Verdict(sample_id=first.id, scores={"grounding": 0.95}, decision="accept", judge="t"),
+            Verdict(sample_id=second.id, scores={"grounding": 0.1}, decision="reject", reasons=["x"], judge="t"),
+        ],
+    )
+    ungrounded = Rejection(item_id=second.id, stage="judge", reason="ungrounded")
+    write_jsonl(run / "rejections.jsonl", [ungrounded, ungrounded])
+    stats = {"generate": {"stage": "generate", "in": 1, "kept": 2, "dropped": {}, "seconds": 1.0, "cost_usd": 0.25}}
+    (run / "stats.json").write_text(json.dumps(stats))
+    report = build_report(run)
+    assert "| samples generated | 2 |" in report and "| judge | ungrounded | 1 |" in report
+    assert "| cost_usd | 0.25 |" in report
+    assert "object: 1, subject: 1" in report and "distinct-2 of answers" in report
+    assert "| grounding | 1 | 0 | 0 | 0 | 1 |" in report and "accept: 1, flag: 0, reject: 1" in report
+
+
+def test_histogram_puts_one_in_the_top_bin():
+    assert histogram([0.0, 0.19, 0.2, 0.99, 1.0]) == [2, 1, 0, 0, 2]
+
+
+def test_torn_tail_is_cut_before_the_next_append(tmp_path):
+    path = tmp_path / "samples.jsonl"
+    good = sample("What treats diabetes?", "Metformin does.")
+    write_jsonl(path, [good])
+    with open(path, "a") as handle:
+        handle.write('{"id": "torn')  # a writer killed mid-line
+    write_jsonl(path, [good])
+    assert [s.id for s in read_jsonl(path, Sample)] == [good.id, good.id]
+    assert [s.id for s in run_samples(tmp_path)] == [good.id]
+    ids = tmp_path / "done.ids"
+    append_ids(ids, ["aaaa"])
+    ids.write_text(ids.read_text() + "bb")  # torn id
+    append_ids(ids, ["cccc"])
+    assert read_ids(ids) == {"aaaa", "cccc"}
+
+
+def test_unknown_key_and_wrong_type_name_the_field(tmp_path):
+    config = tmp_path / "kgsynth.toml"
+    config.write_text('[flows]\nrunner = "spark"\n')
+    with pytest.raises(ConfigError, match="flows.runner"):
+        load_config(config)
+    config.write_text("[flows]\ngenerate_batch = 'many'\n")
+    with pytest.raises(ConfigError, match="flows.generate_batch"):
+        load_config(config)
+
+
+def test_unreachable_endpoints_fail_naming_the_setting(monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError, match=r"`llm.base_url`: cannot reach"):
+        check_endpoints(load_config(None, {"llm": {"base_url": f"http://127.0.0.1:{port}/v1"}}))
+    with pytest.raises(ConfigError, match=r"`flows.dask_address`: cannot reach"):
+        check_endpoints(load_config(None, {"flows": {"runner": "dask", "dask_address": f"tcp://127.0.0.1:{port}"}}))
