@@ -192,6 +192,8 @@ def find_duplicates(texts: list[str], ids: list[str], index, cfg: DedupConfig) -
     for row, sample_id in enumerate(ids):
         first_row.setdefault(sample_id, row)
     fresh = [row for row, sample_id in enumerate(ids) if not known[row] and first_row[sample_id] == row]
+    if not fresh:
+        return [], {}
     sketches = text_sketches([texts[row] for row in fresh], cfg)
     duplicate_of: dict[int, str] = {}
     best: dict[int, float] = {}

@@ -63,6 +63,8 @@ def test_index_persists_across_runs(tmp_path):
     kept, rejections = dedup_samples([a, later], load_index(tmp_path, cfg), cfg)
     assert kept == [] and [(r.item_id, r.detail) for r in rejections] == [(later.id, a.id)]
     assert load_index(tmp_path, DedupConfig(threshold=0.5)).ids == []  # a changed threshold starts a new index
+    assert dedup_samples([a], load_index(tmp_path, cfg), cfg) == ([], [])  # nothing new: nothing to do
+    assert dedup_samples([], load_index(tmp_path, cfg), cfg) == ([], [])
 
 
 def test_signatures_are_datasketch_minhashes_with_unbiased_estimates():
