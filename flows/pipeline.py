@@ -1,8 +1,8 @@
 """Prefect flows: one per stage and the pipeline that runs them in order. Tasks work on batches, never
 single items, because each task run costs milliseconds of orchestration (see bench/prefect_tasks.py)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: a served flow reaches its runner pickled by value, and
+# Prefect validates parameters from real annotations, since string ones would need this module's globals.
 import hashlib
 import json
 import os

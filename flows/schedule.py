@@ -1,8 +1,8 @@
 """`kgsynth schedule`: a served Prefect deployment that runs the pipeline on a cron schedule, one run at a time,
 each doing only the work the corpus's new or changed documents bring."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: a served flow reaches its runner pickled by value, and
+# Prefect validates parameters from real annotations, since string ones would need this module's globals.
 import hashlib
 import time
 from pathlib import Path

@@ -1,7 +1,11 @@
 """The run report, torn-file repair and preflight checks, by plain calls (no Prefect server)."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +94,15 @@ def test_unreachable_endpoints_fail_naming_the_setting(monkeypatch):
         check_endpoints(load_config(None, {"llm": {"base_url": f"http://127.0.0.1:{port}/v1"}}))
     with pytest.raises(ConfigError, match=r"`flows.dask_address`: cannot reach"):
         check_endpoints(load_config(None, {"flows": {"runner": "dask", "dask_address": f"tcp://127.0.0.1:{port}"}}))
+
+
+def test_schedule_without_a_server_says_so_in_one_line(small_corpus, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    kgsynth = str(Path(sys.executable).with_name("kgsynth"))
+    args = [kgsynth, "schedule", small_corpus, "--workspace", tmp_path / "ws"]
+    no_server = subprocess.run([*args, "--cron", "0 2 * * *"], env=env, capture_output=True, text=True)
+    bad_cron = subprocess.run([*args, "--cron", "every night"], env=env, capture_output=True, text=True)
+    for result, needle in ((no_server, "prefect server start"), (bad_cron, "`--cron`")):
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2 and len(lines) == 1 and needle in lines[0], result.stderr
