@@ -82,7 +82,10 @@ def load_tokenizer(base_model: str):
     """The tokenizer with a pad token; a missing chat template is a clear error."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_model)
+    except (OSError, ValueError) as err:
+        raise TrainingError(f"cannot load a tokenizer from {base_model}: {str(err).splitlines()[0]}") from err
     if tokenizer.chat_template is None:
         raise TrainingError(
             f"{base_model} has no chat template: use an instruct/chat model or add one to its tokenizer"

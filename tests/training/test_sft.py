@@ -119,6 +119,7 @@ def packed_inputs(batch: dict) -> dict:
     return {"input_ids": batch["input_ids"], "position_ids": batch["position_ids"]}
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="on a GPU QLoRA may run")
 def test_qlora_without_a_gpu_is_a_clear_error(tiny_base, tmp_path):
     with pytest.raises(TrainingError, match="QLoRA"):
         build_trainer([{"messages": []}], str(tiny_base), tmp_path, TrainConfig(qlora=True))
