@@ -33,16 +33,18 @@ def evaluation_section(evaluation: dict | None) -> list[str]:
         return ["Not evaluated yet: run `kgsynth evaluate --workspace WS --model THIS_FOLDER`."]
     lines = [
         "Closed-book QA: the answer counts when it names the fact's expected entity. The majority baseline always",
-        "gives the most frequent expected answer of the set. Grounding is the offline judge's share of answer",
-        "content words found in the fact's evidence.",
+        "gives the most frequent expected answer of the set. Word recall gives partial credit (share of the",
+        "entity's content words named); grounding is the offline judge's share of answer content words found in",
+        "the fact's evidence.",
         "",
-        "| set | questions | before | after | majority baseline | grounding before | grounding after |",
+        "| set | questions | before | after | majority baseline | word recall before → after | grounding before → after |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in evaluation["sets"].items():
         lines.append(
             f"| {name} | {row['questions']} | {row['before']:.1%} | {row['after']:.1%} | {row['majority']:.1%} "
-            f"| {row['grounding_before']:.2f} | {row['grounding_after']:.2f} |"
+            f"| {row['recall_before']:.2f} → {row['recall_after']:.2f} "
+            f"| {row['grounding_before']:.2f} → {row['grounding_after']:.2f} |"
         )
     return lines
 

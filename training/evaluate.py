@@ -41,6 +41,12 @@ def answer_matches(answer: str, expected: str) -> bool:
     return set(content_words(expected)) <= set(content_words(answer))
 
 
+def word_recall(answer: str, expected: str) -> float:
+    """Partial credit: the share of the expected entity's content words the answer names."""
+    wanted = set(content_words(expected))
+    return len(wanted & set(content_words(answer))) / len(wanted) if wanted else 0.0
+
+
 def majority_accuracy(expected: list[str]) -> float:
     """Accuracy of always giving the most common expected answer of the set."""
     if not expected:
@@ -91,11 +97,16 @@ def score_set(items: list[dict], before: list[str], after: list[str]) -> dict:
     def grounded(answers: list[str]) -> float:
         return sum(grounding(a, [i["fact"]]) for a, i in zip(answers, items)) / len(items) if items else 0.0
 
+    def recall(answers: list[str]) -> float:
+        return sum(word_recall(a, i["expected"]) for a, i in zip(answers, items)) / len(items) if items else 0.0
+
     return {
         "questions": len(items),
         "before": share(before),
         "after": share(after),
         "majority": majority_accuracy([i["expected"] for i in items]),
+        "recall_before": recall(before),
+        "recall_after": recall(after),
         "grounding_before": grounded(before),
         "grounding_after": grounded(after),
         "examples": [

@@ -12,6 +12,8 @@ from kgraph.records import Fact, normalise
 from training.sft import TrainingError
 from training.split import draw
 
+NEUTRAL_PREFIX = "The answer is"
+
 
 class ProbeError(TrainingError):
     """The probe cannot run: the model gives no usable likelihoods, or there is nothing to compare against."""
@@ -32,8 +34,8 @@ def distractors(fact: Fact, facts: list[Fact], count: int, seed: int = 0) -> lis
     return [f.object for f in ranked[:count]]
 
 
-def continuation_scores(model, tokenizer, prefix: str, candidates: list[str]) -> list[float]:
-    """Mean log-probability per token of each candidate after the prefix; non-finite values are an error."""
+def continuation_logprobs(model, tokenizer, prefix: str, candidates: list[str]) -> list[float]:
+    """Total log-probability of each candidate's tokens after the prefix; non-finite values are an error."""
     import torch
 
     prefix_ids = tokenizer(prefix)["input_ids"]
@@ -54,8 +56,16 @@ def continuation_scores(model, tokenizer, prefix: str, candidates: list[str]) ->
         values = [logprobs[row, p - 1, sequence[p]].item() for p in positions]
         if not values or not all(math.isfinite(v) for v in values):
             raise ProbeError(f"no finite likelihood for {candidates[row]!r} after {prefix!r}: the model is unusable")
-        scores.append(sum(values) / len(values))
+        scores.append(sum(values))
     return scores
+
+
+def pmi_scores(model, tokenizer, prefix: str, candidates: list[str]) -> list[float]:
+    """log P(candidate | prefix) - log P(candidate | a neutral prefix): how much the fact's context raises each
+    candidate, which cancels the pull of short or common phrases that raw or per-token likelihoods have."""
+    conditional = continuation_logprobs(model, tokenizer, prefix, candidates)
+    prior = continuation_logprobs(model, tokenizer, NEUTRAL_PREFIX, candidates)
+    return [c - p for c, p in zip(conditional, prior)]
 
 
 def probe_facts(model, tokenizer, facts: list[Fact], count: int = 3, seed: int = 0) -> list[dict]:
@@ -67,7 +77,7 @@ def probe_facts(model, tokenizer, facts: list[Fact], count: int = 3, seed: int =
         others = distractors(fact, facts, count, seed)
         if not others:
             raise ProbeError(f"no distractor for fact {fact.id} ({fact.object!r}): the graph is too small to probe")
-        true, *wrong = continuation_scores(model, tokenizer, cloze(fact), [fact.object, *others])
+        true, *wrong = pmi_scores(model, tokenizer, cloze(fact), [fact.object, *others])
         results.append(
             {
                 "fact_id": fact.id,

@@ -1,6 +1,13 @@
 """Scoring of closed-book answers: what counts as naming the fact, and the majority baseline."""
 
-from training.evaluate import answer_matches, expected_answer, general_correct, majority_accuracy, questions_of
+from training.evaluate import (
+    answer_matches,
+    expected_answer,
+    general_correct,
+    majority_accuracy,
+    questions_of,
+    word_recall,
+)
 
 
 def row(question: str, qtype: str = "object") -> dict:
@@ -17,6 +24,7 @@ def test_expected_answer_is_the_entity_the_question_does_not_name(facts):
 def test_answers_must_name_every_content_word_of_the_entity():
     assert answer_matches("It is used for Glimmer fever in adults.", "glimmer fever")
     assert not answer_matches("It is used for fever.", "glimmer fever")
+    assert word_recall("It is used for fever.", "glimmer fever") == 0.5
     assert majority_accuracy(["salt rash", "salt rash", "night chill"]) == 2 / 3
     assert majority_accuracy([]) == 0.0
     assert general_correct("The capital is Paris.", ["paris"]) and not general_correct("Lyon.", ["paris"])

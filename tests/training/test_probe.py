@@ -9,7 +9,8 @@ from generation.generate import GenerationConfig
 from training.probe import (
     ProbeError,
     cloze,
-    continuation_scores,
+    continuation_logprobs,
+    pmi_scores,
     probe_facts,
     quota_groups,
     read_quota,
@@ -32,9 +33,11 @@ def test_each_fact_is_ranked_against_distractors(model_and_tokenizer, facts):
         assert result["cloze"] == cloze(fact) and fact.object not in result["distractors"]
         assert len(result["distractors"]) == 3
         assert result["known"] == (result["true"] > max(result["distractors"].values()))
-    # the scores are the model's own: a longer, likelier continuation cannot be faked by the ranking code
-    direct = continuation_scores(model, tokenizer, cloze(facts[0]), [facts[0].object])
-    assert direct[0] == pytest.approx(results[0]["true"], abs=1e-3)
+    # the score is the context's lift: log P(object | cloze) - log P(object | neutral prefix), padding-independent
+    (alone,) = continuation_logprobs(model, tokenizer, cloze(facts[0]), [facts[0].object])
+    (prior,) = continuation_logprobs(model, tokenizer, "The answer is", [facts[0].object])
+    assert alone - prior == pytest.approx(results[0]["true"], abs=1e-3)
+    assert pmi_scores(model, tokenizer, cloze(facts[0]), [facts[0].object])[0] == pytest.approx(alone - prior)
 
 
 def test_a_model_without_usable_likelihoods_fails_loudly(tiny_base, facts):

@@ -39,8 +39,8 @@ def test_converted_checkpoint_answers_and_knows_common_facts(smollm2):
     tokenizer, model = load_base(str(smollm2))
     (answer,) = generate_answers(model, tokenizer, ["What is the capital of France?"], EvalConfig(max_new_tokens=12))
     assert "Paris" in answer
-    facts = [fact("Paris", "is_a", "city"), fact("Ice", "is_a", "frozen water"), fact("Honey", "is_a", "sweet food")]
-    facts += [fact("The cat", "is_a", "animal"), fact("Tuesday", "is_a", "day of the week")]
+    facts = [fact("Paris", "is_a", "a city"), fact("Ice", "is_a", "frozen water"), fact("Honey", "is_a", "sweet")]
+    facts += [fact("A cat", "is_a", "an animal"), fact("Tuesday", "is_a", "a day of the week")]
     assert sum(r["known"] for r in probe_facts(model.eval(), tokenizer, facts)) >= 3
 
 
