@@ -124,14 +124,15 @@ def check_corpus(corpus: Path) -> None:
 
 
 @app.command()
-def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt) -> None:
+def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
     """Read the corpus and merge its facts into WS/graph.json."""
 
     def action():
         from flows.pipeline import extract_flow
 
+        cfg = checked(config_for(config))
         check_corpus(corpus)
-        return extract_flow(corpus, workspace(workspace_dir, must_exist=False).create())
+        return extract_flow(corpus, workspace(workspace_dir, must_exist=False).create(), cfg=cfg)
 
     guarded(action)
 

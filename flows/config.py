@@ -12,6 +12,7 @@ from curation.judge import JudgeConfig
 from flows.runners import FlowsConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
+from kgraph.llm_extract import ExtractConfig
 from training.evaluate import EvalConfig
 from training.sft import TrainConfig
 
@@ -23,6 +24,7 @@ class ConfigError(ValueError):
 class KgsynthConfig(BaseModel):
     model_config = {"extra": "forbid"}
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    extract: ExtractConfig = Field(default_factory=ExtractConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)

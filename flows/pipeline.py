@@ -22,7 +22,8 @@ from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
 from kgraph.llm import llm_from_config
-from kgraph.records import Document, Fact, content_id
+from kgraph.llm_extract import llm_documents
+from kgraph.records import Document, Fact, Rejection, content_id
 
 LLM_LIMIT = "kgsynth-llm"
 RUN_STATE = "run.json"
@@ -37,9 +38,23 @@ def file_hash(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest() if path.exists() else ""
 
 
+def extractor_code_hash() -> str:
+    """Every kgraph module shapes the facts (rules, spans, vocabulary, prompts): any edit invalidates the cache."""
+    folder = Path(kgraph.extract.__file__).parent
+    return content_id(*(file_hash(p) for p in sorted(folder.glob("*.py"))))
+
+
 def extract_key(context, parameters: dict) -> str:
-    """Same documents (content-hashed ids) and same extractor code: same facts."""
-    return content_id("extract", file_hash(Path(kgraph.extract.__file__)), [d.id for d in parameters["documents"]])
+    """Same documents (content-hashed ids), extractor code, settings and model: same facts."""
+    cfg: KgsynthConfig = parameters["cfg"]
+    llm = llm_from_config(cfg.llm)
+    return content_id(
+        "extract",
+        extractor_code_hash(),
+        cfg.extract.model_dump(),
+        llm.model if llm else "offline",
+        [d.id for d in parameters["documents"]],
+    )
 
 
 def generate_key(context, parameters: dict) -> str:
@@ -58,8 +73,17 @@ def generate_key(context, parameters: dict) -> str:
 
 
 @task(retries=1, retry_delay_seconds=2, cache_key_fn=extract_key, persist_result=True, result_serializer="json")
-def extract_task(documents: list[Document]) -> list[Fact]:
-    return stages.extract_batch(documents)
+def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -> dict:
+    """One batch of documents; LLM extraction, when configured, holds one slot of the global LLM limit."""
+    from prefect.concurrency.sync import concurrency
+
+    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))
+    if not llm_documents(documents, cfg.extract, llm):
+        facts, rejections = stages.extract_batch(documents, cfg.extract)
+        return {"facts": facts, "rejections": rejections}
+    with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):
+        facts, rejections = stages.extract_batch(documents, cfg.extract, llm)
+    return {"facts": facts, "rejections": rejections}
 
 
 @task(retries=2, retry_delay_seconds=5, cache_key_fn=generate_key, persist_result=True, result_serializer="json")
@@ -102,9 +126,13 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
     started = time.perf_counter()
     run = run or ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
+    if llm_documents(documents, cfg.extract, llm_from_config(cfg.llm)):
+        ensure_llm_limit(cfg.flows.llm_slots)
     extract = cached(extract_task, ws)
-    futures = [extract.submit(batch) for batch in batched(documents, cfg.flows.extract_batch)]
-    facts = [fact for future in futures for fact in future.result()]
+    futures = [extract.submit(ws, batch, cfg) for batch in batched(documents, cfg.flows.extract_batch)]
+    results = [future.result() for future in futures]
+    facts = [Fact.model_validate(f) for result in results for f in result["facts"]]
+    rejections += [Rejection.model_validate(r) for result in results for r in result["rejections"]]
     return stages.finish_extract(ws, run, documents, facts, rejections, started)
 
 

@@ -43,6 +43,17 @@ def prefect_api_url() -> str | None:
 
 def check_endpoints(cfg: KgsynthConfig) -> None:
     """Fail with one line naming the setting when the LLM endpoint, Dask scheduler or Prefect server is down."""
+    endpoint = (
+        cfg.llm.base_url or cfg.llm.api_key or os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY")
+    )
+    for field, needs_llm in (
+        ("extract.extractor", cfg.extract.extractor == "llm"),
+        ("judge.mode", cfg.judge.mode == "llm"),
+    ):
+        if needs_llm and not endpoint:
+            raise ConfigError(
+                f"`{field}` is llm but no LLM endpoint is configured: set [llm] base_url or OPENAI_BASE_URL"
+            )
     if cfg.llm.base_url:
         check_http(cfg.llm.base_url, "llm.base_url")
     elif os.environ.get("OPENAI_BASE_URL"):

@@ -37,7 +37,7 @@ from generation.offline import OfflineGenerator
 from generation.records import Sample
 from kgraph.corpus import read_corpus
 from kgraph.entities import add_aliases, alias_index, find_abbreviations, typed_fact
-from kgraph.extract import extract_corpus, unreadable_documents
+from kgraph.extract import unreadable_documents
 from kgraph.graph import (
     add_facts,
     attach_aliases,
@@ -49,6 +49,7 @@ from kgraph.graph import (
     save_graphml,
 )
 from kgraph.llm import LLM, OpenAICompatible, llm_from_config
+from kgraph.llm_extract import ExtractConfig, extract_documents
 from kgraph.records import Document, Fact, Rejection
 from training.export import export_samples
 from training.probe import quota_groups, read_quota
@@ -69,9 +70,11 @@ def new_documents(ws: Workspace, corpus: Path) -> tuple[list[Document], list[Rej
     return [d for d in documents if d.id not in known], rejections
 
 
-def extract_batch(documents: list[Document]) -> list[Fact]:
-    """Facts of a batch of documents (one spaCy pipe over them)."""
-    return extract_corpus(documents)
+def extract_batch(
+    documents: list[Document], cfg: ExtractConfig | None = None, llm: LLM | None = None
+) -> tuple[list[Fact], list[Rejection]]:
+    """Facts of a batch of documents: spaCy rules in one pipe, the LLM extractor where the config sends documents."""
+    return extract_documents(documents, cfg, llm)
 
 
 def finish_extract(

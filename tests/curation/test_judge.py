@@ -1,5 +1,7 @@
 import asyncio
 
+from fakes import FakeLLM
+
 from curation.embed import WEIGHTS_SHA256, embed, weights_sha256
 from curation.judge import JudgeConfig, judge_sample, with_audit
 from curation.llm_judge import RUBRIC, compare_samples, judge_all_with_llm
@@ -65,23 +67,6 @@ def test_omitted_fact_and_wrong_language():
     assert (
         "language_mismatch" in verdict("When is metformin contraindicated?", "二甲双胍禁用于严重肾功能不全。").reasons
     )
-
-
-class FakeLLM:
-    """Answers from a queue and records every prompt."""
-
-    provider = "fake"
-    model = "fake-1"
-
-    def __init__(self, *answers):
-        self.queue, self.calls = list(answers), []
-
-    async def complete(self, prompt, schema):
-        self.calls.append(prompt)
-        answer = self.queue.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return schema.model_validate(answer)
 
 
 def rubric(**low):

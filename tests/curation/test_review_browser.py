@@ -54,7 +54,7 @@ def workspace(small_corpus, tmp_path) -> tuple[Workspace, list[Sample], Sample]:
     ws = Workspace(tmp_path / "ws").create()
     run = ws.new_run()
     documents, rejections = new_documents(ws, small_corpus)
-    finish_extract(ws, run, documents, extract_batch(documents), rejections, time.perf_counter())
+    finish_extract(ws, run, documents, extract_batch(documents)[0], rejections, time.perf_counter())
     facts = graph_facts(load_graph(ws.graph))[:6]
     assert len(facts) == 6
     samples = [

@@ -111,3 +111,42 @@ def test_dask_runner_spreads_extraction_and_generation_over_two_workers(prefect_
     assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
     extract, generate = summary[0], summary[1]
     assert extract["kept"] == 3 and generate["samples"] > generate["facts"] > 0
+
+
+class ExtractingOpenAI(GroundedOpenAI):
+    """Answers extraction prompts with one fact quoting the document's first sentence, verbatim."""
+
+    def reply(self, request: dict):
+        status, extra, body, delay = super().reply(request)
+        if request.get("response_format", {}).get("json_schema", {}).get("name") != "Extraction" or status != 200:
+            return status, extra, body, delay
+        user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+        quote = "Metformin senkt die Glukoseproduktion der Leber."
+        fact = {"subject": "Metformin", "subject_type": "drug", "relation": "senken", "object": "Glukoseproduktion",
+                "object_type": "other", "evidence": quote if quote in user else "Nicht im Text."}  # fmt: skip
+        reply = json.loads(body)
+        reply["choices"][0]["message"]["content"] = json.dumps({"facts": [fact]})
+        return status, extra, json.dumps(reply).encode(), delay
+
+
+def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
+    prefect_api, small_corpus, tmp_path, monkeypatch
+):
+    from flows.pipeline import extract_flow
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    (small_corpus / "medical" / "metformin_de.txt").write_text(
+        "Metformin senkt die Glukoseproduktion der Leber. Es ist das Mittel der ersten Wahl bei Typ-2-Diabetes.",
+        encoding="utf-8",
+    )
+    with ExtractingOpenAI() as server:
+        llm = {"base_url": f"http://127.0.0.1:{server.port}/v1", "api_key": "test", "model": "fake"}
+        cfg = load_config(None, {"llm": llm, "extract": {"second_pass": False}})
+        stats = extract_flow(small_corpus, Workspace(tmp_path / "ws").create(), cfg=cfg)
+    facts = graph_facts(load_graph(tmp_path / "ws" / "graph.json"))
+    german = [f for f in facts if f.extractor != "spacy-rules"]
+    assert [(f.subject, f.object, f.evidence[0].sentence) for f in german] == [
+        ("Metformin", "Glukoseproduktion", "Metformin senkt die Glukoseproduktion der Leber.")
+    ]
+    assert stats["kept"] == 4 and len(facts) > len(german)  # the English documents still went through spaCy

@@ -96,6 +96,15 @@ def test_unreachable_endpoints_fail_naming_the_setting(monkeypatch):
         check_endpoints(load_config(None, {"flows": {"runner": "dask", "dask_address": f"tcp://127.0.0.1:{port}"}}))
 
 
+def test_llm_modes_without_an_endpoint_fail_before_any_work(monkeypatch):
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match=r"`extract.extractor` is llm but no LLM endpoint"):
+        check_endpoints(load_config(None, {"extract": {"extractor": "llm"}}))
+    with pytest.raises(ConfigError, match=r"`judge.mode` is llm but no LLM endpoint"):
+        check_endpoints(load_config(None, {"judge": {"mode": "llm"}}))
+
+
 def test_schedule_without_a_server_says_so_in_one_line(small_corpus, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")

@@ -16,7 +16,7 @@ def extracted_workspace(tmp_path: Path, corpus: Path) -> Workspace:
     ws = Workspace(tmp_path / "ws").create()
     run = ws.new_run()
     documents, rejections = stages.new_documents(ws, corpus)
-    stages.finish_extract(ws, run, documents, stages.extract_batch(documents), rejections, time.perf_counter())
+    stages.finish_extract(ws, run, documents, stages.extract_batch(documents)[0], rejections, time.perf_counter())
     return ws
 
 

@@ -1,6 +1,8 @@
 import asyncio
 from pathlib import Path
 
+from fakes import FakeLLM
+
 from kgraph.corpus import make_document
 from kgraph.extract import unreadable_documents
 from kgraph.llm import LLMError
@@ -12,27 +14,6 @@ from kgraph.llm_extract import (
     extract_with_llm,
     extraction_prompt,
 )
-
-
-class FakeLLM:
-    """Answers from a queue and records every prompt, so stage logic is tested without a model."""
-
-    provider = "fake"
-    model = "fake-1"
-
-    def __init__(self):
-        self.queue: list = []
-        self.calls: list = []
-
-    def enqueue(self, *answers) -> None:
-        self.queue.extend(answers)
-
-    async def complete(self, prompt, schema):
-        self.calls.append(prompt)
-        answer = self.queue.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return schema.model_validate(answer)
 
 
 def item(subject, relation, obj, evidence, **flags):
