@@ -37,6 +37,9 @@ def looks_plural(noun_phrase: str) -> bool:
 
 
 def third_person(verb: str) -> str:
+    """Present tense, third person singular: 'treats', 'reduces', 'has'."""
+    if verb == "have":
+        return "has"
     if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
         return verb + "es"
     if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":

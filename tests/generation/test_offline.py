@@ -82,3 +82,11 @@ def test_generation_is_deterministic():
     first, _ = run(METFORMIN, [METFORMIN])
     second, _ = run(METFORMIN, [METFORMIN])
     assert [s.id for s in first] == [s.id for s in second]
+
+
+def test_third_person_of_have_and_regular_verbs():
+    from generation.verbalise import third_person
+
+    assert [third_person(v) for v in ("have", "treat", "reduce", "inhibit", "carry", "block")] == [
+        "has", "treats", "reduces", "inhibits", "carries", "blocks",
+    ]  # fmt: skip
