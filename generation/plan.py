@@ -185,7 +185,16 @@ class FactIndex:
         """Wrong options for a multiple-choice question: objects of other facts, same relation first."""
         same = [f.object for f in self.by_relation.get(fact.relation, [])]
         other = [f.object for f in self.by_node.get(entity_key(fact.subject), [])]
-        pool = [o for o in dict.fromkeys(same + other) if entity_key(o) != entity_key(fact.object)]
+        # An option that is also true would make the question wrong: the subject's other objects under this
+        # relation, and anything named in the evidence sentence, are never distractors.
+        subject = entity_key(fact.subject)
+        true = {entity_key(f.object) for f in self.by_node.get(subject, [])
+                if f.relation == fact.relation and entity_key(f.subject) == subject and not f.negated}  # fmt: skip
+        evidence = " ".join(e.sentence for e in fact.evidence).lower()
+        pool = [
+            o for o in dict.fromkeys(same + other)
+            if entity_key(o) not in true | {entity_key(fact.object)} and o.lower() not in evidence
+        ]  # fmt: skip
         pool.sort(key=lambda o: stable(fact.id, o))
         return tuple(pool[:count])
 

@@ -58,6 +58,18 @@ def test_plan_covers_types_personas_dialogue_and_multihop():
     assert 2 <= len(multihop.facts) <= 3 and multihop.facts[0] == facts[0]
 
 
+def test_multiple_choice_never_offers_a_second_true_option():
+    sentence = "The indemnity covers damages, costs and reasonable legal fees."
+    covered = [
+        fact("indemnity", "covers", o, domain="legal", sentence=sentence) for o in ("damages", "costs", "legal fees")
+    ]
+    elsewhere = [fact("insurance", "covers", o, domain="legal") for o in ("fire", "theft", "flood", "damages")]
+    graph = nx.MultiDiGraph()
+    add_facts(graph, covered + elsewhere)
+    options = FactIndex.of(graph).distractors(covered[1])
+    assert set(options) == {"fire", "theft", "flood"}
+
+
 def test_samples_list_every_fact_they_use():
     facts, graph = chain_graph(6)
     samples, rejections = run_generation(facts[:2], graph, OfflineGenerator(), GenerationConfig(min_turns=4))
