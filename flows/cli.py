@@ -59,10 +59,14 @@ def guarded(action: Callable[[], list[dict] | dict], report: Callable[[dict], No
 def print_summary(stats: list[dict], seconds: float) -> None:
     table = Table(title="kgsynth summary")
     for column in ("stage", "in", "kept", "dropped by reason", "seconds", "notes"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # fold, never cut: a truncated reason or figure is lost
     for row in stats:
         dropped = ", ".join(f"{k}: {v}" for k, v in row.get("dropped", {}).items()) or "-"
-        notes = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("stage", "in", "kept", "dropped", "seconds"))
+        notes = ", ".join(
+            f"{k}={round(v, 3) if isinstance(v, float) else v}"
+            for k, v in row.items()
+            if k not in ("stage", "in", "kept", "dropped", "seconds")
+        )
         table.add_row(row["stage"], str(row["in"]), str(row["kept"]), dropped, f"{row['seconds']:.1f}", notes)
     console.print(table)
     console.print(f"total {seconds:.1f} s")
