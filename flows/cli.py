@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -42,9 +43,24 @@ def user_errors() -> tuple[type[Exception], ...]:
     return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError
 
 
+class UserErrorTracebacks(logging.Filter):
+    """Drops Prefect's traceback logs for user errors: the command reports those itself, in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], user_errors()))
+
+
+def quiet_user_error_tracebacks() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, UserErrorTracebacks) for f in logger.filters):
+            logger.addFilter(UserErrorTracebacks())
+
+
 def guarded(action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None) -> None:
     """Run a command; user errors become one line on stderr and exit code 2, results a summary table."""
     started = time.perf_counter()
+    quiet_user_error_tracebacks()
     try:
         result = action()
     except user_errors() as err:
@@ -158,7 +174,9 @@ def generate(
         if dry_run:
             return estimate_generate(workspace(workspace_dir), config_for(config))
 
-        return generate_flow(workspace(workspace_dir), checked(config_for(config)))
+        ws = workspace(workspace_dir)
+        ws.latest_run()  # fail in one line before Prefect starts when nothing was extracted yet
+        return generate_flow(ws, checked(config_for(config)))
 
     guarded(action)
 
@@ -180,7 +198,9 @@ def curate(
             return calibrate_judge(workspace(workspace_dir))
         from flows.pipeline import curate_flow
 
-        return curate_flow(workspace(workspace_dir), config_for(config))
+        ws = workspace(workspace_dir)
+        ws.latest_run()
+        return curate_flow(ws, checked(config_for(config)))
 
     guarded(action, print_calibration if report else None)
 
@@ -262,7 +282,12 @@ def evaluate_command(
 
     def action():
         from flows.pipeline import evaluate_flow
+        from flows.workspace import WorkspaceError
 
+        if not (model / "adapter_config.json").exists():
+            raise WorkspaceError(
+                f"{model} holds no adapter: train one with `kgsynth train --workspace {workspace_dir}`"
+            )
         return evaluate_flow(workspace(workspace_dir), config_for(config), model)
 
     guarded(action)
@@ -368,4 +393,5 @@ def graph(
 
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: no failed telemetry errors
     app(args=sys.argv[1:], prog_name="kgsynth")

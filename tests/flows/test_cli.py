@@ -78,3 +78,31 @@ def test_stage_commands_one_by_one(env, small_corpus, tmp_path):
         assert result.returncode == 0, (args, result.stderr[-2000:])
     assert json.loads((ws / "export" / "sharegpt.json").read_text())
     assert shutil.which(KGSYNTH)
+
+
+@pytest.mark.parametrize("command", ["generate", "curate"])
+def test_stage_commands_before_extraction_fail_in_one_line(env, tmp_path, command):
+    result = kgsynth(env, command, "--workspace", tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: no run in {tmp_path}: run `kgsynth extract CORPUS --workspace {tmp_path}` first"
+    ]
+
+
+def test_user_errors_raised_inside_flows_lose_their_prefect_traceback():
+    import logging
+
+    from flows.cli import UserErrorTracebacks
+    from flows.workspace import WorkspaceError
+
+    def record(error):
+        try:
+            raise error
+        except Exception:
+            return logging.LogRecord(
+                "prefect.flow_runs", logging.ERROR, __file__, 1, "Encountered", None, sys.exc_info()
+            )
+
+    keep = UserErrorTracebacks()
+    assert keep.filter(record(WorkspaceError("no graph"))) is False
+    assert keep.filter(record(RuntimeError("a bug keeps its traceback"))) is True

@@ -96,6 +96,14 @@ def test_unreachable_endpoints_fail_naming_the_setting(monkeypatch):
         check_endpoints(load_config(None, {"flows": {"runner": "dask", "dask_address": f"tcp://127.0.0.1:{port}"}}))
 
 
+def test_unreadable_config_files_are_config_errors(tmp_path):
+    (tmp_path / "latin1.toml").write_bytes("[llm]\nmodel = 'caf\xe9'\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(tmp_path / "latin1.toml")
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path)  # a folder, not a file
+
+
 def test_llm_modes_without_an_endpoint_fail_before_any_work(monkeypatch):
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
