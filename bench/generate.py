@@ -104,7 +104,7 @@ def client_only(url: str, n: int, tag: int) -> float:
 def stage(url: str, facts: list[Fact], graph: nx.MultiDiGraph) -> tuple[float, int]:
     llm = OpenAICompatible("fake", base_url=url, settings=settings(url))
     started = time.perf_counter()
-    samples, rejections = run_generation(facts, graph, llm, QA_ONLY)
+    samples, rejections = run_generation([(QA_ONLY, facts)], graph, llm)
     assert not rejections, rejections[:1]
     return time.perf_counter() - started, len(samples)
 

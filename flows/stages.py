@@ -141,11 +141,9 @@ def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig, llm: LL
     """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
     llm = llm or llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     graph = load_graph(ws.graph)
-    samples, rejections = [], []
     # `kgsynth probe` may have given facts the base model already knows a smaller quota.
-    for generation_cfg, group in quota_groups(facts, read_quota(ws.state / FACT_QUOTA), cfg.generation):
-        found, failed = run_generation(group, graph, llm, generation_cfg)
-        samples, rejections = samples + found, rejections + failed
+    groups = quota_groups(facts, read_quota(ws.state / FACT_QUOTA), cfg.generation)
+    samples, rejections = run_generation(list(groups), graph, llm)
     usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
     return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections, "usage": usage}
 

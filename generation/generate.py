@@ -129,15 +129,17 @@ async def generate_all(
 
 
 def run_generation(
-    facts: list[Fact], graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig
+    groups: list[tuple[GenerationConfig, list[Fact]]], graph: nx.MultiDiGraph, llm: LLM
 ) -> tuple[list[Sample], list[Rejection]]:
-    """generate_all from synchronous code, closing the client's connections inside the same event loop."""
+    """generate_all for groups of facts with their own settings (e.g. probe quotas) from synchronous code, in one
+    event loop, closing the client's connections once at the end."""
 
     async def main():
         try:
-            return await generate_all(facts, graph, llm, cfg)
+            results = await asyncio.gather(*(generate_all(facts, graph, llm, cfg) for cfg, facts in groups))
         finally:
             if hasattr(llm, "aclose"):
                 await llm.aclose()
+        return [s for found, _ in results for s in found], [r for _, failed in results for r in failed]
 
     return asyncio.run(main())

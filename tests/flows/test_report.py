@@ -123,3 +123,34 @@ def test_schedule_without_a_server_says_so_in_one_line(small_corpus, tmp_path):
     for result, needle in ((no_server, "prefect server start"), (bad_cron, "`--cron`")):
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert result.returncode == 2 and len(lines) == 1 and needle in lines[0], result.stderr
+
+
+def test_generate_batch_with_probe_quotas_and_a_real_client(tmp_path, monkeypatch):
+    """Two quota groups share one client and its response cache: neither may find it closed."""
+    import json
+
+    import networkx as nx
+    from openai_server import FakeOpenAI
+
+    from flows.stages import FACT_QUOTA, generate_batch
+    from flows.workspace import Workspace
+    from kgraph.graph import add_facts, graph_facts, save_graph
+    from kgraph.records import Evidence, Fact
+
+    sentence = "Metformin treats type 2 diabetes and may cause lactic acidosis."
+    facts = [Fact(id=Fact.make_id("metformin", r, o), subject="metformin", relation=r, object=o, domain="medical",
+                  evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))])
+             for r, o in (("treats", "type 2 diabetes"), ("causes", "lactic acidosis"))]  # fmt: skip
+    ws = Workspace(tmp_path / "ws").create()
+    graph = nx.MultiDiGraph()
+    add_facts(graph, facts)
+    save_graph(graph, ws.graph)
+    facts = graph_facts(graph)
+    (ws.state / FACT_QUOTA).write_text(json.dumps({"quota": {facts[0].id: 0.5}}))
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeOpenAI() as server:
+        cfg = load_config(None, {"llm": {"base_url": server.base_url, "api_key": "k", "model": "fake"}})
+        batch = generate_batch(ws, facts, cfg)
+    assert batch["rejections"] == []
+    assert {i for s in batch["samples"] for i in s.fact_ids} == {f.id for f in facts}
