@@ -21,7 +21,7 @@ from flows.runners import shared_cluster, task_runner
 from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
-from kgraph.llm import llm_from_config
+from kgraph.llm import endpoint, llm_from_config
 from kgraph.llm_extract import llm_documents
 from kgraph.records import Document, Fact, Rejection, content_id
 
@@ -47,12 +47,12 @@ def extractor_code_hash() -> str:
 def extract_key(context, parameters: dict) -> str:
     """Same documents (content-hashed ids), extractor code, settings and model: same facts."""
     cfg: KgsynthConfig = parameters["cfg"]
-    llm = llm_from_config(cfg.llm)
+    found = endpoint(cfg.llm)
     return content_id(
         "extract",
         extractor_code_hash(),
         cfg.extract.model_dump(),
-        llm.model if llm else "offline",
+        found[2] if found else "offline",
         [d.id for d in parameters["documents"]],
     )
 
@@ -60,11 +60,10 @@ def extract_key(context, parameters: dict) -> str:
 def generate_key(context, parameters: dict) -> str:
     """Same facts, graph, model, prompt version and generation settings: same samples (the client is no part)."""
     cfg: KgsynthConfig = parameters["cfg"]
-    llm = llm_from_config(cfg.llm) or OfflineGenerator()
+    found = endpoint(cfg.llm)
     return content_id(
         "generate",
-        llm.provider,
-        llm.model,
+        found[2] if found else f"{OfflineGenerator.provider}/{OfflineGenerator.model}",
         PROMPT_VERSION,
         cfg.generation.model_dump(),
         file_hash(parameters["ws"].graph),
@@ -77,10 +76,10 @@ def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -
     """One batch of documents; LLM extraction, when configured, holds one slot of the global LLM limit."""
     from prefect.concurrency.sync import concurrency
 
-    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))
-    if not llm_documents(documents, cfg.extract, llm):
+    if not llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None):
         facts, rejections = stages.extract_batch(documents, cfg.extract)
         return {"facts": facts, "rejections": rejections}
+    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))
     with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):
         facts, rejections = stages.extract_batch(documents, cfg.extract, llm)
     return {"facts": facts, "rejections": rejections}
@@ -126,7 +125,7 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
     started = time.perf_counter()
     run = run or ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
-    if llm_documents(documents, cfg.extract, llm_from_config(cfg.llm)):
+    if llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None):
         ensure_llm_limit(cfg.flows.llm_slots)
     extract = cached(extract_task, ws)
     futures = [extract.submit(ws, batch, cfg) for batch in batched(documents, cfg.flows.extract_batch)]
@@ -142,7 +141,7 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
     started = time.perf_counter()
     run = run or ws.latest_run()
     facts = stages.pending_facts(ws)
-    if facts and llm_from_config(cfg.llm) is not None:
+    if facts and endpoint(cfg.llm) is not None:
         ensure_llm_limit(cfg.flows.llm_slots)
     generate = cached(generate_task, ws)
     futures = [generate.submit(ws, batch, cfg) for batch in batched(facts, cfg.flows.generate_batch)]

@@ -124,8 +124,16 @@ async def generate_all(
 ) -> tuple[list[Sample], list[Rejection]]:
     """Samples for many facts at once; the client bounds how many requests are in flight."""
     index = FactIndex.of(graph)
-    jobs = [job for fact in facts for job in plan_fact(fact, index, cfg)]
-    return split(await asyncio.gather(*(run_job(job, llm) for job in jobs)))
+    plans = {fact.id: plan_fact(fact, index, cfg) for fact in facts}
+    unplanned = [
+        Rejection(
+            item_id=fid, stage="generate", reason="no_fitting_plan", detail="no sample kind or type fits the settings"
+        )
+        for fid, jobs in plans.items()
+        if not jobs
+    ]
+    samples, rejections = split(await asyncio.gather(*(run_job(j, llm) for jobs in plans.values() for j in jobs)))
+    return samples, unplanned + rejections
 
 
 def run_generation(

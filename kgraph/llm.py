@@ -288,12 +288,20 @@ class OpenAICompatible:
             self.cache.close()
 
 
-def llm_from_config(cfg: LLMConfig, cache_path: Path | None = None) -> OpenAICompatible | None:
-    """The configured endpoint (config first, then OPENAI_BASE_URL / OPENAI_API_KEY / KGSYNTH_MODEL), or None offline."""
+def endpoint(cfg: LLMConfig) -> tuple[str | None, str | None, str] | None:
+    """(base_url, api_key, model) from the config, then OPENAI_BASE_URL / OPENAI_API_KEY / KGSYNTH_MODEL; None offline."""
     base_url = cfg.base_url or os.environ.get("OPENAI_BASE_URL")
     api_key = cfg.api_key or os.environ.get("OPENAI_API_KEY")
     if not base_url and not api_key:
         return None
-    model = cfg.model or os.environ.get("KGSYNTH_MODEL", "gpt-4o-mini")
+    return base_url, api_key, cfg.model or os.environ.get("KGSYNTH_MODEL", "gpt-4o-mini")
+
+
+def llm_from_config(cfg: LLMConfig, cache_path: Path | None = None) -> OpenAICompatible | None:
+    """The configured endpoint's client, or None when none is configured (the offline generator serves)."""
+    found = endpoint(cfg)
+    if found is None:
+        return None
+    base_url, api_key, model = found
     cache = ResponseCache(cache_path) if cache_path is not None and cfg.cache else None
     return OpenAICompatible(model, base_url=base_url, api_key=api_key, settings=cfg, cache=cache)

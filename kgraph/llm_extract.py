@@ -165,9 +165,9 @@ async def extract_all_with_llm(
     return [f for facts, _ in results for f in facts], [r for _, rejected in results for r in rejected]
 
 
-def llm_documents(documents: list[Document], cfg: ExtractConfig, llm: LLM | None) -> list[Document]:
+def llm_documents(documents: list[Document], cfg: ExtractConfig, has_llm: bool) -> list[Document]:
     """Which documents go to the LLM: all of them in 'llm' mode, the non-English ones in 'auto' mode."""
-    if llm is None or cfg.extractor == "spacy":
+    if not has_llm or cfg.extractor == "spacy":
         return []
     return list(documents) if cfg.extractor == "llm" else [d for d in documents if d.lang != "en"]
 
@@ -179,7 +179,7 @@ def extract_documents(
     from kgraph.extract import extract_corpus
 
     cfg = cfg or ExtractConfig()
-    by_llm = llm_documents(documents, cfg, llm)
+    by_llm = llm_documents(documents, cfg, llm is not None)
     sent = {d.id for d in by_llm}
     facts = extract_corpus([d for d in documents if d.id not in sent], nlp) if len(sent) < len(documents) else []
     if not by_llm:

@@ -148,3 +148,10 @@ def test_dry_run_counts_requests_and_cost_and_skips_cached(tmp_path):
         llm.cache.put(llm.key(qa_prompt(job), QAPair), '{"question": "q??", "answer": "a"}')
     again = estimate_generation(facts, graph, cfg, prices, llm)
     assert again["cached"] == qa and again["requests"] == estimate["requests"] - qa
+
+
+def test_a_fact_no_setting_fits_is_rejected_not_lost():
+    facts, graph = chain_graph(2)
+    cfg = GenerationConfig(question_types=["dosage"], dialogues_per_fact=0, multihop_per_fact=0)
+    samples, rejections = run_generation([(cfg, facts[:1])], graph, OfflineGenerator())
+    assert samples == [] and [(r.item_id, r.reason) for r in rejections] == [(facts[0].id, "no_fitting_plan")]
