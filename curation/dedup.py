@@ -222,6 +222,13 @@ def dedup_samples(samples: list[Sample], index, cfg: DedupConfig) -> tuple[list[
         Rejection(item_id=samples[row].id, stage="dedup", reason="near_duplicate", detail=other)
         for row, other in sorted(duplicate_of.items())
     ]
+    # The rest were curated before (an earlier run, a shared Redis index, or twice in this batch): counted, not lost.
+    handled = set(kept) | set(duplicate_of)
+    rejections += [
+        Rejection(item_id=s.id, stage="dedup", reason="already_curated", detail="the same sample id is in the index")
+        for row, s in enumerate(samples)
+        if row not in handled
+    ]
     return [samples[i] for i in kept], rejections
 
 

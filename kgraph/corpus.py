@@ -156,5 +156,9 @@ def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:
         found, rejected = read_file(path)
         rejections.extend(rejected)
         for doc in found:
-            documents.setdefault(doc.id, doc)
+            if doc.id in documents:
+                first = documents[doc.id].path
+                rejections.append(Rejection(item_id=doc.path, stage="read", reason="duplicate_document", detail=first))
+                continue
+            documents[doc.id] = doc
     return list(documents.values()), rejections

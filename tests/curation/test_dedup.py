@@ -50,7 +50,8 @@ def test_near_duplicates_dropped_within_a_run(tmp_path):
     c = sample("What does warfarin inhibit?", "Warfarin inhibits vitamin K epoxide reductase in the liver.")
     kept, rejections = dedup_samples([a, b, c, a], load_index(tmp_path, cfg), cfg)
     assert [s.id for s in kept] == [a.id, c.id]  # the repeated `a` is the same sample, not a duplicate
-    assert [(r.item_id, r.reason, r.detail) for r in rejections] == [(b.id, "near_duplicate", a.id)]
+    assert [(r.item_id, r.reason) for r in rejections] == [(b.id, "near_duplicate"), (a.id, "already_curated")]
+    assert rejections[0].detail == a.id
 
 
 def test_index_persists_across_runs(tmp_path):
@@ -61,9 +62,13 @@ def test_index_persists_across_runs(tmp_path):
     save_index(index, tmp_path, cfg)
     later = sample("When should metformin not be used?", ANSWER + " Monitor eGFR.")
     kept, rejections = dedup_samples([a, later], load_index(tmp_path, cfg), cfg)
-    assert kept == [] and [(r.item_id, r.detail) for r in rejections] == [(later.id, a.id)]
+    assert kept == [] and [(r.item_id, r.reason) for r in rejections] == [
+        (later.id, "near_duplicate"), (a.id, "already_curated"),
+    ]  # fmt: skip
+    assert rejections[0].detail == a.id
     assert load_index(tmp_path, DedupConfig(threshold=0.5)).ids == []  # a changed threshold starts a new index
-    assert dedup_samples([a], load_index(tmp_path, cfg), cfg) == ([], [])  # nothing new: nothing to do
+    kept, rejections = dedup_samples([a], load_index(tmp_path, cfg), cfg)  # nothing new: counted, not lost
+    assert kept == [] and [r.reason for r in rejections] == ["already_curated"]
     assert dedup_samples([], load_index(tmp_path, cfg), cfg) == ([], [])
 
 
@@ -178,7 +183,10 @@ def test_index_in_redis_is_shared_across_runs_and_workspaces(redis_url, tmp_path
     assert kept == [a] and not (tmp_path / "one" / "dedup.npz").exists()
     # another process, another workspace: the same Redis index answers
     kept, rejections = dedup_samples([a, b], load_index(tmp_path / "two", cfg), cfg)
-    assert kept == [] and [(r.item_id, r.detail) for r in rejections] == [(b.id, a.id)]
+    assert kept == [] and [(r.item_id, r.reason) for r in rejections] == [
+        (b.id, "near_duplicate"),
+        (a.id, "already_curated"),
+    ]
     other = cfg.model_copy(update={"threshold": 0.5})
     assert dedup_samples([b], load_index(tmp_path, other), other)[0] == [b]  # other settings, other keys
 

@@ -37,8 +37,11 @@ def test_missing_corpus_is_a_clear_error(tmp_path: Path):
 def test_same_text_twice_is_one_document(tmp_path: Path):
     (tmp_path / "a.txt").write_text("Warfarin inhibits vitamin K epoxide reductase.", encoding="utf-8")
     (tmp_path / "b.txt").write_text("Warfarin inhibits vitamin K epoxide reductase.", encoding="utf-8")
-    documents, _ = read_corpus(tmp_path)
-    assert len(documents) == 1
+    documents, rejections = read_corpus(tmp_path)
+    assert [d.path for d in documents] == [str(tmp_path / "a.txt")]
+    assert [(r.item_id, r.reason, r.detail) for r in rejections] == [
+        (str(tmp_path / "b.txt"), "duplicate_document", str(tmp_path / "a.txt"))
+    ]
 
 
 def minimal_pdf(text: str) -> bytes:
