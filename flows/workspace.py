@@ -71,9 +71,12 @@ def drop_torn_tail(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     with open(path, "rb+") as handle:
+        handle.seek(-1, 2)
+        if handle.read(1) == b"\n":
+            return  # the usual case: one byte read, however large the file
+        handle.seek(0)
         data = handle.read()
-        if not data.endswith(b"\n"):
-            handle.truncate(data.rfind(b"\n") + 1)
+        handle.truncate(data.rfind(b"\n") + 1)
 
 
 def append_lines(path: Path, lines: list[str]) -> None:
@@ -98,7 +101,8 @@ def read_jsonl(path: Path, model: type[R]) -> list[R]:
     path = Path(path)
     if not path.exists():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
     records = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -106,8 +110,8 @@ def read_jsonl(path: Path, model: type[R]) -> list[R]:
         try:
             records.append(model.model_validate_json(line))
         except ValidationError as err:
-            if number == len(lines):
-                break
+            if number == len(lines) and not text.endswith("\n"):
+                break  # torn: its writer was killed mid-line
             raise WorkspaceError(f"{path}:{number} is not a valid {model.__name__}: {err.errors()[0]['msg']}") from err
     return records
 

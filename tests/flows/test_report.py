@@ -75,6 +75,17 @@ def test_torn_tail_is_cut_before_the_next_append(tmp_path):
     assert read_ids(ids) == {"aaaa", "cccc"}
 
 
+def test_a_complete_but_invalid_last_line_is_an_error_not_a_torn_write(tmp_path):
+    from flows.workspace import WorkspaceError
+
+    path = tmp_path / "samples.jsonl"
+    write_jsonl(path, [sample("What treats diabetes?", "Metformin does.")])
+    with open(path, "a") as handle:
+        handle.write('{"id": "edited by hand"}\n')  # whole line, newline written: not a killed writer
+    with pytest.raises(WorkspaceError, match="samples.jsonl:2 is not a valid Sample"):
+        read_jsonl(path, Sample)
+
+
 def test_unknown_key_and_wrong_type_name_the_field(tmp_path):
     config = tmp_path / "kgsynth.toml"
     config.write_text('[flows]\nrunner = "spark"\n')
