@@ -232,16 +232,33 @@ def dedup_samples(samples: list[Sample], index, cfg: DedupConfig) -> tuple[list[
     return [samples[i] for i in kept], rejections
 
 
+class EvalFileError(ValueError):
+    """An evaluation file that cannot be read as questions: a user error, named by file and line."""
+
+
+def eval_row(path: Path, number: int, line: str) -> dict:
+    """One .jsonl row of an evaluation file, or an error naming where it is broken."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise EvalFileError(f"{path}:{number} is not valid JSON ({err.msg}): fix or remove the line") from err
+    if not isinstance(row, dict):
+        raise EvalFileError(f'{path}:{number} is not a JSON object: write one {{"question": ...}} object a line')
+    return row
+
+
 def read_eval_questions(path: Path) -> list[str]:
     """Questions of an evaluation file: .jsonl rows with question / instruction / prompt / conversations or
     messages (first user turn), or plain text with one question per line."""
-    lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
     if Path(path).suffix != ".jsonl":
-        return lines
+        return [line for line in lines if line]
     questions = []
-    for line in lines:
-        row = json.loads(line)
-        turns = row.get("messages") or row.get("conversations") or []
+    for number, line in enumerate(lines, 1):
+        if not line:
+            continue
+        row = eval_row(path, number, line)
+        turns = [t for t in row.get("messages") or row.get("conversations") or [] if isinstance(t, dict)]
         asked = [t.get("content") or t.get("value") for t in turns if t.get("role", t.get("from")) in ("user", "human")]
         questions.extend(
             q for q in [row.get("question") or row.get("instruction") or row.get("prompt"), *asked[:1]] if q

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from curation.calibrate import calibration_report
 from curation.dedup import (
+    EvalFileError,
     dedup_samples,
     drop_contaminated,
     heldout_questions,
@@ -208,6 +209,14 @@ def judge_llm(cfg: KgsynthConfig) -> LLM | None:
     return llm
 
 
+def eval_questions(path: Path) -> list[str]:
+    """The configured evaluation questions; a broken file is a config error (one line, exit 2), not a traceback."""
+    try:
+        return read_eval_questions(path)
+    except EvalFileError as err:
+        raise ConfigError(f"dedup.eval_file: {err}") from err
+
+
 def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     """Dedup the run's samples against every earlier run, judge the rest, and queue them by decision."""
     started = time.perf_counter()
@@ -215,7 +224,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
     samples = [s for s in samples if s.id not in judged]
     questions = heldout_questions(ws.models, read_jsonl(ws.state / ACCEPTED, Sample))
-    questions += read_eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
+    questions += eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
     index = load_index(ws.state, cfg.dedup)
     unique, rejections = dedup_samples(clean, index, cfg.dedup)

@@ -10,6 +10,7 @@ from datasketch import MinHash
 
 from curation.dedup import (
     DedupConfig,
+    EvalFileError,
     LocalIndex,
     dedup_samples,
     drop_contaminated,
@@ -21,6 +22,8 @@ from curation.dedup import (
 )
 from curation.dedup_redis import IndexUnavailable, RedisIndex
 from curation.minhash import exact_jaccard, permutations, sketch
+from flows.config import ConfigError
+from flows.stages import eval_questions
 from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Evidence
 
@@ -138,6 +141,20 @@ def test_heldout_questions_come_from_the_training_split(tmp_path):
         json.dumps({"control": {"ids": [held.id]}, "train": {"ids": [trained.id]}})
     )
     assert heldout_questions(tmp_path, [held, trained]) == ["Which enzyme does warfarin block?"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [('{"question": "What does warfarin inhibit?"', "eval.jsonl:3 is not valid JSON"),
+     ('["What does warfarin inhibit?"]', "eval.jsonl:3 is not a JSON object")],
+)  # fmt: skip
+def test_broken_eval_file_names_the_file_and_line(tmp_path, line, message):
+    eval_file = tmp_path / "eval.jsonl"
+    eval_file.write_text('{"question": "Which drug treats diabetes?"}\n\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(EvalFileError, match=message):
+        read_eval_questions(eval_file)
+    with pytest.raises(ConfigError, match="dedup.eval_file: .*" + message):
+        eval_questions(eval_file)  # what the curate stage calls: a config error, one line in the CLI
 
 
 def test_missing_eval_file_fails_at_load(tmp_path):
