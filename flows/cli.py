@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -57,12 +58,18 @@ def quiet_user_error_tracebacks() -> None:
             logger.addFilter(UserErrorTracebacks())
 
 
-def guarded(action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None) -> None:
-    """Run a command; user errors become one line on stderr and exit code 2, results a summary table."""
+def guarded(
+    action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None, lock: Path | None = None
+) -> None:
+    """Run a command (holding the workspace when it writes there); user errors become one line on stderr and
+    exit code 2, results a summary table."""
+    from flows.workspace import workspace_lock
+
     started = time.perf_counter()
     quiet_user_error_tracebacks()
     try:
-        result = action()
+        with workspace_lock(lock) if lock else nullcontext():
+            result = action()
     except user_errors() as err:
         console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -132,7 +139,7 @@ def run(
         checked(cfg)
         return run_flow(corpus, workspace(workspace_dir, must_exist=False), cfg, base_model, name, train)
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 def check_corpus(corpus: Path) -> None:
@@ -154,7 +161,7 @@ def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = 
         check_corpus(corpus)
         return extract_flow(corpus, workspace(workspace_dir, must_exist=False).create(), cfg=cfg)
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 @app.command()
@@ -178,7 +185,7 @@ def generate(
         ws.latest_run()  # fail in one line before Prefect starts when nothing was extracted yet
         return generate_flow(ws, checked(config_for(config)))
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 @app.command()
@@ -202,7 +209,7 @@ def curate(
         ws.latest_run()
         return curate_flow(ws, checked(config_for(config)))
 
-    guarded(action, print_calibration if report else None)
+    guarded(action, print_calibration if report else None, lock=workspace_dir)
 
 
 def print_calibration(result: dict) -> None:
@@ -231,7 +238,7 @@ def export(workspace_dir: WorkspaceOpt) -> None:
 
         return export_workspace(workspace(workspace_dir))
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 @app.command()
@@ -269,7 +276,7 @@ def train(
         }
         return train_flow(workspace(workspace_dir), load_config(config, overrides), base_model, name)
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 @app.command("evaluate")
@@ -290,7 +297,7 @@ def evaluate_command(
             )
         return evaluate_flow(workspace(workspace_dir), config_for(config), model)
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 @app.command()
@@ -308,7 +315,7 @@ def probe(
 
         return probe_workspace(workspace(workspace_dir), base_model, known_quota)
 
-    guarded(action)
+    guarded(action, lock=workspace_dir)
 
 
 @app.command()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +67,36 @@ class Workspace:
         if not runs:
             raise WorkspaceError(f"no run in {self.root}: run `kgsynth extract CORPUS --workspace {self.root}` first")
         return runs[-1]
+
+
+LOCK = ".kgsynth.lock"
+
+
+@contextmanager
+def workspace_lock(root: Path) -> Iterator[None]:
+    """Hold the workspace for one writing command; a second writer fails at once in one line, rather than both
+    appending to the same files. A folder that does not exist yet has nothing to protect."""
+    root = Path(root)
+    if not root.is_dir():
+        yield
+        return
+    with open(root / LOCK, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown pid"
+            raise WorkspaceError(
+                f"workspace {root} is in use by another kgsynth command ({holder}): wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def drop_torn_tail(path: Path) -> None:

@@ -106,3 +106,18 @@ def test_user_errors_raised_inside_flows_lose_their_prefect_traceback():
     keep = UserErrorTracebacks()
     assert keep.filter(record(WorkspaceError("no graph"))) is False
     assert keep.filter(record(RuntimeError("a bug keeps its traceback"))) is True
+
+
+def test_a_second_writer_on_the_same_workspace_fails_in_one_line(env, tmp_path):
+    from flows.workspace import workspace_lock
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    with workspace_lock(ws):  # this test process holds the workspace, like a running `kgsynth generate`
+        result = kgsynth(env, "export", "--workspace", ws)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: workspace {ws} is in use by another kgsynth command (pid {os.getpid()}): wait for it to finish"
+    ]
+    released = kgsynth(env, "export", "--workspace", ws)  # once released, the command runs (and finds no samples)
+    assert "in use" not in released.stderr and "no accepted samples" in released.stderr
