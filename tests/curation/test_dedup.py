@@ -168,6 +168,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_listening(server: subprocess.Popen, port: int, tries: int = 100) -> None:
+    """Wait for a started server to accept connections; fail the tests in one clear line if it never does."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    exit_code = server.poll()
+    server.kill()
+    server.wait(timeout=10)
+    state = "still running" if exit_code is None else f"exited with code {exit_code}"
+    pytest.fail(f"{server.args[0]} accepted no connection on port {port} after {tries} tries ({state})")
+
+
+def test_a_server_that_never_listens_fails_the_fixture_clearly():
+    server = subprocess.Popen(["true"])
+    with pytest.raises(
+        pytest.fail.Exception, match=r"true accepted no connection on port \d+ after 3 tries \(exited with code 0\)"
+    ):
+        wait_until_listening(server, free_port(), tries=3)
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     binary = shutil.which("redis-server")
@@ -178,12 +201,7 @@ def redis_url(tmp_path_factory):
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_until_listening(server, port)
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
