@@ -105,25 +105,6 @@ def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
     return sorted(facts, key=lambda f: f.id)
 
 
-def neighbour_facts(graph: nx.MultiDiGraph, fact: Fact, limit: int = 3) -> list[Fact]:
-    """Facts that share an entity with this one: where a dialogue's follow-up questions walk."""
-    by_id = {}
-    for node in (entity_key(fact.subject), entity_key(fact.object)):
-        if node not in graph:
-            continue
-        for source, target, data in list(graph.out_edges(node, data=True)) + list(graph.in_edges(node, data=True)):
-            if data["fact_id"] != fact.id:
-                by_id.setdefault(data["fact_id"], (source, target, data))
-    chosen = sorted(by_id)[:limit]
-    sub = nx.MultiDiGraph()
-    for fid in chosen:
-        source, target, data = by_id[fid]
-        sub.add_node(source, **graph.nodes[source])
-        sub.add_node(target, **graph.nodes[target])
-        sub.add_edge(source, target, key=fid, **data)
-    return graph_facts(sub)
-
-
 def save_graph(graph: nx.MultiDiGraph, path: Path) -> None:
     """Write node-link JSON atomically, so a killed run never leaves half a graph."""
     data = nx.node_link_data(graph, edges="edges")

@@ -1,4 +1,4 @@
-from kgraph.graph import add_facts, entity_key, graph_facts, load_graph, merge_facts, neighbour_facts, save_graph
+from kgraph.graph import add_facts, entity_key, graph_facts, load_graph, merge_facts, save_graph
 from kgraph.records import Evidence, Fact
 
 
@@ -36,8 +36,6 @@ def test_graph_json_round_trip(tmp_path):
     loaded = load_graph(tmp_path / "graph.json")
     assert {f.id for f in graph_facts(loaded)} == {f.id for f in facts}
     assert loaded.nodes["metformin"]["name"] == "Metformin"
-    neighbours = neighbour_facts(loaded, facts[0])
-    assert [n.relation for n in neighbours] == ["causes"]
 
 
 def test_support_counts_documents_and_stats_describe_the_graph(tmp_path):
