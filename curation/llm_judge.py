@@ -1,10 +1,9 @@
 """The LLM judge, through the one LLM seam: a rubric per criterion scored 1-5 with a short reason as structured
-output; pairwise comparisons are asked in both orders so the position of an answer cannot decide."""
+output."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -42,11 +41,6 @@ class RubricScores(BaseModel):
     completeness: CriterionScore
     clarity: CriterionScore
     safety: CriterionScore
-
-
-class Preference(BaseModel):
-    better: Literal["A", "B", "tie"]
-    reason: str = Field(max_length=300)
 
 
 def conversation(sample: Sample) -> str:
@@ -112,22 +106,6 @@ async def judge_all_with_llm(
             return await judge_with_llm(sample, [facts[i] for i in sample.fact_ids if i in facts], llm, cfg)
 
     return list(await asyncio.gather(*(one(s) for s in samples)))
-
-
-def comparison_prompt(first: Sample, second: Sample, facts: list[Fact]) -> Prompt:
-    system = f"Two candidate conversations answer from the same evidence. Say which is better or tie. {LENGTH_NOTE}"
-    user = f"Facts and evidence:\n{evidence_block(facts)}\n\nA:\n{conversation(first)}\n\nB:\n{conversation(second)}"
-    return Prompt(task="compare", messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
-
-
-async def compare_samples(a: Sample, b: Sample, facts: list[Fact], llm: LLM) -> Literal["a", "b", "tie"]:
-    """Which sample is better, asked with a first and then with b first: a preference that flips with the order
-    is position bias, and counts as a tie."""
-    first = await llm.complete(comparison_prompt(a, b, facts), Preference)
-    second = await llm.complete(comparison_prompt(b, a, facts), Preference)
-    swapped = {"A": "b", "B": "a", "tie": "tie"}[second.better]
-    straight = {"A": "a", "B": "b", "tie": "tie"}[first.better]
-    return straight if straight == swapped else "tie"
 
 
 def judge_samples(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig, llm: LLM | None) -> list[Verdict]:
