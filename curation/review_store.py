@@ -314,11 +314,6 @@ def claim_next(
         return row[0]
 
 
-def release(conn: sqlite3.Connection, reviewer: str) -> None:
-    """Give back whatever the reviewer has open."""
-    conn.execute("DELETE FROM leases WHERE reviewer = ?", (reviewer,))
-
-
 def load_item(conn: sqlite3.Connection, sample_id: str) -> QueueItem:
     """A queued sample with its verdict, facts, sources, status and current (reviewed) messages."""
     row = conn.execute(
