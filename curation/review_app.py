@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 
+from curation import review_decisions as decisions
 from curation import review_store as store
 from curation.judge import content_words
 
@@ -50,7 +51,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-STATUS_OF_ERROR = {store.UnknownSample: 404, store.LeaseHeld: 409, store.StaleDecision: 409}
+STATUS_OF_ERROR = {store.UnknownSample: 404, decisions.LeaseHeld: 409, decisions.StaleDecision: 409}
 
 
 def is_loopback(host: str) -> bool:
@@ -245,7 +246,7 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
             raise HTTPException(400, f"from must be a queue position (a whole number), not {position!r}")
         query = filters_query(parse_filters(request.query_params))
         with closing(store.connect(db_path)) as conn:
-            found = store.claim_next(conn, who, filters, int(position) if position else None, backwards)
+            found = decisions.claim_next(conn, who, filters, int(position) if position else None, backwards)
         if found is None:
             return RedirectResponse("/?" + "&".join(filter(None, [query, "done=1"])), 303)
         return RedirectResponse(f"/sample/{found}" + (f"?{query}" if query else ""), 303)
@@ -265,7 +266,7 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
             return who
         filters = parse_filters(request.query_params)
         with closing(store.connect(db_path)) as conn:
-            store.claim(conn, sample_id, who)
+            decisions.claim(conn, sample_id, who)
             item = store.load_item(conn, sample_id)
             trail = store.history(conn, sample_id)
         return page(
@@ -306,7 +307,7 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
         filters = parse_filters(request.query_params)
         with closing(store.connect(db_path)) as conn:
             item = store.load_item(conn, sample_id)
-            store.decide(conn, sample_id, who, action, reason, content, seen)
+            decisions.decide(conn, sample_id, who, action, reason, content, seen)
         query = "&".join(filter(None, [filters_query(filters), f"from={item.seq}"]))
         return RedirectResponse(f"/next?{query}", 303)
 

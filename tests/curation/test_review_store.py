@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from curation import review_decisions as decisions
 from curation import review_store as store
 from curation.records import Verdict
 from generation.records import GeneratorInfo, Message, Sample
@@ -67,23 +68,23 @@ def test_enqueue_keeps_facts_and_passage_and_is_idempotent(db):
 
 def test_a_leased_sample_is_not_served_to_another_reviewer(db):
     everything = store.Filters(status="all")
-    assert store.claim_next(db, "ana", everything) == "s1"
-    assert store.claim_next(db, "ben", everything) == "s2"
-    with pytest.raises(store.LeaseHeld, match="ana is reviewing"):
-        store.claim(db, "s1", "ben")
-    with pytest.raises(store.LeaseHeld):
-        store.decide(db, "s1", "ben", "accept")
-    assert store.claim_next(db, "ana", everything, after=1) == "s3"  # ana's move releases s1
-    store.claim(db, "s1", "ben")
-    store.claim(db, "s2", "ana", seconds=-1)  # an expired lease is free again
-    assert store.claim_next(db, "ben", everything, after=1, backwards=True) is None
+    assert decisions.claim_next(db, "ana", everything) == "s1"
+    assert decisions.claim_next(db, "ben", everything) == "s2"
+    with pytest.raises(decisions.LeaseHeld, match="ana is reviewing"):
+        decisions.claim(db, "s1", "ben")
+    with pytest.raises(decisions.LeaseHeld):
+        decisions.decide(db, "s1", "ben", "accept")
+    assert decisions.claim_next(db, "ana", everything, after=1) == "s3"  # ana's move releases s1
+    decisions.claim(db, "s1", "ben")
+    decisions.claim(db, "s2", "ana", seconds=-1)  # an expired lease is free again
+    assert decisions.claim_next(db, "ben", everything, after=1, backwards=True) is None
 
 
 def test_decisions_are_appended_never_overwritten(db):
-    first = store.decide(db, "s1", "ana", "accept", seen=0)
-    with pytest.raises(store.StaleDecision):
-        store.decide(db, "s1", "ben", "reject", reason="factually wrong", seen=0)
-    store.decide(db, "s1", "ben", "reject", reason="factually wrong", seen=first)
+    first = decisions.decide(db, "s1", "ana", "accept", seen=0)
+    with pytest.raises(decisions.StaleDecision):
+        decisions.decide(db, "s1", "ben", "reject", reason="factually wrong", seen=0)
+    decisions.decide(db, "s1", "ben", "reject", reason="factually wrong", seen=first)
     assert [r["action"] for r in store.history(db, "s1")] == ["accept", "reject"]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("UPDATE decisions SET action = 'accept'")
@@ -94,11 +95,11 @@ def test_decisions_are_appended_never_overwritten(db):
 
 def test_edit_records_previous_text_and_wins_in_reviewed_samples(db, tmp_path):
     old = store.load_item(db, "s2").messages
-    store.decide(db, "s2", "ana", "edit", contents=[old[0].content, "Warfarin interacts with aspirin.\r\n"])
+    decisions.decide(db, "s2", "ana", "edit", contents=[old[0].content, "Warfarin interacts with aspirin.\r\n"])
     row = store.history(db, "s2")[0]
     assert "Answer 2" in row["previous"] and "Answer 2" not in row["messages"]
-    store.decide(db, "s3", "ana", "reject", reason="unclear")
-    store.decide(db, "s1", "ana", "accept")
+    decisions.decide(db, "s3", "ana", "reject", reason="unclear")
+    decisions.decide(db, "s1", "ana", "accept")
     accepted, rejected = store.reviewed_samples(tmp_path / "state" / "review.db")
     assert rejected == {"s3"}
     by_id = {s.id: s for s in accepted}
@@ -133,13 +134,13 @@ def test_edit_records_previous_text_and_wins_in_reviewed_samples(db, tmp_path):
 )
 def test_bad_decisions_are_refused_with_a_reason(db, action, kwargs, message):
     with pytest.raises(store.ReviewError, match=message):
-        store.decide(db, "s1", "ana", action, **kwargs)
+        decisions.decide(db, "s1", "ana", action, **kwargs)
     assert store.history(db, "s1") == []
 
 
 def test_filters_and_score_bins(db):
     store.enqueue(db, [entry(5, reasons=("audit",), grounding=0.9, domain="legal")])
-    store.decide(db, "s5", "ana", "accept")
+    decisions.decide(db, "s5", "ana", "accept")
     ids = lambda f: [r["sample_id"] for r in store.list_queue(db, f)]  # noqa: E731
     assert ids(store.Filters(reason="audit", status="all")) == ["s5"]
     assert ids(store.Filters(domain="legal")) == []  # accepted, so no longer pending
@@ -173,6 +174,6 @@ def test_queue_flagged_reads_the_workspace_and_counts_what_it_cannot_find(tmp_pa
     assert queue_flagged(ws)["newly_queued"] == 0
     conn = store.connect(ws.state / REVIEW_DB)
     assert store.load_item(conn, "s1").sources[0]["path"] == "corpus/warfarin.txt"
-    store.decide(conn, "s1", "ana", "accept")
+    decisions.decide(conn, "s1", "ana", "accept")
     conn.close()
     assert [s.id for s in accepted_samples(ws)] == ["s1"]
