@@ -335,6 +335,7 @@ def ensure_base_model(ws: Workspace, base_model: str | None) -> str:
 def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
     """Fine-tune a LoRA adapter on the accepted samples into WS/models/<name>."""
     from training.sft import train_lora
+    from training.tiny import from_scratch_config
 
     started = time.perf_counter()
     rows = training_rows(ws)
@@ -342,7 +343,8 @@ def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, n
         raise WorkspaceError(f"the export in {ws.root} is empty: run `kgsynth export --workspace {ws.root}` again")
     base = ensure_base_model(ws, base_model)
     sources = sorted({d.path for run in ws.runs.glob("*") for d in read_jsonl(run / "documents.jsonl", Document)})
-    metrics = train_lora(rows, base, ws.models / name, cfg.train, sources)
+    train_cfg = cfg.train if base_model else from_scratch_config(cfg.train)  # the random tiny base needs more
+    metrics = train_lora(rows, base, ws.models / name, train_cfg, sources)
     return stage_stats(
         "train",
         len(rows),

@@ -43,6 +43,9 @@ class TrainConfig(BaseModel):
     general_ratio: float = Field(default=0.2, ge=0, lt=1, description="share of general rows in the training mix")
     control_ratio: float = Field(default=0.1, ge=0, lt=1, description="share of facts held out whole as controls")
     hold_paraphrases: bool = Field(default=True, description="hold out one QA of each trained fact that has several")
+    modules_to_save: list[str] = Field(
+        default_factory=list, description="modules trained whole beside the LoRA and saved in the adapter (lm_head)"
+    )
     merge: bool = Field(default=False, description="also save the base model with the adapter merged in (merged/)")
     qlora: bool = Field(default=False, description="load the base model in 4 bits (QLoRA; CUDA and bitsandbytes)")
 
@@ -171,6 +174,7 @@ def lora_config(cfg: TrainConfig):
         lora_alpha=cfg.lora_alpha,
         lora_dropout=cfg.lora_dropout,
         target_modules="all-linear",
+        modules_to_save=cfg.modules_to_save or None,
         task_type="CAUSAL_LM",
     )
 
