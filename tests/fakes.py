@@ -1,4 +1,22 @@
-"""Test doubles shared across packages: a FakeLLM behind the LLM seam."""
+"""Test doubles and builders shared across packages: a FakeLLM behind the LLM seam, and facts."""
+
+from kgraph.records import Evidence, Fact
+
+
+def make_fact(subject, relation, obj, surface="", domain="medical", negated=False, hedged=False, sentence=None):
+    """A fact with one evidence sentence (by default the fact read aloud)."""
+    sentence = sentence or f"{subject} {surface or relation.replace('_', ' ')} {obj}."
+    return Fact(
+        id=Fact.make_id(subject, relation, obj, negated),
+        subject=subject,
+        relation=relation,
+        object=obj,
+        surface_relation=surface,
+        negated=negated,
+        hedged=hedged,
+        domain=domain,
+        evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
+    )
 
 
 class FakeLLM:

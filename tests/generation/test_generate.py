@@ -1,5 +1,6 @@
 import networkx as nx
 import pytest
+from fakes import make_fact
 from openai_server import FakeOpenAI
 
 from generation.diversity import diversity_report
@@ -9,7 +10,7 @@ from generation.offline import OfflineGenerator
 from generation.plan import FactIndex, plan_fact
 from kgraph.graph import add_facts
 from kgraph.llm import LLMConfig, OpenAICompatible, ResponseCache
-from kgraph.records import Evidence, Fact
+from kgraph.records import Fact
 
 FAULTS = {
     "429_once": 0.05,
@@ -22,17 +23,7 @@ FAULTS = {
 
 
 def fact(subject, relation, obj, domain="medical", negated=False, hedged=False, sentence=None):
-    sentence = sentence or f"{subject} {relation.replace('_', ' ')} {obj}."
-    return Fact(
-        id=Fact.make_id(subject, relation, obj, negated),
-        subject=subject,
-        relation=relation,
-        object=obj,
-        negated=negated,
-        hedged=hedged,
-        domain=domain,
-        evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
-    )
+    return make_fact(subject, relation, obj, domain=domain, negated=negated, hedged=hedged, sentence=sentence)
 
 
 def chain_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:

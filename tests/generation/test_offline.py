@@ -1,28 +1,17 @@
 import asyncio
 
 import networkx as nx
+from fakes import make_fact
 
 from generation.generate import GenerationConfig, generate_samples
 from generation.offline import OfflineGenerator
 from generation.plan import FactIndex
 from generation.verbalise import statement
 from kgraph.graph import add_facts
-from kgraph.records import Evidence, Fact
 
 
 def fact(subject, relation, obj, surface, negated=False, hedged=False, sentence=None):
-    sentence = sentence or f"{subject} {surface} {obj}."
-    return Fact(
-        id=Fact.make_id(subject, relation, obj, negated),
-        subject=subject,
-        relation=relation,
-        object=obj,
-        surface_relation=surface,
-        negated=negated,
-        hedged=hedged,
-        domain="medical",
-        evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
-    )
+    return make_fact(subject, relation, obj, surface, negated=negated, hedged=hedged, sentence=sentence)
 
 
 METFORMIN = fact(
