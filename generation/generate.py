@@ -16,7 +16,7 @@ from generation.prompts import (
     qa_prompt,
 )
 from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
-from kgraph.llm import LLM, LLMError
+from kgraph.llm import LLM, LLMError, run_and_close
 from kgraph.records import Fact, Rejection
 
 
@@ -143,11 +143,7 @@ def run_generation(
     event loop, closing the client's connections once at the end."""
 
     async def main():
-        try:
-            results = await asyncio.gather(*(generate_all(facts, graph, llm, cfg) for cfg, facts in groups))
-        finally:
-            if hasattr(llm, "aclose"):
-                await llm.aclose()
+        results = await asyncio.gather(*(generate_all(facts, graph, llm, cfg) for cfg, facts in groups))
         return [s for found, _ in results for s in found], [r for _, failed in results for r in failed]
 
-    return asyncio.run(main())
+    return run_and_close(llm, main())

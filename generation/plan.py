@@ -136,6 +136,7 @@ class FactIndex:
 
     by_node: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     by_relation: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
+    relation_objects: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, graph: nx.MultiDiGraph) -> FactIndex:
@@ -182,21 +183,35 @@ class FactIndex:
         return options[stable(fact.id, "sibling") % len(options)] if options else None
 
     def distractors(self, fact: Fact, count: int = 3) -> tuple[str, ...]:
-        """Wrong options for a multiple-choice question: objects of other facts, same relation first."""
-        same = [f.object for f in self.by_relation.get(fact.relation, [])]
+        """Wrong options for a multiple-choice question: objects of other facts, same relation first.
+
+        The relation's objects are read from a place picked per fact, so options vary between facts while each
+        question costs a few checks, not a pass over every fact of the relation."""
+        same = self.objects(fact.relation)
+        start = stable(fact.id, "distractors") % len(same) if same else 0
         other = [f.object for f in self.by_node.get(entity_key(fact.subject), [])]
         # An option that is also true would make the question wrong: the subject's other objects under this
         # relation, and anything named in the evidence sentence, are never distractors.
         subject = entity_key(fact.subject)
         true = {entity_key(f.object) for f in self.by_node.get(subject, [])
                 if f.relation == fact.relation and entity_key(f.subject) == subject and not f.negated}  # fmt: skip
+        true.add(entity_key(fact.object))
         evidence = " ".join(e.sentence for e in fact.evidence).lower()
-        pool = [
-            o for o in dict.fromkeys(same + other)
-            if entity_key(o) not in true | {entity_key(fact.object)} and o.lower() not in evidence
-        ]  # fmt: skip
-        pool.sort(key=lambda o: stable(fact.id, o))
-        return tuple(pool[:count])
+        picked: dict[str, str] = {}
+        for option in (*same[start:], *same[:start], *sorted(other, key=lambda o: stable(fact.id, o))):
+            key = entity_key(option)
+            if key not in true and key not in picked and option.lower() not in evidence:
+                picked[key] = option
+                if len(picked) == count:
+                    break
+        return tuple(picked.values())
+
+    def objects(self, relation: str) -> list[str]:
+        """The relation's distinct objects, in first-seen order (computed once per relation)."""
+        if relation not in self.relation_objects:
+            facts = self.by_relation.get(relation, [])
+            self.relation_objects[relation] = list(dict.fromkeys(f.object for f in facts))
+        return self.relation_objects[relation]
 
 
 def nodes(fact: Fact) -> tuple[str, str]:

@@ -3,6 +3,7 @@ type for each node (drug, disease, party...) guessed from the name and the relat
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -50,8 +51,10 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def entity_key(name: str) -> str:
-    """Canonical node key: case, whitespace, leading determiners and a final plural folded."""
+    """Canonical node key: case, whitespace, leading determiners and a final plural folded (memoised: planning
+    asks for the same few thousand names over and over)."""
     words = normalise(name).split()
     while len(words) > 1 and words[0] in LEADING_WORDS:
         words = words[1:]

@@ -6,7 +6,7 @@ import pytest
 from openai_server import FakeOpenAI
 from pydantic import BaseModel
 
-from kgraph.llm import LLMConfig, LLMError, OpenAICompatible, Prompt, ResponseCache, retry_after
+from kgraph.llm import LLMConfig, LLMError, OpenAICompatible, Prompt, ResponseCache, retry_after, run_and_close
 
 FAST = LLMConfig(timeout=0.5, max_retries=3, backoff_base=0.01, backoff_max=0.05, concurrency=32)
 
@@ -108,5 +108,5 @@ def test_a_bad_request_is_not_retried():
     cfg = FAST.model_copy(update={"max_retries": 5})
     llm = OpenAICompatible("fake", base_url="http://127.0.0.1:9/v1", settings=cfg)  # nothing listens on port 9
     with pytest.raises(LLMError) as err:
-        asyncio.run(llm.complete(prompt("hello"), Answer))
+        run_and_close(llm, llm.complete(prompt("hello"), Answer))
     assert err.value.reason == "connection_error" and llm.usage.requests == 6
