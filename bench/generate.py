@@ -28,7 +28,7 @@ from flows.config import KgsynthConfig  # noqa: E402
 from flows.workspace import Workspace  # noqa: E402
 from generation.generate import GenerationConfig, run_generation  # noqa: E402
 from kgraph.graph import add_facts, save_graph  # noqa: E402
-from kgraph.llm import LLMConfig, OpenAICompatible, Prompt  # noqa: E402
+from kgraph.llm import LLMConfig, OpenAICompatible, Prompt, close_connections  # noqa: E402
 from kgraph.records import Evidence, Fact  # noqa: E402
 
 LATENCY, CONCURRENCY = 0.1, 64
@@ -40,23 +40,28 @@ class Reply(BaseModel):
 
 
 def facts_and_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:
+    """n facts, two per drug (it treats one condition and causes the next), and a graph of exactly those facts:
+    the Prefect flow generates for every fact of the graph, so the rows must agree on what "all" is."""
     facts = []
     for i in range(n):
-        for relation, obj in (("treats", f"condition {i}"), ("causes", f"condition {(i + 1) % n}")):
-            sentence = f"Drug {i} {relation} {obj}."
-            facts.append(
-                Fact(
-                    id=Fact.make_id(f"drug {i}", relation, obj),
-                    subject=f"drug {i}",
-                    relation=relation,
-                    object=obj,
-                    domain="medical",
-                    evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
-                )
+        drug, (relation, obj) = (
+            f"drug {i // 2}",
+            (("treats", f"condition {i}"), ("causes", f"condition {i + 1}"))[i % 2],
+        )
+        sentence = f"{drug.capitalize()} {relation} {obj}."
+        facts.append(
+            Fact(
+                id=Fact.make_id(drug, relation, obj),
+                subject=drug,
+                relation=relation,
+                object=obj,
+                domain="medical",
+                evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
             )
+        )
     graph = nx.MultiDiGraph()
     add_facts(graph, facts)
-    return facts[:n], graph
+    return facts, graph
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
@@ -95,7 +100,7 @@ def client_only(url: str, n: int, tag: int) -> float:
         started = time.perf_counter()
         await asyncio.gather(*(llm.complete(p, Reply) for p in prompts))
         elapsed = time.perf_counter() - started
-        await llm.aclose()
+        await close_connections()
         return elapsed
 
     return asyncio.run(main())

@@ -8,6 +8,8 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import flow, task
@@ -73,28 +75,44 @@ def generate_key(context, parameters: dict) -> str:
 
 @task(retries=1, retry_delay_seconds=2, cache_key_fn=extract_key, persist_result=True, result_serializer="json")
 def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -> dict:
-    """One batch of documents; LLM extraction, when configured, holds one slot of the global LLM limit."""
-    from prefect.concurrency.sync import concurrency
-
-    if not llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None):
-        facts, rejections = stages.extract_batch(documents, cfg.extract)
-        return {"facts": facts, "rejections": rejections}
-    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))
-    with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):
-        facts, rejections = stages.extract_batch(documents, cfg.extract, llm)
+    """One batch of documents, through the LLM extractor where the config sends them (the flow holds the slot)."""
+    sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
+    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws)) if sent else None
+    facts, rejections = stages.extract_batch(documents, cfg.extract, llm)
     return {"facts": facts, "rejections": rejections}
 
 
 @task(retries=2, retry_delay_seconds=5, cache_key_fn=generate_key, persist_result=True, result_serializer="json")
 def generate_task(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
-    """One batch of facts; a real LLM batch holds one slot of the global limit shared by every flow."""
+    """One batch of facts; its requests share the process's LLM connection with the other batches."""
+    return stages.generate_batch(ws, facts, cfg)
+
+
+@contextmanager
+def llm_slot(cfg: KgsynthConfig, needed: bool) -> Iterator[None]:
+    """While a flow calls the LLM it holds one slot of the global limit kgsynth-llm, shared by every flow on the
+    Prefect server. One slot per flow, not per batch: batches come and go in seconds, and each acquisition is a
+    round trip that, under contention, the server answers with a wait of seconds."""
+    if not needed:
+        yield
+        return
     from prefect.concurrency.sync import concurrency
 
-    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))
-    if llm is None:
-        return stages.generate_batch(ws, facts, cfg)
+    ensure_llm_limit(cfg.flows.llm_slots)
     with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):
-        return stages.generate_batch(ws, facts, cfg, llm)
+        yield
+
+
+def in_window(submit, batches: list, window: int) -> Iterator:
+    """Results of the batches as they finish, with at most `window` running: enough overlap that the LLM
+    connection stays full while one batch finishes, few enough that batches finish (and are recorded) in order."""
+    waiting, running = list(batches), []
+    while waiting or running:
+        while waiting and len(running) < window:
+            running.append(submit(waiting.pop(0)))
+        done = next(as_completed(running))
+        running.remove(done)
+        yield done.result()
 
 
 def cached(stage_task, ws: Workspace):
@@ -125,11 +143,10 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
     started = time.perf_counter()
     run = run or ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
-    if llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None):
-        ensure_llm_limit(cfg.flows.llm_slots)
     extract = cached(extract_task, ws)
-    futures = [extract.submit(ws, batch, cfg) for batch in batched(documents, cfg.flows.extract_batch)]
-    results = [future.result() for future in futures]
+    with llm_slot(cfg, bool(llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None))):
+        futures = [extract.submit(ws, batch, cfg) for batch in batched(documents, cfg.flows.extract_batch)]
+        results = [future.result() for future in futures]
     facts = [Fact.model_validate(f) for result in results for f in result["facts"]]
     rejections += [Rejection.model_validate(r) for result in results for r in result["rejections"]]
     return stages.finish_extract(ws, run, documents, facts, rejections, started)
@@ -141,12 +158,12 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
     started = time.perf_counter()
     run = run or ws.latest_run()
     facts = stages.pending_facts(ws)
-    if facts and endpoint(cfg.llm) is not None:
-        ensure_llm_limit(cfg.flows.llm_slots)
     generate = cached(generate_task, ws)
-    futures = [generate.submit(ws, batch, cfg) for batch in batched(facts, cfg.flows.generate_batch)]
-    # Only this process writes: remote workers return records, so appends never interleave.
-    results = [stages.record_batch(ws, run, future.result()) for future in as_completed(futures)]
+    with llm_slot(cfg, bool(facts) and endpoint(cfg.llm) is not None):
+        batches = batched(facts, cfg.flows.generate_batch)
+        finished = in_window(lambda batch: generate.submit(ws, batch, cfg), batches, cfg.flows.batches_in_flight)
+        # Only this process writes: remote workers return records, so appends never interleave.
+        results = [stages.record_batch(ws, run, result) for result in finished]
     return stages.finish_generate(run, len(facts), results, started)
 
 

@@ -22,15 +22,22 @@ class FlowsConfig(BaseModel):
     dask_workers: int = Field(default=2, ge=1, le=256, description="LocalCluster worker processes")
     extract_batch: int = Field(default=32, ge=1, le=10_000, description="documents per extraction task")
     generate_batch: int = Field(default=64, ge=1, le=10_000, description="facts per generation task")
+    batches_in_flight: int = Field(
+        default=2,
+        ge=1,
+        le=1024,
+        description="generation batches running at once (they share the process's LLM connection); "
+        "two per Dask worker keeps every worker busy",
+    )
     llm_slots: int = Field(
         default=4,
         ge=1,
         le=1024,
-        description="generation batches calling the LLM at once across all flows on the Prefect server "
+        description="flows calling the LLM at once across the Prefect server "
         "(global concurrency limit kgsynth-llm, created with this value when missing)",
     )
     llm_slot_timeout: float = Field(
-        default=900, gt=0, description="seconds a batch waits for an LLM slot before it fails"
+        default=900, gt=0, description="seconds a flow waits for an LLM slot before it fails"
     )
 
 

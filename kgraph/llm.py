@@ -4,6 +4,7 @@ object out. The OpenAI-compatible client and the offline generator both sit behi
 from __future__ import annotations
 
 import asyncio
+import atexit
 import email.utils
 import functools
 import hashlib
@@ -11,12 +12,14 @@ import json
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import openai
 from pydantic import BaseModel, Field, ValidationError
 
 T = TypeVar("T", bound=BaseModel)
@@ -205,22 +208,11 @@ class OpenAICompatible:
         settings: LLMConfig | None = None,
         cache: ResponseCache | None = None,
     ):
-        from openai import AsyncOpenAI, DefaultAioHttpClient
-
         self.model = model
+        self.base_url, self.api_key = base_url, api_key
         self.settings = settings or LLMConfig()
         self.cache = cache
         self.usage = Usage()
-        self.limit = asyncio.Semaphore(self.settings.concurrency)
-        # Retries are ours (Retry-After, jitter, counting), so the SDK's own are off. The aiohttp transport
-        # costs a third less CPU per request than httpx's pool, which scans every connection per request.
-        self.client = AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            timeout=self.settings.timeout,
-            max_retries=0,
-            http_client=DefaultAioHttpClient(timeout=self.settings.timeout),
-        )
 
     def params(self, schema: type[BaseModel]) -> dict[str, Any]:
         return {
@@ -261,17 +253,16 @@ class OpenAICompatible:
 
     async def send(self, messages: list[dict[str, str]], params: dict[str, Any]) -> str:
         """One chat completion's text, retried on 429, 5xx, timeouts and lost connections; LLMError when spent."""
-        import openai
-
         cfg = self.settings
-        async with self.limit:
+        pool = connection(self.base_url, self.api_key, cfg)
+        async with pool.limit:
             for attempt in range(cfg.max_retries + 1):
                 self.usage.requests += 1
                 try:
                     # The generic post skips the SDK's typed transform of the body (it walks the whole JSON schema
                     # on every request) and its reply models: together half the client's CPU per request.
                     body = {"model": self.model, "messages": messages, **params}
-                    text = await self.client.post("/chat/completions", body=body, cast_to=str)
+                    text = await pool.client.post("/chat/completions", body=body, cast_to=str)
                 except openai.APIStatusError as err:
                     status = err.status_code
                     reason = "rate_limited" if status == 429 else "server_error" if status >= 500 else f"http_{status}"
@@ -314,14 +305,74 @@ class OpenAICompatible:
         return content
 
     async def aclose(self) -> None:
-        await self.client.close()
+        """Close the response cache; the connections are shared with other batches (see close_connections)."""
         if self.cache is not None:
             self.cache.close()
 
 
-def run_and_close(llm: LLM, work: Awaitable[R]) -> R:
-    """Run LLM work from synchronous code in a fresh event loop, then close the client: its connections
-    belong to that loop and would leak (and warn) if left open."""
+@dataclass
+class Connection:
+    """An HTTP client and the bound on its requests in flight, shared by every batch on one event loop, so
+    the endpoint sees `concurrency` requests at once however many batches run, and no batch pays for new
+    connections or for a ramp up and down of its own."""
+
+    client: openai.AsyncOpenAI
+    limit: asyncio.Semaphore
+
+
+CONNECTIONS: dict[tuple, Connection] = {}
+
+
+def connection(base_url: str | None, api_key: str | None, cfg: LLMConfig) -> Connection:
+    """The running loop's connection to this endpoint with these limits, made on first use."""
+    key = (asyncio.get_running_loop(), base_url, api_key, cfg.timeout, cfg.concurrency)
+    if key not in CONNECTIONS:
+        # Retries are ours (Retry-After, jitter, counting), so the SDK's own are off. The aiohttp transport costs
+        # a third less CPU per request than httpx's pool, which scans every connection on every request.
+        client = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            timeout=cfg.timeout,
+            max_retries=0,
+            http_client=openai.DefaultAioHttpClient(timeout=cfg.timeout),
+        )
+        CONNECTIONS[key] = Connection(client, asyncio.Semaphore(cfg.concurrency))
+    return CONNECTIONS[key]
+
+
+async def close_connections() -> None:
+    """Close the running loop's connections (they cannot outlive it); run_llm's loop does this at exit."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k in CONNECTIONS if k[0] is loop]:
+        await CONNECTIONS.pop(key).client.close()
+
+
+LLM_LOOP: list[asyncio.AbstractEventLoop] = []
+LLM_LOOP_LOCK = threading.Lock()
+
+
+def llm_loop() -> asyncio.AbstractEventLoop:
+    """The process's event loop for LLM work, on a daemon thread, started on first use and closed at exit."""
+    with LLM_LOOP_LOCK:
+        if not LLM_LOOP:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="kgsynth-llm", daemon=True).start()
+            atexit.register(stop_llm_loop, loop)
+            LLM_LOOP.append(loop)
+        return LLM_LOOP[0]
+
+
+def stop_llm_loop(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        asyncio.run_coroutine_threadsafe(close_connections(), loop).result(timeout=5)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+
+
+def run_llm(llm: LLM, work: Awaitable[R]) -> R:
+    """Run LLM work from synchronous code, from any thread, on the process's LLM loop, so that concurrent
+    batches (Prefect runs each task in a thread) share one connection and one bound; then close the client's
+    cache. An exception in the work is raised here."""
 
     async def main() -> R:
         try:
@@ -330,7 +381,7 @@ def run_and_close(llm: LLM, work: Awaitable[R]) -> R:
             if hasattr(llm, "aclose"):
                 await llm.aclose()
 
-    return asyncio.run(main())
+    return asyncio.run_coroutine_threadsafe(main(), llm_loop()).result()
 
 
 def endpoint(cfg: LLMConfig) -> tuple[str | None, str | None, str] | None:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kgraph.llm import LLM, LLMError, Prompt, run_and_close
+from kgraph.llm import LLM, LLMError, Prompt, run_llm
 from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import VOCABULARY, canonical_relation
 
@@ -184,5 +184,5 @@ def extract_documents(
     facts = extract_corpus([d for d in documents if d.id not in sent], nlp) if len(sent) < len(documents) else []
     if not by_llm:
         return facts, []
-    llm_facts, rejections = run_and_close(llm, extract_all_with_llm(by_llm, llm, cfg))
+    llm_facts, rejections = run_llm(llm, extract_all_with_llm(by_llm, llm, cfg))
     return facts + llm_facts, rejections

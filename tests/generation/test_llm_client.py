@@ -6,7 +6,16 @@ import pytest
 from openai_server import FakeOpenAI
 from pydantic import BaseModel
 
-from kgraph.llm import LLMConfig, LLMError, OpenAICompatible, Prompt, ResponseCache, retry_after, run_and_close
+from kgraph.llm import (
+    LLMConfig,
+    LLMError,
+    OpenAICompatible,
+    Prompt,
+    ResponseCache,
+    close_connections,
+    retry_after,
+    run_llm,
+)
 
 FAST = LLMConfig(timeout=0.5, max_retries=3, backoff_base=0.01, backoff_max=0.05, concurrency=32)
 
@@ -38,7 +47,7 @@ async def ask_all(server: FakeOpenAI, texts: list[str], cfg: LLMConfig = FAST, c
     try:
         results = await asyncio.gather(*(llm.complete(prompt(t), Answer) for t in texts), return_exceptions=True)
     finally:
-        await llm.client.close()
+        await close_connections()
     return results, llm.usage
 
 
@@ -108,5 +117,5 @@ def test_a_bad_request_is_not_retried():
     cfg = FAST.model_copy(update={"max_retries": 5})
     llm = OpenAICompatible("fake", base_url="http://127.0.0.1:9/v1", settings=cfg)  # nothing listens on port 9
     with pytest.raises(LLMError) as err:
-        run_and_close(llm, llm.complete(prompt("hello"), Answer))
+        run_llm(llm, llm.complete(prompt("hello"), Answer))
     assert err.value.reason == "connection_error" and llm.usage.requests == 6
