@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from curation.judge import JudgeConfig, judge_offline, with_audit
 from curation.records import Verdict
 from generation.records import Sample
-from kgraph.llm import LLM, LLMError, Prompt, run_and_close
+from kgraph.llm import LLM, LLMError, Prompt, run_llm
 from kgraph.records import Fact
 
 PROMPT_VERSION = "judge-v1"
@@ -111,5 +111,5 @@ async def judge_all_with_llm(
 def judge_samples(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig, llm: LLM | None) -> list[Verdict]:
     """The LLM judge when an LLM is given (and the mode is not offline), else the offline judge."""
     if llm is not None and cfg.mode != "offline":
-        return run_and_close(llm, judge_all_with_llm(samples, facts, llm, cfg))
+        return run_llm(llm, judge_all_with_llm(samples, facts, llm, cfg))
     return judge_offline(samples, facts, cfg)

@@ -3,6 +3,7 @@ The Prefect flows call these; tests and notebooks can too."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ from generation.diversity import diversity_report
 from generation.estimate import estimate_generation
 from generation.generate import run_generation
 from generation.offline import OfflineGenerator
+from generation.plan import FactIndex
 from generation.records import Sample
 from kgraph.corpus import read_corpus
 from kgraph.entities import add_aliases, alias_index, find_abbreviations, typed_fact
@@ -138,13 +140,23 @@ def llm_cache_path(ws: Workspace) -> Path:
     return ws.state / "llm_cache.sqlite"
 
 
+def graph_index(path: Path) -> FactIndex:
+    """The graph's FactIndex, built once per version of graph.json: every batch of a run plans against it."""
+    stat = path.stat()
+    return index_of_graph_file(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def index_of_graph_file(path: Path, mtime_ns: int, size: int) -> FactIndex:
+    return FactIndex.of(load_graph(path))
+
+
 def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig, llm: LLM | None = None) -> dict:
     """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
     llm = llm or llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
-    graph = load_graph(ws.graph)
     # `kgsynth probe` may have given facts the base model already knows a smaller quota.
     groups = quota_groups(facts, read_quota(ws.state / FACT_QUOTA), cfg.generation)
-    samples, rejections = run_generation(list(groups), graph, llm)
+    samples, rejections = run_generation(list(groups), graph_index(ws.graph), llm)
     usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
     return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections, "usage": usage}
 

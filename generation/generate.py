@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import networkx as nx
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from generation.plan import ALL_TYPES, FactIndex, Job, plan_fact
@@ -16,7 +15,7 @@ from generation.prompts import (
     qa_prompt,
 )
 from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
-from kgraph.llm import LLM, LLMError, run_and_close
+from kgraph.llm import LLM, LLMError, run_llm
 from kgraph.records import Fact, Rejection
 
 
@@ -112,38 +111,47 @@ async def generate_samples(
     fact: Fact, index: FactIndex, llm: LLM, cfg: GenerationConfig
 ) -> tuple[list[Sample], list[Rejection]]:
     """All planned samples of one fact, and the requests that failed for good as Rejections."""
-    return split(await asyncio.gather(*(run_job(job, llm) for job in plan_fact(fact, index, cfg))))
+    return split(await run_jobs(plan_fact(fact, index, cfg), llm))
 
 
 def split(results: list[Sample | Rejection]) -> tuple[list[Sample], list[Rejection]]:
     return [r for r in results if isinstance(r, Sample)], [r for r in results if isinstance(r, Rejection)]
 
 
-async def generate_all(
-    facts: list[Fact], graph: nx.MultiDiGraph, llm: LLM, cfg: GenerationConfig
-) -> tuple[list[Sample], list[Rejection]]:
-    """Samples for many facts at once; the client bounds how many requests are in flight."""
-    index = FactIndex.of(graph)
-    plans = {fact.id: plan_fact(fact, index, cfg) for fact in facts}
-    unplanned = [
-        Rejection(
-            item_id=fid, stage="generate", reason="no_fitting_plan", detail="no sample kind or type fits the settings"
-        )
-        for fid, jobs in plans.items()
-        if not jobs
-    ]
-    samples, rejections = split(await asyncio.gather(*(run_job(j, llm) for jobs in plans.values() for j in jobs)))
-    return samples, unplanned + rejections
+async def run_jobs(jobs: list[Job], llm: LLM) -> list[Sample | Rejection]:
+    """Every job's result, in order, from a pool of workers twice the LLM's concurrency: enough that a free
+    request slot always has a job waiting, few enough that thousands of queued jobs do not each take a turn of
+    the event loop (and build their prompt) before the first request goes out."""
+    results: list[Sample | Rejection] = [None] * len(jobs)  # type: ignore[list-item]
+    queue = iter(enumerate(jobs))  # shared by the workers: each takes the next job when it is free
+
+    async def worker() -> None:
+        for i, job in queue:
+            results[i] = await run_job(job, llm)
+
+    await asyncio.gather(*(worker() for _ in range(min(2 * llm.concurrency, len(jobs)))))
+    return results
+
+
+def plan_all(facts: list[Fact], index: FactIndex, cfg: GenerationConfig) -> tuple[list[Job], list[Rejection]]:
+    """Every fact's planned jobs, and a Rejection for each fact that no sample kind or type fits."""
+    jobs, unplanned = [], []
+    for fact in facts:
+        planned = plan_fact(fact, index, cfg)
+        jobs += planned
+        if not planned:
+            detail = "no sample kind or type fits the settings"
+            unplanned.append(Rejection(item_id=fact.id, stage="generate", reason="no_fitting_plan", detail=detail))
+    return jobs, unplanned
 
 
 def run_generation(
-    groups: list[tuple[GenerationConfig, list[Fact]]], graph: nx.MultiDiGraph, llm: LLM
+    groups: list[tuple[GenerationConfig, list[Fact]]], index: FactIndex, llm: LLM
 ) -> tuple[list[Sample], list[Rejection]]:
-    """generate_all for groups of facts with their own settings (e.g. probe quotas) from synchronous code, in one
-    event loop, closing the client's connections once at the end."""
+    """Samples for groups of facts with their own settings (e.g. probe quotas), from synchronous code. Planning
+    happens here, in the caller's thread; only the requests run on the LLM loop, which other batches share."""
+    planned = [plan_all(facts, index, cfg) for cfg, facts in groups]
+    jobs = [job for group_jobs, _ in planned for job in group_jobs]
 
-    async def main():
-        results = await asyncio.gather(*(generate_all(facts, graph, llm, cfg) for cfg, facts in groups))
-        return [s for found, _ in results for s in found], [r for _, failed in results for r in failed]
-
-    return run_and_close(llm, main())
+    samples, rejections = split(run_llm(llm, run_jobs(jobs, llm)))
+    return samples, [r for _, unplanned in planned for r in unplanned] + rejections

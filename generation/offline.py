@@ -13,6 +13,7 @@ class OfflineGenerator:
 
     provider = "offline"
     model = "templates-v2"
+    concurrency = 64  # it answers at once, so any width serves
 
     async def complete(self, prompt: Prompt, schema: type[T]) -> T:
         ctx = prompt.context

