@@ -1,9 +1,11 @@
 """Generation throughput against a local OpenAI-protocol server with 100 ms latency, at concurrency 64.
 
 Ideal: 64 requests every 100 ms = 640 requests/s. Rows: a bare asyncio baseline (sleeps under the same
-semaphore), the client alone, the generation stage (plan, prompts, parsing, samples), and the Prefect
-generate flow over a workspace, whose difference from the plain stage is the orchestration cost per sample.
-Run: .venv/bin/python bench/generate.py [--facts 240] [--repeats 3]
+semaphore), the client alone, then the generation stage (plan, prompts, parsing, samples) and the Prefect generate
+flow over a workspace, each for QA only (one request per sample) and for the default mix (QA, self-chat
+dialogues of 3-6 turns, multi-hop). The flow's difference from the plain stage is the orchestration cost per
+sample. Every row opens its own connections, as a new process would.
+Run: .venv/bin/python bench/generate.py [--facts 960] [--mix-facts 240] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from kgraph.records import Evidence, Fact  # noqa: E402
 
 LATENCY, CONCURRENCY = 0.1, 64
 QA_ONLY = GenerationConfig(qa_per_fact=4, dialogues_per_fact=0, multihop_per_fact=0)
+DEFAULT_MIX = GenerationConfig()
 
 
 class Reply(BaseModel):
@@ -118,54 +121,67 @@ def cold_start() -> None:
     asyncio.run_coroutine_threadsafe(close_connections(), llm_loop()).result()
 
 
-def stage(url: str, facts: list[Fact], graph: nx.MultiDiGraph) -> tuple[float, int]:
+def stage(url: str, facts: list[Fact], graph: nx.MultiDiGraph, mix: GenerationConfig) -> tuple[float, int, int]:
+    """Seconds, samples and requests of the plain generation stage."""
     cold_start()
     llm = OpenAICompatible("fake", base_url=url, settings=settings(url))
     started = time.perf_counter()
-    samples, rejections = run_generation([(QA_ONLY, facts)], FactIndex.of(graph), llm)
+    samples, rejections = run_generation([(mix, facts)], FactIndex.of(graph), llm)
+    elapsed = time.perf_counter() - started
     assert not rejections, rejections[:1]
-    return time.perf_counter() - started, len(samples)
+    return elapsed, len(samples), llm.usage.requests
 
 
-def prefect_flow(url: str, facts: list[Fact], graph: nx.MultiDiGraph) -> tuple[float, int]:
+def prefect_flow(url: str, facts: list[Fact], graph: nx.MultiDiGraph, mix: GenerationConfig) -> tuple[float, int, int]:
+    """Seconds, samples and requests of the Prefect generate flow over a fresh workspace holding the graph."""
     from flows.pipeline import generate_flow
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp)).create()
         save_graph(graph, ws.graph)
-        cfg = KgsynthConfig(llm=settings(url), generation=QA_ONLY)
+        cfg = KgsynthConfig(llm=settings(url), generation=mix)
         run = ws.new_run()
         cold_start()
         started = time.perf_counter()
         stats = generate_flow(ws, cfg, run)
-        return time.perf_counter() - started, stats["samples"]
+        return time.perf_counter() - started, stats["samples"], stats["requests"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--facts", type=int, default=240, help="facts; each makes 4 QA requests")
+    parser.add_argument("--facts", type=int, default=960, help="facts for the QA-only rows (4 requests each)")
+    parser.add_argument("--mix-facts", type=int, default=240, help="facts for the default-mix rows")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    facts, graph = facts_and_graph(args.facts)
-    requests = 4 * len(facts)
-    ideal = requests / (CONCURRENCY / LATENCY)
+    qa_facts, qa_graph = facts_and_graph(args.facts)
+    mix_facts, mix_graph = facts_and_graph(args.mix_facts)
+    requests = 4 * len(qa_facts)
     server, url = start_server()
+    runs: dict[str, list[tuple[float, int, int]]] = {}
     try:
-        rows = {"asyncio sleep baseline": [sleeps(requests) for _ in range(args.repeats)]}
-        rows["client only (OpenAICompatible)"] = [client_only(url, requests, r) for r in range(args.repeats)]
-        rows["generation stage (plain)"] = [stage(url, facts, graph)[0] for _ in range(args.repeats)]
-        prefect_flow(url, facts[:8], graph)  # start Prefect's ephemeral server outside the timings
-        rows["generate flow (Prefect)"] = [prefect_flow(url, facts, graph)[0] for _ in range(args.repeats)]
+        runs["asyncio sleep baseline"] = [(sleeps(requests), requests, requests) for _ in range(args.repeats)]
+        runs["client alone"] = [(client_only(url, requests, r), requests, requests) for r in range(args.repeats)]
+        prefect_flow(url, qa_facts[:8], qa_graph, QA_ONLY)  # start Prefect's ephemeral server outside the timings
+        for mix_name, mix, facts, graph in (("QA only", QA_ONLY, qa_facts, qa_graph),
+                                            ("default mix", DEFAULT_MIX, mix_facts, mix_graph)):  # fmt: skip
+            runs[f"stage, {mix_name}"] = [stage(url, facts, graph, mix) for _ in range(args.repeats)]
+            runs[f"Prefect flow, {mix_name}"] = [prefect_flow(url, facts, graph, mix) for _ in range(args.repeats)]
     finally:
         server.terminate()
-    print(f"{requests} requests, latency {LATENCY * 1000:.0f} ms, concurrency {CONCURRENCY}, ideal {ideal:.2f} s")
-    print(f"{'row':34} {'median s':>9} {'req/s':>8} {'% of ideal 640/s':>17}")
-    for name, times in rows.items():
-        median = statistics.median(times)
-        print(f"{name:34} {median:9.2f} {requests / median:8.0f} {100 * ideal / median:16.0f}%")
-    overhead = statistics.median(rows["generate flow (Prefect)"]) - statistics.median(rows["generation stage (plain)"])
-    print(f"Prefect layer: {overhead:.2f} s over {requests} samples = {1000 * overhead / requests:.2f} ms per sample")
+    print(f"latency {LATENCY * 1000:.0f} ms, concurrency {CONCURRENCY}: ideal {CONCURRENCY / LATENCY:.0f} requests/s")
+    print(f"{'row':26} {'requests':>9} {'median s':>9} {'ideal s':>8} {'req/s':>7} {'% of ideal':>11}")
+    medians = {}
+    for name, results in runs.items():
+        seconds, samples, sent = (statistics.median(column) for column in zip(*results))
+        ideal = sent * LATENCY / CONCURRENCY
+        medians[name] = (seconds, samples)
+        print(f"{name:26} {sent:9.0f} {seconds:9.2f} {ideal:8.2f} {sent / seconds:7.0f} {100 * ideal / seconds:10.0f}%")
+    for mix_name in ("QA only", "default mix"):
+        (plain, samples), (flow, _) = medians[f"stage, {mix_name}"], medians[f"Prefect flow, {mix_name}"]
+        overhead = flow - plain
+        print(f"Prefect layer, {mix_name}: {overhead:.2f} s over {samples:.0f} samples = "
+              f"{1000 * overhead / samples:.2f} ms per sample")  # fmt: skip
 
 
 if __name__ == "__main__":

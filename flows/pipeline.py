@@ -9,7 +9,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from prefect import flow, task
@@ -17,7 +17,7 @@ from prefect.futures import as_completed
 
 import kgraph.extract
 from flows import stages
-from flows.config import KgsynthConfig
+from flows.config import ConfigError, KgsynthConfig
 from flows.report import build_report
 from flows.runners import shared_cluster, task_runner
 from flows.workspace import Workspace, WorkspaceError
@@ -99,7 +99,15 @@ def llm_slot(cfg: KgsynthConfig, needed: bool) -> Iterator[None]:
     from prefect.concurrency.sync import concurrency
 
     ensure_llm_limit(cfg.flows.llm_slots)
-    with concurrency(LLM_LIMIT, occupy=1, timeout_seconds=cfg.flows.llm_slot_timeout, lease_duration=60, strict=True):
+    timeout = cfg.flows.llm_slot_timeout
+    with ExitStack() as held:
+        try:
+            held.enter_context(concurrency(LLM_LIMIT, occupy=1, timeout_seconds=timeout, lease_duration=60, strict=True))
+        except TimeoutError:
+            raise ConfigError(
+                f"waited {timeout:g} s ([flows] llm_slot_timeout) for a slot of the LLM limit {LLM_LIMIT}: other flows "
+                f"hold them all. Try later, or raise the limit with `prefect gcl update {LLM_LIMIT} --limit N`"
+            ) from None
         yield
 
 

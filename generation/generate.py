@@ -123,7 +123,10 @@ async def run_jobs(jobs: list[Job], llm: LLM) -> list[Sample | Rejection]:
     request slot always has a job waiting, few enough that thousands of queued jobs do not each take a turn of
     the event loop (and build their prompt) before the first request goes out."""
     results: list[Sample | Rejection] = [None] * len(jobs)  # type: ignore[list-item]
-    queue = iter(enumerate(jobs))  # shared by the workers: each takes the next job when it is free
+    # Longest first: a dialogue is turns x 2 requests in a row, and one started last would keep the batch
+    # running long after every other request is done.
+    order = sorted(enumerate(jobs), key=lambda item: -requests_in_a_row(item[1]))
+    queue = iter(order)  # shared by the workers: each takes the next job when it is free
 
     async def worker() -> None:
         for i, job in queue:
@@ -131,6 +134,11 @@ async def run_jobs(jobs: list[Job], llm: LLM) -> list[Sample | Rejection]:
 
     await asyncio.gather(*(worker() for _ in range(min(2 * llm.concurrency, len(jobs)))))
     return results
+
+
+def requests_in_a_row(job: Job) -> int:
+    """How many requests the job makes one after another."""
+    return 2 * job.turns if job.kind == "dialogue" else 1
 
 
 def plan_all(facts: list[Fact], index: FactIndex, cfg: GenerationConfig) -> tuple[list[Job], list[Rejection]]:

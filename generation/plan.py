@@ -3,6 +3,7 @@ draws on), decided deterministically from the fact and its neighbourhood in the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -116,7 +117,7 @@ class Job:
     def seed(self) -> Fact:
         return self.facts[0]
 
-    @property
+    @functools.cached_property
     def lang(self) -> str:
         return lang_of(self.seed)
 

@@ -11,14 +11,16 @@ import threading
 import time
 from pathlib import Path
 
+import networkx as nx
 import pytest
+from fakes import make_fact
 from openai_server import FakeOpenAI
 
 from flows.config import load_config
 from flows.pipeline import run_flow
 from flows.workspace import Workspace, read_ids, read_jsonl
 from generation.records import Sample
-from kgraph.graph import graph_facts, load_graph
+from kgraph.graph import add_facts, graph_facts, load_graph, save_graph
 
 KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
 
@@ -150,3 +152,31 @@ def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
         ("metformin", "Glukoseproduktion", "Metformin senkt die Glukoseproduktion der Leber.")
     ]
     assert stats["kept"] == 4 and len(facts) > len(german)  # the English documents still went through spaCy
+
+
+def test_a_flow_that_waits_too_long_for_an_llm_slot_stops_with_a_clear_error(prefect_api, tmp_path, monkeypatch):
+    """The LLM slot is held per flow: with every slot taken by another flow, generation waits, then says why."""
+    from prefect.client.orchestration import get_client
+    from prefect.concurrency.sync import concurrency
+
+    from flows.config import ConfigError
+    from flows.pipeline import LLM_LIMIT, ensure_llm_limit, generate_flow
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    ws = Workspace(tmp_path / "ws").create()
+    graph = nx.MultiDiGraph()
+    add_facts(graph, [make_fact("aspirin", "treats", "headache")])
+    save_graph(graph, ws.graph)
+    cfg = load_config(
+        None, {"llm": {"base_url": "http://127.0.0.1:9/v1", "api_key": "x"}, "flows": {"llm_slot_timeout": 1}}
+    )
+    ensure_llm_limit(4)
+    with get_client(sync_client=True) as client:
+        slots = client.read_global_concurrency_limit_by_name(LLM_LIMIT).limit
+    with concurrency(LLM_LIMIT, occupy=slots, timeout_seconds=10, lease_duration=60, strict=True):
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match="llm_slot_timeout"):
+            generate_flow(ws, cfg, ws.new_run())
+    assert time.monotonic() - started < 30
+    assert read_ids(ws.state / "generated_facts.ids") == set()  # nothing was generated or marked done

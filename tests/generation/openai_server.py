@@ -26,6 +26,7 @@ class FakeOpenAI:
         self.stall = stall
         self.seen: dict[str, list[float]] = defaultdict(list)  # message key -> arrival times
         self.outcomes: Counter[str] = Counter()
+        self.in_flight = self.most_in_flight = 0  # requests being answered at once, and the peak
         self.port = 0
 
     def fate(self, key: str) -> str:
@@ -71,8 +72,12 @@ class FakeOpenAI:
                 length = int({k.lower(): v for k, v in headers.items()}.get("content-length", "0"))
                 request = json.loads(await reader.readexactly(length)) if length else {}
                 status, extra, body, delay = self.reply(request)
-                if delay:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+                try:
                     await asyncio.sleep(delay)
+                finally:
+                    self.in_flight -= 1
                 lines = [f"HTTP/1.1 {status} X", "content-type: application/json", f"content-length: {len(body)}"]
                 lines += [f"{k}: {v}" for k, v in extra.items()]
                 writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)

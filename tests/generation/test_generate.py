@@ -1,3 +1,5 @@
+import asyncio
+
 import networkx as nx
 import pytest
 from fakes import make_fact
@@ -148,3 +150,40 @@ def test_a_fact_no_setting_fits_is_rejected_not_lost():
     cfg = GenerationConfig(question_types=["dosage"], dialogues_per_fact=0, multihop_per_fact=0)
     samples, rejections = run_generation([(cfg, facts[:1])], FactIndex.of(graph), OfflineGenerator())
     assert samples == [] and [(r.item_id, r.reason) for r in rejections] == [(facts[0].id, "no_fitting_plan")]
+
+
+class SlowOffline(OfflineGenerator):
+    """The offline generator at a request's pace, so jobs overlap as they do against a server."""
+
+    concurrency = 3
+
+    async def complete(self, prompt, schema):
+        await asyncio.sleep(0.001)
+        return await super().complete(prompt, schema)
+
+
+def test_jobs_run_longest_first_from_a_bounded_pool_and_return_in_plan_order(monkeypatch):
+    import generation.generate as generate
+
+    facts, graph = chain_graph(8)
+    index, cfg = FactIndex.of(graph), GenerationConfig()
+    jobs = [job for f in facts for job in plan_fact(f, index, cfg)]
+    running, most, started = [0], [0], []
+    real_run_job = generate.run_job
+
+    async def counted(job, llm):
+        started.append(job.kind)
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            return await real_run_job(job, llm)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(generate, "run_job", counted)
+    results = asyncio.run(generate.run_jobs(jobs, SlowOffline()))
+
+    assert [(r.kind, r.fact_ids[0]) for r in results] == [(j.kind, j.seed.id) for j in jobs]  # in plan order
+    assert most[0] == 2 * SlowOffline.concurrency  # a full pool, never more jobs started at once
+    dialogues = sum(j.kind == "dialogue" for j in jobs)
+    assert 0 < dialogues < len(jobs) and started[:dialogues] == ["dialogue"] * dialogues  # longest first

@@ -119,3 +119,27 @@ def test_a_bad_request_is_not_retried():
     with pytest.raises(LLMError) as err:
         run_llm(llm, llm.complete(prompt("hello"), Answer))
     assert err.value.reason == "connection_error" and llm.usage.requests == 6
+
+
+def test_batches_in_threads_share_one_bound_on_requests_in_flight():
+    """Prefect runs each batch in its own thread: on the shared LLM loop they still keep at most `concurrency`
+    requests in flight between them, over one connection pool."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cfg = FAST.model_copy(update={"concurrency": 4})
+    with FakeOpenAI(latency=0.05) as server:
+
+        def batch(n: int) -> list[Answer]:
+            llm = OpenAICompatible("fake", base_url=server.base_url, settings=cfg)
+
+            async def work():
+                return await asyncio.gather(
+                    *(llm.complete(prompt(f"batch {n} question {i}"), Answer) for i in range(12))
+                )
+
+            return run_llm(llm, work())
+
+        with ThreadPoolExecutor(3) as threads:
+            answers = list(threads.map(batch, range(3)))
+    assert [len(a) for a in answers] == [12, 12, 12]
+    assert server.most_in_flight == 4  # not 4 per batch
