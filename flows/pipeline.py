@@ -69,7 +69,7 @@ def generate_key(context, parameters: dict) -> str:
         PROMPT_VERSION,
         cfg.generation.model_dump(),
         file_hash(parameters["ws"].graph),
-        [f.id for f in parameters["facts"]],
+        parameters["fact_ids"],
     )
 
 
@@ -83,9 +83,10 @@ def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -
 
 
 @task(retries=2, retry_delay_seconds=5, cache_key_fn=generate_key, persist_result=True, result_serializer="json")
-def generate_task(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
-    """One batch of facts; its requests share the process's LLM connection with the other batches."""
-    return stages.generate_batch(ws, facts, cfg)
+def generate_task(ws: Workspace, fact_ids: list[str], cfg: KgsynthConfig) -> dict:
+    """One batch of facts, passed by id (Prefect walks every parameter of every task, and a list of ids is
+    cheap to walk); its requests share the process's LLM connection with the other batches."""
+    return stages.generate_batch(ws, stages.graph_facts_by_id(ws, fact_ids), cfg)
 
 
 @contextmanager
@@ -102,7 +103,9 @@ def llm_slot(cfg: KgsynthConfig, needed: bool) -> Iterator[None]:
     timeout = cfg.flows.llm_slot_timeout
     with ExitStack() as held:
         try:
-            held.enter_context(concurrency(LLM_LIMIT, occupy=1, timeout_seconds=timeout, lease_duration=60, strict=True))
+            held.enter_context(
+                concurrency(LLM_LIMIT, occupy=1, timeout_seconds=timeout, lease_duration=60, strict=True)
+            )
         except TimeoutError:
             raise ConfigError(
                 f"waited {timeout:g} s ([flows] llm_slot_timeout) for a slot of the LLM limit {LLM_LIMIT}: other flows "
@@ -169,7 +172,9 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
     generate = cached(generate_task, ws)
     with llm_slot(cfg, bool(facts) and endpoint(cfg.llm) is not None):
         batches = batched(facts, cfg.flows.generate_batch)
-        finished = in_window(lambda batch: generate.submit(ws, batch, cfg), batches, cfg.flows.batches_in_flight)
+        finished = in_window(
+            lambda batch: generate.submit(ws, [f.id for f in batch], cfg), batches, cfg.flows.batches_in_flight
+        )
         # Only this process writes: remote workers return records, so appends never interleave.
         results = [stages.record_batch(ws, run, result) for result in finished]
     return stages.finish_generate(run, len(facts), results, started)

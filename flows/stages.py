@@ -146,6 +146,12 @@ def graph_index(path: Path) -> FactIndex:
     return index_of_graph_file(path, stat.st_mtime_ns, stat.st_size)
 
 
+def graph_facts_by_id(ws: Workspace, fact_ids: list[str]) -> list[Fact]:
+    """The graph's facts with these ids, in that order."""
+    index = graph_index(ws.graph)
+    return [index.by_id[i] for i in fact_ids]
+
+
 @functools.lru_cache(maxsize=2)
 def index_of_graph_file(path: Path, mtime_ns: int, size: int) -> FactIndex:
     return FactIndex.of(load_graph(path))

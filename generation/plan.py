@@ -133,8 +133,9 @@ class Job:
 
 @dataclass
 class FactIndex:
-    """The graph's facts by entity and by relation: where walks, paths, siblings and distractors come from."""
+    """The graph's facts by id, entity and relation: where walks, paths, siblings and distractors come from."""
 
+    by_id: dict[str, Fact] = field(default_factory=dict)
     by_node: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     by_relation: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     relation_objects: dict[str, list[str]] = field(default_factory=dict)
@@ -143,6 +144,7 @@ class FactIndex:
     def of(cls, graph: nx.MultiDiGraph) -> FactIndex:
         index = cls()
         for fact in graph_facts(graph):
+            index.by_id[fact.id] = fact
             index.by_node[entity_key(fact.subject)].append(fact)
             index.by_node[entity_key(fact.object)].append(fact)
             index.by_relation[fact.relation].append(fact)
