@@ -156,25 +156,26 @@ def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
 
 def test_a_flow_that_waits_too_long_for_an_llm_slot_stops_with_a_clear_error(prefect_api, tmp_path, monkeypatch):
     """The LLM slot is held per flow: with every slot taken by another flow, generation waits, then says why."""
-    from prefect.client.orchestration import get_client
+    import uuid
+
     from prefect.concurrency.sync import concurrency
 
+    import flows.pipeline
     from flows.config import ConfigError
-    from flows.pipeline import LLM_LIMIT, ensure_llm_limit, generate_flow
+    from flows.pipeline import ensure_llm_limit, generate_flow
 
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    # A limit of its own, one slot: the session's kgsynth-llm may still hold a slot leaked by a killed run.
+    monkeypatch.setattr(flows.pipeline, "LLM_LIMIT", f"kgsynth-llm-test-{uuid.uuid4().hex[:8]}")
     ws = Workspace(tmp_path / "ws").create()
     graph = nx.MultiDiGraph()
     add_facts(graph, [make_fact("aspirin", "treats", "headache")])
     save_graph(graph, ws.graph)
-    cfg = load_config(
-        None, {"llm": {"base_url": "http://127.0.0.1:9/v1", "api_key": "x"}, "flows": {"llm_slot_timeout": 1}}
-    )
-    ensure_llm_limit(4)
-    with get_client(sync_client=True) as client:
-        slots = client.read_global_concurrency_limit_by_name(LLM_LIMIT).limit
-    with concurrency(LLM_LIMIT, occupy=slots, timeout_seconds=10, lease_duration=60, strict=True):
+    endpoint = {"base_url": "http://127.0.0.1:9/v1", "api_key": "x"}
+    cfg = load_config(None, {"llm": endpoint, "flows": {"llm_slots": 1, "llm_slot_timeout": 1}})
+    ensure_llm_limit(1)
+    with concurrency(flows.pipeline.LLM_LIMIT, occupy=1, timeout_seconds=10, lease_duration=60, strict=True):
         started = time.monotonic()
         with pytest.raises(ConfigError, match="llm_slot_timeout"):
             generate_flow(ws, cfg, ws.new_run())
