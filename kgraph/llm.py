@@ -4,18 +4,15 @@ object out. The OpenAI-compatible client and the offline generator both sit behi
 from __future__ import annotations
 
 import asyncio
-import atexit
 import email.utils
 import functools
-import gc
 import hashlib
+import itertools
 import json
 import os
 import random
 import sqlite3
-import threading
 import time
-from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -23,8 +20,9 @@ from typing import Any, Protocol, TypeVar
 import openai
 from pydantic import BaseModel, Field, ValidationError
 
+from kgraph.llm_loop import connection
+
 T = TypeVar("T", bound=BaseModel)
-R = TypeVar("R")
 
 REPAIR = (
     "Your reply was not valid JSON for the required schema ({error}). "
@@ -196,6 +194,9 @@ def backoff(attempt: int, base: float, cap: float, asked: float | None) -> float
     return asked + random.uniform(0, max(asked * 0.1, 0.01)) if asked is not None else delay
 
 
+CREATED = itertools.count()
+
+
 class OpenAICompatible:
     """Any server that speaks the OpenAI chat completions protocol (OpenAI, vLLM, Ollama...), with bounded
     concurrency, retries, one repair attempt for invalid JSON, a response cache and a usage count."""
@@ -215,6 +216,7 @@ class OpenAICompatible:
         self.settings = settings or LLMConfig()
         self.cache = cache
         self.usage = Usage()
+        self.priority = next(CREATED)  # earlier clients (batches) go first on a shared connection
 
     @property
     def concurrency(self) -> int:
@@ -261,7 +263,7 @@ class OpenAICompatible:
         """One chat completion's text, retried on 429, 5xx, timeouts and lost connections; LLMError when spent."""
         cfg = self.settings
         pool = connection(self.base_url, self.api_key, cfg)
-        async with pool.limit:
+        async with pool.limit.slot(self.priority):
             for attempt in range(cfg.max_retries + 1):
                 self.usage.requests += 1
                 try:
@@ -314,91 +316,6 @@ class OpenAICompatible:
         """Close the response cache; the connections are shared with other batches (see close_connections)."""
         if self.cache is not None:
             self.cache.close()
-
-
-@dataclass
-class Connection:
-    """An HTTP client and the bound on its requests in flight, shared by every batch on one event loop, so
-    the endpoint sees `concurrency` requests at once however many batches run, and no batch pays for new
-    connections or for a ramp up and down of its own."""
-
-    client: openai.AsyncOpenAI
-    limit: asyncio.Semaphore
-
-
-CONNECTIONS: dict[tuple, Connection] = {}
-
-
-def connection(base_url: str | None, api_key: str | None, cfg: LLMConfig) -> Connection:
-    """The running loop's connection to this endpoint with these limits, made on first use."""
-    key = (asyncio.get_running_loop(), base_url, api_key, cfg.timeout, cfg.concurrency)
-    if key not in CONNECTIONS:
-        # Retries are ours (Retry-After, jitter, counting), so the SDK's own are off. The aiohttp transport costs
-        # a third less CPU per request than httpx's pool, which scans every connection on every request.
-        client = openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            timeout=cfg.timeout,
-            max_retries=0,
-            http_client=openai.DefaultAioHttpClient(timeout=cfg.timeout),
-        )
-        CONNECTIONS[key] = Connection(client, asyncio.Semaphore(cfg.concurrency))
-    return CONNECTIONS[key]
-
-
-async def close_connections() -> None:
-    """Close the running loop's connections (they cannot outlive it); run_llm's loop does this at exit."""
-    loop = asyncio.get_running_loop()
-    for key in [k for k in CONNECTIONS if k[0] is loop]:
-        await CONNECTIONS.pop(key).client.close()
-
-
-LLM_LOOP: list[asyncio.AbstractEventLoop] = []
-LLM_LOOP_LOCK = threading.Lock()
-
-
-def llm_loop() -> asyncio.AbstractEventLoop:
-    """The process's event loop for LLM work, on a daemon thread, started on first use and closed at exit."""
-    with LLM_LOOP_LOCK:
-        if not LLM_LOOP:
-            relax_garbage_collector()
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="kgsynth-llm", daemon=True).start()
-            atexit.register(stop_llm_loop, loop)
-            LLM_LOOP.append(loop)
-        return LLM_LOOP[0]
-
-
-def relax_garbage_collector() -> None:
-    """Each request allocates hundreds of short-lived containers, and by default the collector then makes a full
-    pass over the whole heap (Prefect, spaCy, the graph) every few hundred requests, all while the loop waits.
-    Freezing what exists now and collecting young objects less often made bench/generate.py's generation stage
-    15-20% faster. Thresholds are only ever raised."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*(max(now, relaxed) for now, relaxed in zip(gc.get_threshold(), (50_000, 20, 20))))
-
-
-def stop_llm_loop(loop: asyncio.AbstractEventLoop) -> None:
-    try:
-        asyncio.run_coroutine_threadsafe(close_connections(), loop).result(timeout=5)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-
-
-def run_llm(llm: LLM, work: Awaitable[R]) -> R:
-    """Run LLM work from synchronous code, from any thread, on the process's LLM loop, so that concurrent
-    batches (Prefect runs each task in a thread) share one connection and one bound; then close the client's
-    cache. An exception in the work is raised here."""
-
-    async def main() -> R:
-        try:
-            return await work
-        finally:
-            if hasattr(llm, "aclose"):
-                await llm.aclose()
-
-    return asyncio.run_coroutine_threadsafe(main(), llm_loop()).result()
 
 
 def endpoint(cfg: LLMConfig) -> tuple[str | None, str | None, str] | None:

@@ -6,16 +6,8 @@ import pytest
 from openai_server import FakeOpenAI
 from pydantic import BaseModel
 
-from kgraph.llm import (
-    LLMConfig,
-    LLMError,
-    OpenAICompatible,
-    Prompt,
-    ResponseCache,
-    close_connections,
-    retry_after,
-    run_llm,
-)
+from kgraph.llm import LLMConfig, LLMError, OpenAICompatible, Prompt, ResponseCache, retry_after
+from kgraph.llm_loop import close_connections, run_llm
 
 FAST = LLMConfig(timeout=0.5, max_retries=3, backoff_base=0.01, backoff_max=0.05, concurrency=32)
 
@@ -143,3 +135,27 @@ def test_batches_in_threads_share_one_bound_on_requests_in_flight():
             answers = list(threads.map(batch, range(3)))
     assert [len(a) for a in answers] == [12, 12, 12]
     assert server.most_in_flight == 4  # not 4 per batch
+
+
+def test_a_free_slot_goes_to_the_earliest_batch_and_a_cancelled_waiter_passes_it_on():
+    from kgraph.llm_loop import PriorityLimit
+
+    async def main():
+        limit, served = PriorityLimit(1), []
+
+        async def request(priority: int, name: str):
+            async with limit.slot(priority):
+                served.append(name)
+                await asyncio.sleep(0.01)
+
+        first = asyncio.create_task(request(9, "holder"))
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(request(p, n)) for p, n in ((5, "late batch"), (1, "early"), (3, "middle"))]
+        gone = asyncio.create_task(request(0, "cancelled"))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await asyncio.gather(first, *waiting, return_exceptions=True)
+        return served, limit.held
+
+    served, held = asyncio.run(main())
+    assert served == ["holder", "early", "middle", "late batch"] and held == 0
