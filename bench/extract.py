@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
+
+from timing import seconds
 
 from kgraph.corpus import read_corpus
 from kgraph.extract import extract_corpus, facts_from_parsed, load_nlp
@@ -20,12 +21,6 @@ def corpus_documents(corpus: Path, copies: int) -> list[Document]:
     """The corpus, repeated with distinct ids so there is enough text to time."""
     documents, _ = read_corpus(corpus)
     return [d.model_copy(update={"id": content_id(d.id, copy)}) for copy in range(copies) for d in documents]
-
-
-def seconds(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def main() -> None:

@@ -8,12 +8,12 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="kgsynth-bench-"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from prefect import flow, task  # noqa: E402
+from timing import seconds  # noqa: E402
 
 
 def work(item: int) -> int:
@@ -32,12 +32,6 @@ def batched_flow(items: list[int], size: int) -> int:
     return sum(len(f.result()) for f in futures)
 
 
-def timed(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
@@ -45,15 +39,15 @@ def main() -> None:
     args = parser.parse_args()
     items = list(range(args.items))
     batched_flow(items[:10], 10)  # start the server once, outside the timings
-    baseline = statistics.median(timed(lambda: [work(i) for i in items]) for _ in range(args.repeats))
+    baseline = statistics.median(seconds(lambda: [work(i) for i in items]) for _ in range(args.repeats))
     print(f"{args.items} items, median of {args.repeats} runs; baseline (plain loop, no Prefect): {baseline:.3f} s")
     print(f"{'items/task':>10} {'tasks':>6} {'seconds':>8} {'ms/task':>8} {'ms/item':>8}")
     for size in (1, 10, 50, 200):
         tasks = -(-args.items // size)
-        seconds = statistics.median(timed(lambda size=size: batched_flow(items, size)) for _ in range(args.repeats))
-        overhead = seconds - baseline
+        elapsed = statistics.median(seconds(lambda size=size: batched_flow(items, size)) for _ in range(args.repeats))
+        overhead = elapsed - baseline
         print(
-            f"{size:>10} {tasks:>6} {seconds:>8.2f} {overhead / tasks * 1000:>8.2f} {overhead / args.items * 1000:>8.3f}"
+            f"{size:>10} {tasks:>6} {elapsed:>8.2f} {overhead / tasks * 1000:>8.2f} {overhead / args.items * 1000:>8.3f}"
         )
 
 

@@ -132,7 +132,7 @@ def pending_facts(ws: Workspace) -> list[Fact]:
     if not ws.graph.exists():
         raise WorkspaceError(f"no graph in {ws.root}: run `kgsynth extract CORPUS --workspace {ws.root}` first")
     done = read_ids(ws.state / GENERATED_FACTS)
-    return [f for f in graph_facts(load_graph(ws.graph)) if f.id not in done]
+    return [f for f in graph_index(ws.graph).by_id.values() if f.id not in done]
 
 
 def llm_cache_path(ws: Workspace) -> Path:
@@ -157,9 +157,9 @@ def index_of_graph_file(path: Path, mtime_ns: int, size: int) -> FactIndex:
     return FactIndex.of(load_graph(path))
 
 
-def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig, llm: LLM | None = None) -> dict:
+def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
     """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
-    llm = llm or llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
+    llm = llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     # `kgsynth probe` may have given facts the base model already knows a smaller quota.
     groups = quota_groups(facts, read_quota(ws.state / FACT_QUOTA), cfg.generation)
     samples, rejections = run_generation(list(groups), graph_index(ws.graph), llm)

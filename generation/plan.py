@@ -137,17 +137,17 @@ class FactIndex:
 
     by_id: dict[str, Fact] = field(default_factory=dict)
     by_node: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
-    by_relation: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
-    relation_objects: dict[str, list[str]] = field(default_factory=dict)
+    relation_objects: dict[str, list[str]] = field(default_factory=dict)  # distinct, in first-seen order
 
     @classmethod
     def of(cls, graph: nx.MultiDiGraph) -> FactIndex:
-        index = cls()
+        index, objects = cls(), defaultdict(dict)
         for fact in graph_facts(graph):
             index.by_id[fact.id] = fact
             index.by_node[entity_key(fact.subject)].append(fact)
             index.by_node[entity_key(fact.object)].append(fact)
-            index.by_relation[fact.relation].append(fact)
+            objects[fact.relation][fact.object] = None
+        index.relation_objects = {relation: list(found) for relation, found in objects.items()}
         return index
 
     def neighbours(self, fact: Fact) -> list[Fact]:
@@ -190,12 +190,12 @@ class FactIndex:
 
         The relation's objects are read from a place picked per fact, so options vary between facts while each
         question costs a few checks, not a pass over every fact of the relation."""
-        same = self.objects(fact.relation)
+        same = self.relation_objects.get(fact.relation, [])
         start = stable(fact.id, "distractors") % len(same) if same else 0
-        other = [f.object for f in self.by_node.get(entity_key(fact.subject), [])]
+        subject = entity_key(fact.subject)
+        other = [f.object for f in self.by_node.get(subject, [])]
         # An option that is also true would make the question wrong: the subject's other objects under this
         # relation, and anything named in the evidence sentence, are never distractors.
-        subject = entity_key(fact.subject)
         true = {entity_key(f.object) for f in self.by_node.get(subject, [])
                 if f.relation == fact.relation and entity_key(f.subject) == subject and not f.negated}  # fmt: skip
         true.add(entity_key(fact.object))
@@ -208,13 +208,6 @@ class FactIndex:
                 if len(picked) == count:
                     break
         return tuple(picked.values())
-
-    def objects(self, relation: str) -> list[str]:
-        """The relation's distinct objects, in first-seen order (computed once per relation)."""
-        if relation not in self.relation_objects:
-            facts = self.by_relation.get(relation, [])
-            self.relation_objects[relation] = list(dict.fromkeys(f.object for f in facts))
-        return self.relation_objects[relation]
 
 
 def nodes(fact: Fact) -> tuple[str, str]:
