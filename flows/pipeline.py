@@ -19,7 +19,7 @@ import kgraph.extract
 from flows import stages
 from flows.config import ConfigError, KgsynthConfig
 from flows.report import build_report
-from flows.runners import shared_cluster, task_runner
+from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
 from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
@@ -203,6 +203,15 @@ def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
     return stages.evaluate_workspace(ws, cfg, model_dir)
 
 
+def llm_share(cfg: KgsynthConfig, flows_cfg: FlowsConfig) -> KgsynthConfig:
+    """The settings for tasks on the runner. On Dask every worker process has its own LLM connection and bound,
+    so each gets its share of `[llm] concurrency`, and the endpoint sees the configured number in flight."""
+    if flows_cfg.runner != "dask" or flows_cfg.dask_address is None:
+        return cfg
+    share = max(1, cfg.llm.concurrency // worker_processes(flows_cfg.dask_address))
+    return cfg.model_copy(update={"llm": cfg.llm.model_copy(update={"concurrency": share})})
+
+
 def alive(pid: int, host: str) -> bool:
     if host != socket.gethostname():
         return False  # another machine's process: its run folder is taken over only when it is unfinished
@@ -257,10 +266,11 @@ def run_flow(
     run = open_run(ws)
     done = recorded_stats(run)
     with shared_cluster(cfg.flows) as flows_cfg:
+        on_runner = llm_share(cfg, flows_cfg)
         extract = done.get("extract") or extract_flow.with_options(task_runner=task_runner(flows_cfg))(
-            corpus, ws, run, cfg
+            corpus, ws, run, on_runner
         )
-        generate = generate_flow.with_options(task_runner=task_runner(flows_cfg))(ws, cfg, run)
+        generate = generate_flow.with_options(task_runner=task_runner(flows_cfg))(ws, on_runner, run)
     summary = [extract, generate, curate_flow(ws, cfg, run)]
     if summary[-1]["accepted"] == 0 and generate["samples"] == 0:
         summary.append(

@@ -54,6 +54,14 @@ def task_runner(cfg: FlowsConfig):
     return DaskTaskRunner(cluster_kwargs={"n_workers": cfg.dask_workers, "threads_per_worker": 1})
 
 
+def worker_processes(address: str) -> int:
+    """How many worker processes the Dask scheduler has now; each keeps its own LLM connection."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        return max(1, len(client.nthreads()))
+
+
 @contextmanager
 def shared_cluster(cfg: FlowsConfig) -> Iterator[FlowsConfig]:
     """One LocalCluster for a whole pipeline run, so extraction and generation do not each start one."""

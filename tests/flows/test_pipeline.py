@@ -103,16 +103,26 @@ def test_run_killed_mid_generation_resumes_without_redoing_or_duplicating(cli_en
 
 
 @pytest.mark.slow
-def test_dask_runner_spreads_extraction_and_generation_over_two_workers(prefect_api, small_corpus, tmp_path):
+def test_dask_runner_spreads_work_over_two_workers_within_one_llm_bound(prefect_api, small_corpus, tmp_path):
+    """Each Dask worker has its own LLM connection: together they keep to `[llm] concurrency` requests in flight."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        GroundedOpenAI(latency=0.05) as server,
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         flows = {"runner": "dask", "dask_address": cluster.scheduler_address, "extract_batch": 1, "generate_batch": 4}
-        summary = run_flow(small_corpus, Workspace(tmp_path / "ws"), load_config(None, {"flows": flows}), train=False)
+        llm = {"base_url": server.base_url, "api_key": "test", "model": "fake", "concurrency": 4}
+        cfg = load_config(
+            None, {"llm": llm, "extract": {"extractor": "spacy"}, "judge": {"mode": "offline"}, "flows": flows}
+        )
+        summary = run_flow(small_corpus, Workspace(tmp_path / "ws"), cfg, train=False)
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
     extract, generate = summary[0], summary[1]
-    assert extract["kept"] == 3 and generate["samples"] > generate["facts"] > 0
+    assert extract["kept"] == 3 and generate["samples"] > generate["facts"] > 0 and generate["requests"] > 20
+    assert server.most_in_flight <= 4  # two workers with 2 each, not 4 each
 
 
 class ExtractingOpenAI(GroundedOpenAI):
