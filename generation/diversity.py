@@ -35,7 +35,8 @@ def diversity_report(samples: list[Sample]) -> dict:
         questions[seed].extend(m.content for m in sample.messages if m.role == "user")
         if sample.kind == "qa":
             types[seed].add(sample.style.get("question_type", ""))
-    pairs = [jaccard(set(tokens(a)), set(tokens(b))) for qs in questions.values() for a, b in combinations(qs, 2)]
+    words = [[set(tokens(q)) for q in qs] for qs in questions.values()]  # once per question, not once per pair
+    pairs = [jaccard(a, b) for sets in words for a, b in combinations(sets, 2)]
     return {
         "samples": len(samples),
         "facts": len(questions),
