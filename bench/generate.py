@@ -101,6 +101,13 @@ def sleeps(n: int) -> float:
     return asyncio.run(main())
 
 
+def cpu_probe() -> float:
+    """Seconds of a fixed pure-Python loop: when it varies between rounds, so did the machine, and so do the rows."""
+    started = time.perf_counter()
+    sum(i * i for i in range(2_000_000))
+    return time.perf_counter() - started
+
+
 def client_only(url: str, n: int, tag: int) -> float:
     async def main():
         llm = OpenAICompatible("fake", base_url=url, settings=settings(url))
@@ -167,21 +174,28 @@ def main() -> None:
     mix_facts, mix_graph = facts_and_graph(args.mix_facts)
     requests = 4 * args.facts
     server, url = start_server()
-    runs: dict[str, list[tuple[float, int, int]]] = {}
-    inside: dict[str, list[float]] = {}  # seconds inside each flow run
+    flows = {f"QA only{size}": (facts, graph, QA_ONLY) for size, (facts, graph) in sizes.items()}
+    flows["default mix"] = (mix_facts, mix_graph, DEFAULT_MIX)
+    rows = {"asyncio sleep baseline": lambda r: (sleeps(requests), requests, requests)}
+    for size, (facts, graph) in sizes.items():
+        n = 4 * len(facts)
+        rows[f"client alone{size}"] = lambda r, n=n: (client_only(url, n, r), n, n)
+        rows[f"stage, QA only{size}"] = lambda r, facts=facts, graph=graph: stage(url, facts, graph, QA_ONLY)
+    rows["stage, default mix"] = lambda r: stage(url, mix_facts, mix_graph, DEFAULT_MIX)
+    for mix_name, (facts, graph, mix) in flows.items():
+        rows[f"Prefect flow, {mix_name}"] = lambda r, facts=facts, graph=graph, mix=mix: prefect_flow(
+            url, facts, graph, mix
+        )
+    runs: dict[str, list[tuple]] = {name: [] for name in rows}
+    probes: list[float] = []
     try:
-        runs["asyncio sleep baseline"] = [(sleeps(requests), requests, requests) for _ in range(args.repeats)]
-        for size, (facts, graph) in sizes.items():  # the plain rows before Prefect's server and threads start
-            n = 4 * len(facts)
-            runs[f"client alone{size}"] = [(client_only(url, n, r), n, n) for r in range(args.repeats)]
-            runs[f"stage, QA only{size}"] = [stage(url, facts, graph, QA_ONLY) for _ in range(args.repeats)]
-        runs["stage, default mix"] = [stage(url, mix_facts, mix_graph, DEFAULT_MIX) for _ in range(args.repeats)]
-        prefect_flow(url, mix_facts[:8], mix_graph, QA_ONLY)  # start Prefect's ephemeral server outside the timings
-        flows = {f"QA only{size}": (facts, graph, QA_ONLY) for size, (facts, graph) in sizes.items()}
-        for mix_name, (facts, graph, mix) in {**flows, "default mix": (mix_facts, mix_graph, DEFAULT_MIX)}.items():
-            results = [prefect_flow(url, facts, graph, mix) for _ in range(args.repeats)]
-            runs[f"Prefect flow, {mix_name}"] = [result[:3] for result in results]
-            inside[mix_name] = [result[3] for result in results]
+        # Prefect's ephemeral server starts outside the timings. Its idle threads do not slow the plain rows
+        # (the stage measured 6.61-6.68 s before it started, 6.65-6.77 s after).
+        prefect_flow(url, mix_facts[:8], mix_graph, QA_ONLY)
+        for r in range(args.repeats):  # every row once per round: a slow spell of the machine hits all rows alike
+            for name, measure in rows.items():
+                probes.append(cpu_probe())
+                runs[name].append(measure(r))
     finally:
         server.terminate()
     ideal_rate = CONCURRENCY / LATENCY
@@ -189,14 +203,15 @@ def main() -> None:
     print(f"{'row':28} {'requests':>9} {'median s':>9} {'ideal s':>8} {'req/s':>7} {'% of ideal':>11}")
     medians = {}
     for name, results in runs.items():
-        seconds, samples, sent = (statistics.median(column) for column in zip(*results))
+        seconds, samples, sent = (statistics.median(column) for column in list(zip(*results))[:3])
         medians[name] = (seconds, samples, sent)
         ideal = sent / ideal_rate
         print(f"{name:28} {sent:9.0f} {seconds:9.2f} {ideal:8.2f} {sent / seconds:7.0f} {100 * ideal / seconds:10.0f}%")
+    print(f"CPU probe before each row: {min(probes):.3f}-{max(probes):.3f} s (a wide spread: the machine was busy)")
     print("Prefect layer (flow minus plain stage) = per flow run (call minus time inside the flow) + per sample:")
-    for mix_name, seconds_inside in inside.items():
+    for mix_name in flows:
         (plain, samples, _), (flow, _, _) = medians[f"stage, {mix_name}"], medians[f"Prefect flow, {mix_name}"]
-        body = statistics.median(seconds_inside)
+        body = statistics.median(result[3] for result in runs[f"Prefect flow, {mix_name}"])
         print(f"  {mix_name:12} {flow - plain:5.2f} s = {flow - body:4.2f} s per run + {body - plain:5.2f} s over "
               f"{samples:.0f} samples ({1000 * (body - plain) / samples:.2f} ms per sample)")  # fmt: skip
 
