@@ -206,9 +206,10 @@ def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
 def llm_share(cfg: KgsynthConfig, flows_cfg: FlowsConfig) -> KgsynthConfig:
     """The settings for tasks on the runner. On Dask every worker process has its own LLM connection and bound,
     so each gets its share of `[llm] concurrency`, and the endpoint sees the configured number in flight."""
-    if flows_cfg.runner != "dask" or flows_cfg.dask_address is None:
+    if flows_cfg.runner != "dask":
         return cfg
-    share = max(1, cfg.llm.concurrency // worker_processes(flows_cfg.dask_address))
+    address = flows_cfg.dask_address
+    share = max(1, cfg.llm.concurrency // (worker_processes(address) if address else flows_cfg.dask_workers))
     return cfg.model_copy(update={"llm": cfg.llm.model_copy(update={"concurrency": share})})
 
 

@@ -171,7 +171,7 @@ def estimate_generate(ws: Workspace, cfg: KgsynthConfig) -> dict:
     """`kgsynth generate --dry-run`: requests, tokens and cost of the pending facts, nothing sent."""
     facts = pending_facts(ws)
     llm = llm_from_config(cfg.llm, llm_cache_path(ws))
-    return estimate_generation(facts, load_graph(ws.graph), cfg.generation, cfg.llm, llm)
+    return estimate_generation(facts, graph_index(ws.graph), cfg.generation, cfg.llm, llm)
 
 
 def usage_notes(results: list[dict]) -> dict:

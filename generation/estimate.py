@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
 from generation.generate import GenerationConfig
 from generation.plan import FactIndex, plan_fact
 from generation.prompts import dialogue_assistant_prompt, dialogue_user_prompt, multihop_prompt, qa_prompt
@@ -20,10 +18,9 @@ def prompt_tokens(prompt: Prompt) -> int:
 
 
 def estimate_generation(
-    facts: list[Fact], graph: nx.MultiDiGraph, cfg: GenerationConfig, llm_cfg: LLMConfig, llm: OpenAICompatible | None
+    facts: list[Fact], index: FactIndex, cfg: GenerationConfig, llm_cfg: LLMConfig, llm: OpenAICompatible | None
 ) -> dict:
     """Requests, tokens and cost the plan would take; single-call prompts already in the cache count as free."""
-    index = FactIndex.of(graph)
     counts = {"qa": 0, "dialogue": 0, "multihop": 0}
     requests = cached = sent_in = sent_out = 0
     for fact in facts:

@@ -130,18 +130,18 @@ def test_dry_run_counts_requests_and_cost_and_skips_cached(tmp_path):
     llm = OpenAICompatible(
         "fake", base_url="http://127.0.0.1:9/v1", settings=prices, cache=ResponseCache(tmp_path / "c")
     )
-    estimate = estimate_generation(facts, graph, cfg, prices, llm)
+    index = FactIndex.of(graph)
+    estimate = estimate_generation(facts, index, cfg, prices, llm)
     qa = estimate["qa_samples"]
     assert estimate["requests"] == qa + estimate["dialogue_samples"] * 3 * 2
     assert estimate["cost_usd"] > 0 and estimate["prompt_tokens"] > estimate["completion_tokens"]
     # Pretend every QA prompt was answered before: the estimate drops them.
-    index = FactIndex.of(graph)
     from generation.prompts import qa_prompt
     from generation.records import QAPair
 
     for job in (j for f in facts for j in plan_fact(f, index, cfg) if j.kind == "qa"):
         llm.cache.put(llm.key(qa_prompt(job), QAPair), '{"question": "q??", "answer": "a"}')
-    again = estimate_generation(facts, graph, cfg, prices, llm)
+    again = estimate_generation(facts, index, cfg, prices, llm)
     assert again["cached"] == qa and again["requests"] == estimate["requests"] - qa
 
 
