@@ -73,6 +73,16 @@ def guarded(
     except user_errors() as err:
         console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except RuntimeError as err:
+        if "ephemeral Prefect API server" not in str(err):
+            raise
+        console.print(
+            "[red]error:[/red] Prefect's local server did not start in time (machine busy?): run the command again, "
+            "or start `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(3) from None
     if report is not None:
         report(result)
         return
@@ -401,4 +411,6 @@ def graph(
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: no failed telemetry errors
+    # Prefect's 20 s default is missed on a busy 2-core machine; a slow start beats a traceback.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     app(args=sys.argv[1:], prog_name="kgsynth")
