@@ -11,20 +11,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kgraph.checks import BULLET, HARD_CHECKS, argument_checks, confidence, sentence_checks
+from kgraph.entities import find_abbreviations
 from kgraph.nominal import nominal_facts
+from kgraph.polarity import SUBJECT_DEPS, governing_verb, polarity_source, verb_attributes
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
-from kgraph.spans import conjuncts, entity_span, is_generic, resolve_entity
+from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
 
-NEGATIONS = {"not", "never", "n't"}
-HEDGE_MODALS = {"medical": {"may", "might", "could", "can"}, "legal": {"might", "could"}}
-HEDGE_MODALS["general"] = HEDGE_MODALS["medical"]
-HEDGE_ADVERBS = {"possibly", "probably", "likely", "perhaps", "potentially", "presumably"}
-HEDGE_VERBS = {"suggest", "appear", "seem", "believe", "think", "propose", "hypothesise", "hypothesize", "speculate"}
-# Modals that make a legal relation: 'shall pay' is an obligation, 'may terminate' a right.
-LEGAL_MODALS = {"medical": set(), "legal": {"shall", "must", "may", "can"}, "general": {"shall", "must"}}
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
-SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 OBJECT_DEPS = {"dobj", "attr", "oprd"}
 NOUNISH = {"NOUN", "PROPN", "NUM", "X"}
 RELATIVE = {"which", "that", "who", "whom"}
@@ -43,6 +38,7 @@ class Candidate:
     negated: bool = False
     hedged: bool = False
     exclude: frozenset = frozenset()  # tokens left out of the object's span (the pattern's own words)
+    checks: tuple = ()  # what the pattern itself doubts ('ambiguous_antecedent')
 
 
 @lru_cache(maxsize=1)
@@ -68,48 +64,17 @@ def load_nlp():
 
 
 def mark_paragraph_breaks(doc):
-    """Start a sentence after any line break that follows a blank line or a line without end punctuation."""
+    """Start a sentence after any line break that follows a blank line, a line without end punctuation or a full
+    stop, and at every list item, so headings and bullets never fuse with the text around them."""
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if "\n\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
             token.is_sent_start = True
-        elif "\n" in previous.whitespace_ and previous.text not in (".", "!", "?", ":", ";", ","):
-            token.is_sent_start = True
+        elif "\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
+            bullet = BULLET.match(doc.text[token.idx : token.idx + 4] + " ")
+            if bullet or previous.text not in (":", ";", ","):
+                token.is_sent_start = True
     return doc
-
-
-def governing_verb(token):
-    """The verb a coordinated verb shares its subject with ('reduce X and prevent Y'), even across a noun."""
-    head = token.head
-    while head != head.head and head.pos_ not in ("VERB", "AUX"):
-        head = head.head
-    return head if head.pos_ in ("VERB", "AUX") and head != token else None
-
-
-def own_auxiliaries(verb) -> bool:
-    return any(c.dep_ in ("aux", "auxpass", "neg") for c in verb.children)
-
-
-def polarity_source(verb):
-    """A coordinated verb with no auxiliaries of its own shares the first verb's: 'shall not copy or sell'."""
-    if verb.dep_ == "conj" and not own_auxiliaries(verb):
-        return governing_verb(verb) or verb
-    return verb
-
-
-def context_flags(verb) -> tuple[bool, bool]:
-    """(negated, hedged) from what governs the clause: 'there is no evidence that', 'studies suggest that'."""
-    negated = hedged = False
-    token = verb
-    for _ in range(3):
-        if token.dep_ not in ("ccomp", "acl", "xcomp", "advcl") or token.head == token:
-            break
-        token = token.head
-        if token.lemma_.lower() in HEDGE_VERBS:
-            hedged = True
-        if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in token.children):
-            negated = True
-    return negated, hedged
 
 
 def subjects_of(verb) -> list:
@@ -129,19 +94,6 @@ def subjects_of(verb) -> list:
             subject = subject.head
         lifted.append(subject)
     return lifted
-
-
-def verb_attributes(verb, domain: str) -> tuple[bool, bool, str]:
-    """(negated, hedged, modal that belongs in the relation) of one predicate."""
-    source = polarity_source(verb)
-    children = list(source.children)
-    negated = any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in children)
-    modals = [c.lower_ for c in children if c.tag_ == "MD"]
-    hedged = any(m in HEDGE_MODALS.get(domain, HEDGE_MODALS["general"]) for m in modals)
-    hedged = hedged or any(c.lower_ in HEDGE_ADVERBS for c in children if c.dep_ == "advmod")
-    context_negated, context_hedged = context_flags(source)
-    modal = next((m for m in modals if m in LEGAL_MODALS.get(domain, set())), "")
-    return negated or context_negated, hedged or context_hedged, modal
 
 
 def lemma_phrase(verb) -> str:
@@ -227,7 +179,6 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     if not subjects:
         return
     negated, hedged, modal = verb_attributes(verb, domain)
-    phrase = f"{modal} {lemma_phrase(verb)}" if modal else lemma_phrase(verb)
     # 'X should not be used in Y' states a contraindication, not a negated use.
     prohibited = (
         negated
@@ -235,6 +186,8 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
         and verb.lemma_.lower() in PROHIBITED_USE
         and any(c.lower_ in ("should", "must") for c in polarity_source(verb).children)
     )
+    phrase = f"{modal} {lemma_phrase(verb)}" if modal and not prohibited else lemma_phrase(verb)
+    doubts = ("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()
     for subject in subjects:
         negated_here = negated or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
         found = list(object_candidates(verb, subject, phrase))
@@ -245,7 +198,16 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
                 found.append((source, surface, target))
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
-            yield Candidate(source, surface, target, negated_here and not flip, hedged)
+            yield Candidate(source, surface, target, negated_here and not flip, hedged, checks=doubts)
+
+
+def ambiguous_antecedent(verb) -> bool:
+    """', which causes...' after an object may refer to the whole clause ('blood flows into the penis, which causes
+    an erection'), not to the noun it hangs on."""
+    if verb.dep_ != "relcl" or verb.head.dep_ not in ("pobj", "dobj"):
+        return False
+    pronoun = next((c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ == "which"), None)
+    return pronoun is not None and pronoun.i > 0 and pronoun.doc[pronoun.i - 1].text == ","
 
 
 def apposition_candidates(sent) -> Iterator[Candidate]:
@@ -266,25 +228,39 @@ def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
         yield Candidate(subject, surface, obj, exclude=exclude)
 
 
-def extract_sentence_facts(sent, doc: Document) -> list[Fact]:
-    """All facts of one parsed sentence, with the sentence as evidence."""
+def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:
+    """All facts of one parsed sentence, each with its checks and confidence; plainly garbage ones are dropped."""
     facts = []
-    evidence = Evidence(doc_id=doc.id, sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char)
+    doubts = sentence_checks(sent)
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
-        for subject_token in conjuncts(resolve_entity(found.subject)):
+        # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
+        # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).
+        for subject_token in conjuncts(found.subject):
             for object_token in conjuncts(resolve_entity(found.object)):
                 if is_generic(subject_token) or is_generic(object_token):
                     continue
-                subject = entity_span(subject_token)
-                obj = entity_span(object_token, found.exclude)
-                if not subject or not obj or subject.lower() == obj.lower():
+                subject, subject_checks = argument(subject_token, frozenset(), abbreviations)
+                obj, object_checks = argument(object_token, found.exclude, abbreviations)
+                checks = [*doubts, *found.checks, *subject_checks, *object_checks] + (
+                    ["hedged"] if found.hedged else []
+                )
+                if not subject or not obj or subject.lower() == obj.lower() or HARD_CHECKS & set(checks):
                     continue
-                facts.append(make_fact(subject, relation, obj, found, evidence, doc))
+                facts.append(make_fact(subject, relation, obj, found, evidence, doc, checks))
     return facts
 
 
-def make_fact(subject: str, relation: str, obj: str, found: Candidate, evidence: Evidence, doc: Document) -> Fact:
+def argument(token, exclude: frozenset, abbreviations: dict[str, str]) -> tuple[str, list[str]]:
+    """An argument's text (an abbreviation the document defines is written out) and its failed checks."""
+    tokens = entity_tokens(token, exclude)
+    text = span_text(tokens)
+    return abbreviations.get(text, text), argument_checks(token, text, tokens)
+
+
+def make_fact(
+    subject: str, relation: str, obj: str, found: Candidate, evidence: Evidence, doc: Document, checks: list[str]
+) -> Fact:
     return Fact(
         id=Fact.make_id(subject, relation, obj, found.negated),
         subject=subject,
@@ -296,7 +272,8 @@ def make_fact(subject: str, relation: str, obj: str, found: Candidate, evidence:
         surface_relation=found.surface,
         domain=doc.domain,
         extractor=EXTRACTOR,
-        confidence=0.6 if found.hedged else 0.8,
+        confidence=confidence(checks),
+        checks=sorted(set(checks)),
     )
 
 
@@ -306,13 +283,47 @@ def extract_facts(doc: Document, nlp=None) -> list[Fact]:
     return facts_from_parsed(doc, nlp(doc.text))
 
 
+def is_heading(sent) -> bool:
+    return sent.text.lstrip().startswith("#") or bool(sentence_checks(sent))
+
+
+def paragraph_break(text: str, first, second) -> bool:
+    """Whether a blank line separates two sentences."""
+    end = first.start_char + len(first.text.rstrip())
+    start = second.start_char + len(second.text) - len(second.text.lstrip())
+    return text.count("\n", end, start) >= 2
+
+
+def evidence_of(doc: Document, sents: list, index: int) -> Evidence:
+    """The sentence with its neighbours in the same paragraph (empty across a blank line or next to a heading)."""
+    sent = sents[index]
+
+    def neighbour(other: int) -> str:
+        if not 0 <= other < len(sents) or is_heading(sents[other]):
+            return ""
+        first, second = sorted((sents[index], sents[other]), key=lambda s: s.start)
+        return "" if paragraph_break(doc.text, first, second) else sents[other].text.strip()
+
+    return Evidence(
+        doc_id=doc.id,
+        sentence=sent.text.strip(),
+        start=sent.start_char,
+        end=sent.end_char,
+        before=neighbour(index - 1),
+        after=neighbour(index + 1),
+    )
+
+
 def facts_from_parsed(doc: Document, parsed) -> list[Fact]:
-    """Facts of a parsed document; markdown headings are titles, not statements."""
+    """Facts of a parsed document; markdown headings are titles, not statements. Abbreviations the document
+    defines are written out in its own facts only (other documents need WS/aliases.tsv)."""
     seen: dict[str, Fact] = {}
-    for sent in parsed.sents:
+    abbreviations = find_abbreviations(doc.text)
+    sents = [s for s in parsed.sents if s.text.strip()]
+    for index, sent in enumerate(sents):
         if sent.text.lstrip().startswith("#"):
             continue
-        for fact in extract_sentence_facts(sent, doc):
+        for fact in extract_sentence_facts(sent, doc, evidence_of(doc, sents, index), abbreviations):
             seen.setdefault(fact.id, fact)
     return list(seen.values())
 

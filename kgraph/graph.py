@@ -21,8 +21,9 @@ def merge_facts(facts: list[Fact]) -> list[Fact]:
             merged[fact.id] = fact
             continue
         evidence = known.evidence + [e for e in fact.evidence if e not in known.evidence]
+        best = fact if fact.confidence > known.confidence else known
         merged[fact.id] = known.model_copy(
-            update={"evidence": evidence, "confidence": max(known.confidence, fact.confidence)}
+            update={"evidence": evidence, "confidence": best.confidence, "checks": best.checks}
         )
     return list(merged.values())
 
@@ -53,6 +54,8 @@ def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
             data = graph.edges[source, target, fact.id]
             data["evidence"].extend(e for e in evidence if e not in data["evidence"])
             data["support"] = len({e["doc_id"] for e in data["evidence"]})
+            if fact.confidence > data.get("confidence", 1.0):  # the cleanest reading of the fact speaks for it
+                data["confidence"], data["checks"] = fact.confidence, list(fact.checks)
             continue
         new += 1
         graph.add_edge(
@@ -69,6 +72,7 @@ def add_facts(graph: nx.MultiDiGraph, facts: list[Fact]) -> int:
             domain=fact.domain,
             extractor=fact.extractor,
             confidence=fact.confidence,
+            checks=list(fact.checks),
         )
     return new
 
@@ -96,6 +100,7 @@ def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
                 evidence=[Evidence(**e) for e in data["evidence"]],
                 extractor=data.get("extractor", "spacy-rules"),
                 confidence=data.get("confidence", 1.0),
+                checks=data.get("checks", []),
                 negated=data.get("negated", False),
                 hedged=data.get("hedged", False),
                 surface_relation=data.get("surface_relation", ""),

@@ -1,5 +1,5 @@
 """The noun-phrase relations of case reports and abstracts: 'X-induced Y', 'Y due to X', 'Y following X
-therapy', 'Y in a patient treated with X'. Each yields (subject, surface relation, object, excluded tokens)."""
+therapy', 'Y in a patient treated with X', 'a patient who received X developed Y'. Each yields (subject, surface relation, object, excluded tokens)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from kgraph.spans import POPULATION
 HYPHEN_VERBS = {"induced": "induce", "associated": "be associated with", "related": "be related to"}
 THERAPY_NOUNS = {"therapy", "treatment", "use", "administration", "exposure", "ingestion", "infusion", "injection"}
 TREATED = {"treat", "receive", "take"}
+# What a case report's patient does: 'a woman with diabetes who received X developed Y' (X causes Y, never D -> Y).
+ONSET_VERBS = {"develop", "experience", "suffer", "present", "acquire", "sustain"}
+DRUG_VERBS = TREATED | {"start", "use", "begin", "give", "commence", "ingest"}
 
 
 def clause_entity(token):
@@ -75,7 +78,52 @@ def treated_patient_facts(sent) -> Iterator[tuple]:
                 yield drug, "be treated with", effect, frozenset(patient.head.subtree)
 
 
+def drugs_of(verb) -> list:
+    """What a drug verb names: 'received gliclazide', 'treated with amiodarone', 'taking X'."""
+    found = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass") and c.tag_ != "WP"]
+    found += [g for p in verb.children if p.dep_ == "prep" and p.lower_ in ("with", "on") for g in prep_nouns(p)]
+    return [d for d in found if d.lemma_.lower() not in POPULATION]
+
+
+def prep_nouns(prep) -> list:
+    return [c for c in prep.children if c.dep_ == "pobj"]
+
+
+def exposures(verb, patient) -> list:
+    """The drugs a case report's patient was exposed to: a relative clause on the patient ('who received X',
+    'treated with X') or an after-phrase on the verb ('after gliclazide', 'after taking X', 'after X therapy')."""
+    drugs = []
+    for clause in patient.children:
+        if clause.dep_ in ("relcl", "acl") and clause.lemma_.lower() in DRUG_VERBS:
+            drugs += drugs_of(clause)
+    for prep in verb.children:
+        if prep.dep_ != "prep" or prep.lower_ not in ("after", "following", "on", "while"):
+            continue
+        for child in prep.children:
+            if child.dep_ == "pcomp" and child.lemma_.lower() in DRUG_VERBS:
+                drugs += drugs_of(child)
+            elif child.dep_ == "pobj" and child.lemma_.lower() in THERAPY_NOUNS:
+                drugs += [c for c in child.children if c.dep_ in ("compound", "amod", "nmod")][-1:]
+            elif child.dep_ == "pobj" and prep.lower_ != "while":
+                drugs.append(child)
+    return drugs
+
+
+def case_report_facts(sent) -> Iterator[tuple]:
+    """'A woman with diabetes who received gliclazide developed hepatitis': gliclazide causes hepatitis."""
+    for verb in sent:
+        if verb.lemma_.lower() not in ONSET_VERBS:
+            continue
+        patients = [c for c in verb.children if c.dep_ == "nsubj" and c.lemma_.lower() in POPULATION]
+        effects = [c for c in verb.children if c.dep_ == "dobj"]
+        effects += [g for p in verb.children if p.dep_ == "prep" and p.lower_ == "with" for g in prep_nouns(p)]
+        for patient in patients:
+            for drug in exposures(verb, patient):
+                for effect in effects:
+                    yield drug, "cause", effect, frozenset()
+
+
 def nominal_facts(sent) -> Iterator[tuple]:
     """Every noun-phrase relation of one sentence."""
-    for pattern in (hyphen_facts, due_to_facts, following_facts, treated_patient_facts):
+    for pattern in (hyphen_facts, due_to_facts, following_facts, treated_patient_facts, case_report_facts):
         yield from pattern(sent)

@@ -42,6 +42,9 @@ class Evidence(Record):
     sentence: str
     start: int = Field(description="character offset of the sentence in the document text")
     end: int
+    # The neighbouring sentences of the same paragraph, so an answer can be written from the text ('It...').
+    before: str = ""
+    after: str = ""
 
 
 class Fact(Record):
@@ -54,6 +57,7 @@ class Fact(Record):
     evidence: list[Evidence]
     extractor: str = "spacy-rules"
     confidence: float = 1.0
+    checks: list[str] = Field(default=[], description="the quality checks that lowered the confidence")
     negated: bool = False
     hedged: bool = False
     surface_relation: str = ""

@@ -105,7 +105,7 @@ COPULAR_NOUNS = {
     ("effect", "of"),
     ("complication", "of"),
 }
-OBLIGATION = {"shall": "must", "must": "must", "may": "may", "can": "may"}
+OBLIGATION = {"shall": "must", "must": "must", "may": "may", "can": "may", "should": "should"}
 
 
 def is_inverse(surface: str) -> bool:
@@ -116,7 +116,8 @@ def is_inverse(surface: str) -> bool:
 def canonical_relation(surface: str, domain: str = "general") -> str:
     """The canonical name of a surface relation, or the surface phrase in snake_case when unknown.
 
-    Legal modals become part of the relation ('shall pay' -> must_pay, 'may terminate' -> may_terminate)."""
+    Modals become part of the relation ('shall pay' -> must_pay, 'may terminate' -> may_terminate, 'should be
+    aware of' -> should_be_aware_of)."""
     phrase = " ".join(surface.lower().split())
     vocabulary = VOCABULARY.get(domain, VOCABULARY["general"])
     if phrase in vocabulary:

@@ -9,7 +9,7 @@ DROP_WORDS = {
     "any", "each", "all", "either", "both", "neither", "no", "such", "other", "every", "some",
 }  # fmt: skip
 # Heads that name who or what was studied rather than a domain entity: "a patient treated with X".
-POPULATION = {"patient", "man", "woman", "individual", "person", "people", "participant", "case"}
+POPULATION = {"patient", "man", "woman", "boy", "girl", "individual", "person", "people", "participant", "case"}
 GENERIC = POPULATION | {"study", "trial", "we", "author", "report", "it", "this", "which", "that", "they", "he", "she"}
 TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
 TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period"}
@@ -17,6 +17,16 @@ TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period"
 
 def entity_span(token, exclude=frozenset()) -> str:
     """The token with its compounds, modifiers and of-phrases: 'type 2 diabetes mellitus', not 'mellitus'."""
+    return span_text(entity_tokens(token, exclude))
+
+
+def span_text(words: list) -> str:
+    text = "".join(t.text_with_ws for t in words)
+    return " ".join(text.split()).strip(" ,;:-")
+
+
+def entity_tokens(token, exclude=frozenset()) -> list:
+    """The tokens of the entity's name, in order, without leading determiners and clause-starting children."""
     excluded = set(exclude)
     for child in token.children:
         if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and child.lower_ == "of"):
@@ -27,8 +37,7 @@ def entity_span(token, exclude=frozenset()) -> str:
     words = [t for t in words if not (t.dep_ == "det" and t.lower_ in DROP_WORDS and t.head == token)]
     while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case"):
         words = words[1:]
-    text = "".join(t.text_with_ws for t in words)
-    return " ".join(text.split()).strip(" ,;:-")
+    return words
 
 
 def resolve_entity(token):
