@@ -10,6 +10,8 @@ import json
 import re
 import secrets
 import sys
+import time
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import replace
@@ -24,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from curation import review_decisions as decisions
 from curation import review_store as store
@@ -51,6 +54,10 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1"]
+# Wrong access tokens allowed per client address within TOKEN_WINDOW seconds, then 429 until the window moves on.
+TOKEN_ATTEMPTS = 10
+TOKEN_WINDOW = 60.0
 STATUS_OF_ERROR = {store.UnknownSample: 404, decisions.LeaseHeld: 409, decisions.StaleDecision: 409}
 
 
@@ -62,6 +69,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def allowed_hosts(bound: str) -> list[str]:
+    """Host names a request may carry: the bound address (all loopback names on loopback), so a page on another
+    site cannot reach the server through DNS rebinding; any name when bound to every interface (the token guards)."""
+    if is_loopback(bound):
+        return LOOPBACK_NAMES
+    return ["*"] if bound in ("0.0.0.0", "::", "") else [bound]
 
 
 def highlight(sentence: str, terms: list[str]) -> list[tuple[str, bool]]:
@@ -123,9 +138,14 @@ def safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and not parts.netloc else "/"
 
 
-def create_app(db_path: Path, token: str | None = None, secret: bytes | None = None) -> FastAPI:
-    """The review app over one review.db; with a token, every request must carry it (once, then as a cookie)."""
+def create_app(
+    db_path: Path, token: str | None = None, secret: bytes | None = None, hosts: list[str] | None = None
+) -> FastAPI:
+    """The review app over one review.db; with a token, every request must carry it (once, then as a cookie).
+    Requests naming any host but `hosts` (default: loopback names) are refused."""
     app = FastAPI(title="kgsynth review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts or LOOPBACK_NAMES)
+    failures: dict[str, deque] = defaultdict(deque)
     secret = secret or secrets.token_bytes(32)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
@@ -161,6 +181,14 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
     @app.middleware("http")
     async def guard(request: Request, call_next) -> Response:
         if token:
+            client = request.client.host if request.client else ""
+            recent = failures[client]
+            while recent and recent[0] < time.monotonic() - TOKEN_WINDOW:
+                recent.popleft()
+            if len(recent) >= TOKEN_ATTEMPTS:
+                response = error_page(request, 429, "too many wrong access tokens: wait a minute and use the link")
+                response.headers.update(HEADERS | {"Retry-After": str(int(TOKEN_WINDOW))})
+                return response
             given = request.query_params.get("token")
             if given is not None and hmac.compare_digest(given.encode(), token.encode()):
                 query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
@@ -168,6 +196,8 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
                 response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
                 return response
             if not hmac.compare_digest(request.cookies.get(TOKEN_COOKIE, "").encode(), token.encode()):
+                if given is not None or TOKEN_COOKIE in request.cookies:
+                    recent.append(time.monotonic())
                 message = "this review page needs its access token: open the link that `kgsynth review` printed"
                 response = error_page(request, 401, message)
                 response.headers.update(HEADERS)
@@ -242,7 +272,7 @@ def create_app(db_path: Path, token: str | None = None, secret: bytes | None = N
         if backwards:  # back to what one just decided, so a slip can be corrected
             filters = replace(filters, status="all")
         position = request.query_params.get("from", "")
-        if position and not position.isdigit():
+        if position and not (position.isascii() and position.isdigit() and len(position) <= 15):
             raise HTTPException(400, f"from must be a queue position (a whole number), not {position!r}")
         query = filters_query(parse_filters(request.query_params))
         with closing(store.connect(db_path)) as conn:
@@ -333,4 +363,4 @@ def serve(db_path: Path, host: str, port: int, token: str | None) -> None:
         token = secrets.token_urlsafe(18)
     url = f"http://{host}:{port}/" + (f"?{urlencode({'token': token})}" if token else "")
     print(f"review page: {url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(db_path, token), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(db_path, token, hosts=allowed_hosts(host)), host=host, port=port, log_level="warning")

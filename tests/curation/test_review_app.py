@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from test_review_store import entry
 
 from curation import review_store as store
-from curation.review_app import create_app, highlight, is_loopback
+from curation.review_app import TOKEN_ATTEMPTS, allowed_hosts, create_app, highlight, is_loopback
 
+LOCAL = "http://127.0.0.1"  # the review page answers only to the host names it is bound to
 SCRIPT = "<script>alert('x')</script> warfarin interacts with aspirin."
 
 
@@ -30,7 +31,7 @@ def csrf_of(html: str) -> str:
 
 
 def logged_in(app, name: str) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
+    client = TestClient(app, base_url=LOCAL, follow_redirects=False)
     form = client.get("/login")
     response = client.post("/login", data={"name": name, "csrf": csrf_of(form.text), "next": "/"})
     assert response.status_code == 303 and response.headers["location"] == "/"
@@ -39,7 +40,7 @@ def logged_in(app, name: str) -> TestClient:
 
 def test_queue_needs_a_name_then_lists_samples_with_progress(db_path):
     app = create_app(db_path)
-    anonymous = TestClient(app, follow_redirects=False)
+    anonymous = TestClient(app, base_url=LOCAL, follow_redirects=False)
     assert anonymous.get("/").headers["location"].startswith("/login")
     page = logged_in(app, "Dr Ana").get("/")
     assert page.status_code == 200 and "Dr Ana" in page.text
@@ -114,7 +115,7 @@ def test_a_sample_open_by_one_reviewer_is_not_served_to_another(db_path):
 def test_off_loopback_the_token_is_required(db_path):
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("review.example.org")
-    client = TestClient(create_app(db_path, token="s3cret"), follow_redirects=False)
+    client = TestClient(create_app(db_path, token="s3cret"), base_url=LOCAL, follow_redirects=False)
     assert client.get("/").status_code == 401
     assert client.get("/login?token=wrong").status_code == 401
     entered = client.get("/login?token=s3cret&next=/")
@@ -136,3 +137,25 @@ def test_review_command_on_a_missing_workspace_is_one_line(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "does not exist" in lines[0]
+
+
+def test_a_rebound_host_name_is_refused(db_path):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example."""
+    client = logged_in(create_app(db_path), "ana")
+    assert client.get("/", headers={"host": "evil.example:8765"}).status_code == 400
+    assert client.get("/", headers={"host": "localhost:8765"}).status_code == 200
+    assert allowed_hosts("127.0.0.1") == ["127.0.0.1", "localhost", "::1"]
+    assert allowed_hosts("review.example.org") == ["review.example.org"] and allowed_hosts("0.0.0.0") == ["*"]
+
+
+@pytest.mark.parametrize("position", ["\u00b2", "9" * 19, "-1", "1.5"])
+def test_a_queue_position_that_is_not_a_small_whole_number_is_a_400(db_path, position):
+    response = logged_in(create_app(db_path), "ana").get("/next", params={"from": position})
+    assert response.status_code == 400 and "queue position" in response.text
+
+
+def test_wrong_tokens_are_rate_limited(db_path):
+    client = TestClient(create_app(db_path, token="s3cret"), base_url=LOCAL, follow_redirects=False)
+    assert [client.get("/?token=guess").status_code for _ in range(TOKEN_ATTEMPTS)] == [401] * TOKEN_ATTEMPTS
+    limited = client.get("/?token=s3cret")
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "60"
