@@ -12,6 +12,12 @@ from kgraph.records import Fact, normalise
 LEADING_WORDS = {"the", "a", "an", "this", "that", "these", "those", "any", "each", "all", "either", "both"}
 # Words ending in s that are not plurals.
 SINGULAR_S = {"diabetes", "herpes", "rabies", "mellitus", "series", "species", "news", "measles", "mumps", "lupus"}
+SUGGESTED = "#~ "
+ALIAS_HEADER = (
+    "# alias\tcanonical name (edit freely; the first line for an alias wins)\n"
+    f"# '{SUGGESTED.strip()}' lines: abbreviations learned from one document, applied there only;"
+    f" delete the '{SUGGESTED.strip()}' to apply one workspace-wide\n"
+)
 ABBREVIATION = re.compile(r"([A-Za-z0-9][\w\-' ]{2,80}?)\s*\(([A-Za-z][A-Za-z0-9\-]{1,9})\)")
 DRUG_SUFFIXES = (
     "mab", "nib", "pril", "sartan", "olol", "statin", "cillin", "mycin", "floxacin", "prazole", "triptan",
@@ -78,27 +84,41 @@ def matches_abbreviation(short: str, long: str) -> bool:
     return True
 
 
+def is_short_form(short: str) -> bool:
+    """A short form looks like one: mostly capitals ('AF', 'HbA1c', 'mRNA'), not a word in brackets ('Kidney')."""
+    letters = [c for c in short if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= sum(c.islower() for c in letters)
+
+
 def find_abbreviations(text: str) -> dict[str, str]:
-    """Abbreviations a text defines, 'type 2 diabetes (T2D)' -> {'T2D': 'type 2 diabetes'}."""
+    """Abbreviations a text defines, 'type 2 diabetes (T2D)' -> {'T2D': 'type 2 diabetes'} (Schwartz-Hearst)."""
     found: dict[str, str] = {}
     for match in ABBREVIATION.finditer(text):
         words, short = match.group(1).split(), match.group(2)
-        # The long form is the shortest tail of the preceding words that still contains the short form's letters.
-        for size in range(1, min(len(words), len([c for c in short if c.isalpha()]) + 2) + 1):
+        if not is_short_form(short):
+            continue
+        # The long form is the shortest tail of the preceding words that starts with the short form's first letter
+        # and holds all its letters in order, at most min(|A| + 5, 2|A|) words, and longer than the short form.
+        for size in range(1, min(len(words), len(short) + 5, 2 * len(short)) + 1):
             candidate = " ".join(words[-size:])
-            if matches_abbreviation(short, candidate) and candidate.lower() != short.lower():
+            if candidate[:1].lower() != short[:1].lower() or len(candidate) <= len(short):
+                continue
+            if matches_abbreviation(short, candidate):
                 found.setdefault(short, candidate)
                 break
     return found
 
 
-def load_aliases(path: Path) -> dict[str, str]:
-    """The workspace alias table (TSV: alias, canonical name; # comments): {alias: canonical name}."""
+def load_aliases(path: Path, suggested: bool = False) -> dict[str, str]:
+    """The workspace alias table (TSV: alias, canonical name; # comments): {alias: canonical name}. With
+    suggested, the abbreviations learned from single documents (lines starting with SUGGESTED) count too."""
     path = Path(path)
     if not path.exists():
         return {}
     table = {}
     for line in path.read_text(encoding="utf-8").splitlines():
+        if suggested and line.startswith(SUGGESTED):
+            line = line[len(SUGGESTED) :]
         if line.strip() and not line.lstrip().startswith("#") and "\t" in line:
             alias, canonical = (part.strip() for part in line.split("\t", 1))
             if alias and canonical and entity_key(alias) not in alias_index(table):
@@ -112,17 +132,17 @@ def alias_index(table: dict[str, str]) -> dict[str, str]:
 
 
 def add_aliases(path: Path, learned: dict[str, str]) -> dict[str, str]:
-    """Append newly learned aliases (an alias already in the table keeps its first meaning); returns the table."""
-    table = load_aliases(path)
-    known = alias_index(table)
+    """Append abbreviations learned from documents as suggestions, commented out: each applies only in the
+    document that defines it ('AF' may mean another thing elsewhere) until a person uncomments the line. Returns
+    the table in force (the lines a person wrote or uncommented)."""
+    known = alias_index(load_aliases(path, suggested=True))
     new = {alias: name for alias, name in learned.items() if entity_key(alias) not in known}
     if new:
         with open(path, "a", encoding="utf-8") as handle:
             if not Path(path).stat().st_size:
-                handle.write("# alias\tcanonical name (edit freely; the first line for an alias wins)\n")
-            handle.writelines(f"{alias}\t{name}\n" for alias, name in sorted(new.items()))
-        table.update(new)
-    return table
+                handle.write(ALIAS_HEADER)
+            handle.writelines(f"{SUGGESTED}{alias}\t{name}\n" for alias, name in sorted(new.items()))
+    return load_aliases(path)
 
 
 def guess_type(name: str, domain: str) -> str:

@@ -1,6 +1,14 @@
 from pathlib import Path
 
-from kgraph.entities import add_aliases, alias_index, entity_key, find_abbreviations, guess_type, typed_fact
+from kgraph.entities import (
+    add_aliases,
+    alias_index,
+    entity_key,
+    find_abbreviations,
+    guess_type,
+    load_aliases,
+    typed_fact,
+)
 from kgraph.records import Evidence, Fact
 
 
@@ -22,13 +30,30 @@ def test_abbreviations_defined_in_the_text():
 
 def test_alias_table_resolves_and_keeps_first_meaning(tmp_path: Path):
     path = tmp_path / "aliases.tsv"
-    add_aliases(path, {"T2D": "type 2 diabetes"})
-    table = add_aliases(path, {"T2D": "something else", "AF": "atrial fibrillation"})
+    path.write_text("T2D\ttype 2 diabetes\nT2D\tsomething else\nAF\tatrial fibrillation\n", encoding="utf-8")
+    table = load_aliases(path)
     assert table == {"T2D": "type 2 diabetes", "AF": "atrial fibrillation"}
     typed = typed_fact(fact("Metformin", "treats", "T2D"), alias_index(table))
     same = typed_fact(fact("metformin", "treats", "type 2 diabetes"), alias_index(table))
     assert typed.object == "type 2 diabetes" and typed.id == same.id
     assert (typed.subject_type, typed.object_type) == ("drug", "disease")
+
+
+def test_learned_abbreviations_are_suggestions_until_a_person_uncomments_them(tmp_path: Path):
+    path = tmp_path / "aliases.tsv"
+    assert add_aliases(path, {"AF": "atrial fibrillation"}) == {}
+    assert add_aliases(path, {"AF": "atrial flutter"}) == {}  # the first suggestion stays the only one
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[-1] == "#~ AF\tatrial fibrillation" and sum("AF" in line for line in lines) == 1
+    path.write_text(path.read_text(encoding="utf-8").replace("#~ AF", "AF"), encoding="utf-8")
+    assert add_aliases(path, {}) == {"AF": "atrial fibrillation"}
+
+
+def test_abbreviations_must_fit_their_long_form():
+    assert find_abbreviations("People with kidney damage should click on Renal (Kidney) for more information.") == {}
+    assert find_abbreviations("Glycated haemoglobin (HbA1c) is a test.") == {}  # the letters do not fit
+    text = "Non-steroidal anti-inflammatory drugs (NSAIDs) and messenger RNA (mRNA) vaccines."
+    assert find_abbreviations(text) == {"NSAIDs": "Non-steroidal anti-inflammatory drugs", "mRNA": "messenger RNA"}
 
 
 def test_types_from_names_and_roles():
