@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -75,8 +76,14 @@ def make_document(path: Path, text: str, title: str = "", domain: str | None = N
 
 
 def read_text_file(path: Path) -> str:
-    """Decode a text file strictly; binary or undecodable content raises ValueError with the reason."""
+    """Decode a text file strictly (UTF-8, or UTF-16 with its byte-order mark); binary or undecodable content
+    raises ValueError with the reason."""
     raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise ValueError("undecodable") from err
     if b"\x00" in raw[:4096]:
         raise ValueError("binary")
     try:
@@ -119,9 +126,10 @@ def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
             body = row["text"]
             if not isinstance(body, str):
                 raise TypeError("text is not a string")
-        except (ValueError, KeyError, TypeError) as err:
+        except (ValueError, KeyError, TypeError, RecursionError) as err:
+            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
             rejections.append(
-                Rejection(item_id=item_id, stage="read", reason="bad_jsonl", detail=str(err), raw=line[:500])
+                Rejection(item_id=item_id, stage="read", reason="bad_jsonl", detail=detail, raw=line[:500])
             )
             continue
         if not body.strip():
@@ -141,9 +149,17 @@ def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:
     root = Path(root)
     if not root.exists():
         raise CorpusError(f"corpus path {root} does not exist: pass a folder of .txt/.md/.jsonl/.pdf files")
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    entries = [root] if root.is_file() else sorted(root.rglob("*"))
+    files = [p for p in entries if p.is_file()]
+    # A link that leads nowhere (dangling, or a loop of links) is reported, not skipped in silence.
+    rejections = [
+        Rejection(item_id=str(p), stage="read", reason="broken_link", detail="dangling or looping symbolic link")
+        for p in entries
+        if p.is_symlink() and not p.exists()
+    ]
+    if not files and not rejections:
+        raise CorpusError(f"corpus folder {root} holds no files: add .txt, .md, .jsonl or .pdf documents")
     documents: dict[str, Document] = {}
-    rejections: list[Rejection] = []
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
             if root.is_file():

@@ -80,3 +80,20 @@ def test_language_is_detected_per_document(tmp_path: Path):
     (tmp_path / "zh.txt").write_text("二甲双胍降低肝糖输出。", encoding="utf-8")
     documents, _ = read_corpus(tmp_path)
     assert sorted(d.lang for d in documents) == ["de", "en", "zh"]
+
+
+def test_utf16_text_is_read_and_broken_input_is_reported(tmp_path):
+    (tmp_path / "utf16.txt").write_bytes("Metformin treats type 2 diabetes.".encode("utf-16"))
+    (tmp_path / "nested.jsonl").write_text('{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    (tmp_path / "loop-a.txt").symlink_to(tmp_path / "loop-b.txt")
+    (tmp_path / "loop-b.txt").symlink_to(tmp_path / "loop-a.txt")
+    documents, rejections = read_corpus(tmp_path)
+    assert [d.text for d in documents] == ["Metformin treats type 2 diabetes."]
+    reasons = sorted((r.reason, r.detail) for r in rejections)
+    assert reasons[0] == ("bad_jsonl", "nested too deeply")
+    assert [r for r, _ in reasons[1:]] == ["broken_link", "broken_link"]
+
+
+def test_an_empty_corpus_folder_is_a_user_error(tmp_path):
+    with pytest.raises(CorpusError, match="holds no files"):
+        read_corpus(tmp_path)
