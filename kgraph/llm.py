@@ -107,6 +107,15 @@ class Usage:
         return {**asdict(self), "cost_usd": round(self.cost(cfg), 6)}
 
 
+def token_count(usage: dict, name: str) -> int | None:
+    """A usage count as the server gave it; None when missing or not a whole number (some servers send strings)."""
+    value = usage.get(name)
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
 def estimate_tokens(text: str) -> int:
     """Rough token count without a tokenizer: a CJK character is about one token, other text four characters."""
     cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
@@ -296,20 +305,26 @@ class OpenAICompatible:
 
     def record(self, messages: list[dict[str, str]], text: str) -> str:
         """Count the tokens a reply cost (estimated when the server does not say) and return its message text;
-        a body that is not a chat completion raises LLMError("bad_response") with the body as raw output."""
+        a body that is not a chat completion raises LLMError("bad_response") with the body as raw output, and a
+        reply cut at max_tokens raises LLMError("truncated") (a repair would only repeat the cut reply)."""
         try:
             reply = json.loads(text)
             choices, usage = reply.get("choices") or [], reply.get("usage") or {}
-            content = (choices[0]["message"].get("content") or "") if choices else ""
-        except (ValueError, AttributeError, KeyError, TypeError):
+            choice = choices[0] if choices else {}
+            content = choice["message"].get("content") or "" if choice else ""
+            if not isinstance(content, str) or not isinstance(usage, dict):
+                raise TypeError("content is not text")
+        except (ValueError, AttributeError, KeyError, TypeError, RecursionError):
             self.usage.failures += 1
             raise LLMError("bad_response", text) from None
-        if usage:
-            self.usage.prompt_tokens += usage.get("prompt_tokens") or 0
-            self.usage.completion_tokens += usage.get("completion_tokens") or 0
-        else:
-            self.usage.prompt_tokens += sum(estimate_tokens(m["content"]) for m in messages)
-            self.usage.completion_tokens += estimate_tokens(content)
+        prompt_tokens, completion_tokens = token_count(usage, "prompt_tokens"), token_count(usage, "completion_tokens")
+        self.usage.prompt_tokens += (
+            prompt_tokens if prompt_tokens is not None else sum(estimate_tokens(m["content"]) for m in messages)
+        )
+        self.usage.completion_tokens += completion_tokens if completion_tokens is not None else estimate_tokens(content)
+        if choice.get("finish_reason") == "length":
+            self.usage.failures += 1
+            raise LLMError("truncated", content)
         return content
 
     async def aclose(self) -> None:

@@ -159,3 +159,25 @@ def test_a_free_slot_goes_to_the_earliest_batch_and_a_cancelled_waiter_passes_it
 
     served, held = asyncio.run(main())
     assert served == ["holder", "early", "middle", "late batch"] and held == 0
+
+
+def reply_body(content, usage=None, finish_reason="stop") -> str:
+    import json
+
+    choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
+    return json.dumps({"choices": [choice], **({"usage": usage} if usage is not None else {})})
+
+
+def test_replies_as_servers_really_send_them():
+    llm = OpenAICompatible("fake", base_url="http://127.0.0.1:9/v1", settings=FAST)
+    messages = [{"role": "user", "content": "hello there"}]
+    assert llm.record(messages, reply_body("ok", {"prompt_tokens": "7", "completion_tokens": 2})) == "ok"
+    assert (llm.usage.prompt_tokens, llm.usage.completion_tokens) == (7, 2)
+    llm.record(messages, reply_body("ok", {"prompt_tokens": "many", "completion_tokens": None}))
+    assert llm.usage.prompt_tokens > 7 and llm.usage.completion_tokens > 2  # estimated, not a TypeError
+    with pytest.raises(LLMError) as err:
+        llm.record(messages, reply_body({"question": "q", "answer": "a"}))
+    assert err.value.reason == "bad_response"
+    with pytest.raises(LLMError) as err:
+        llm.record(messages, reply_body('{"question": "What is', finish_reason="length"))
+    assert err.value.reason == "truncated" and err.value.raw == '{"question": "What is'
