@@ -34,6 +34,7 @@ GENERIC_HEADS = {
     "document", "provision", "term", "time", "lot", "majority", "most", "many", "few", "some", "other", "others",
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
 }  # fmt: skip
+LEGAL_ROLES = {"party", "subject", "term", "provision", "section", "member"}
 VAGUE_MODIFIERS = {
     "side", "other", "certain", "possible", "potential", "serious", "severe", "high", "low", "main", "common",
     "rare", "new", "such", "same", "different", "various", "several", "many", "more", "further", "additional",
@@ -65,7 +66,10 @@ def confidence(checks: list[str]) -> float:
 
 
 def is_specific_modifier(token) -> bool:
-    """A modifier that names something: a noun compound or an of-phrase whose noun is not itself generic."""
+    """A modifier that names something: a noun compound, a number ('Section 75') or an of-phrase whose noun is
+    not itself generic."""
+    if token.dep_ == "nummod" or (token.dep_ == "appos" and token.like_num):
+        return True
     if token.dep_ in ("compound", "nmod", "npadvmod") or (token.dep_ == "amod" and token.pos_ in ("NOUN", "PROPN")):
         return token.lemma_.lower() not in VAGUE_MODIFIERS and token.lemma_.lower() not in GENERIC_HEADS
     if token.dep_ == "amod":
@@ -75,16 +79,19 @@ def is_specific_modifier(token) -> bool:
     return False
 
 
-def is_generic_phrase(token) -> bool:
-    """A generic head ('risk', 'procedure') with no specific modifier, or a pronoun."""
+def is_generic_phrase(token, domain: str = "general") -> bool:
+    """A generic head ('risk', 'procedure') with no specific modifier, or a pronoun. In legal text 'either party'
+    is how a contract names its parties."""
     lemma = token.lemma_.lower()
     if token.pos_ == "PRON" or token.lower_ in PRONOUNS:
         return True
+    if domain == "legal" and lemma in LEGAL_ROLES:
+        return False
     return lemma in GENERIC_HEADS and not any(is_specific_modifier(c) for c in token.children)
 
 
-def argument_checks(token, text: str, tokens=()) -> list[str]:
-    """What is wrong with one argument: its head token, its text, and the tokens its span is made of."""
+def argument_checks(token, text: str, tokens=(), domain: str = "general") -> list[str]:
+    """What is wrong with one argument: its head token, its text, the tokens its span is made of."""
     words = text.split()
     if token.pos_ == "PRON" or token.lower_ in PRONOUNS or text.lower() in PRONOUNS:
         return ["pronoun"]
@@ -92,7 +99,7 @@ def argument_checks(token, text: str, tokens=()) -> list[str]:
     if not letters:
         return ["bare_number"]
     checks = []
-    if is_generic_phrase(token):
+    if is_generic_phrase(token, domain):
         checks.append("generic_argument")
     if len(words) > MAX_WORDS:
         checks.append("long_span")

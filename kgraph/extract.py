@@ -240,8 +240,8 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
             for object_token in conjuncts(resolve_entity(found.object)):
                 if is_generic(subject_token) or is_generic(object_token):
                     continue
-                subject, subject_checks = argument(subject_token, frozenset(), abbreviations)
-                obj, object_checks = argument(object_token, found.exclude, abbreviations)
+                subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
+                obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
                 checks = [*doubts, *found.checks, *subject_checks, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )
@@ -251,11 +251,11 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
     return facts
 
 
-def argument(token, exclude: frozenset, abbreviations: dict[str, str]) -> tuple[str, list[str]]:
+def argument(token, exclude: frozenset, domain: str, abbreviations: dict[str, str]) -> tuple[str, list[str]]:
     """An argument's text (an abbreviation the document defines is written out) and its failed checks."""
     tokens = entity_tokens(token, exclude)
     text = span_text(tokens)
-    return abbreviations.get(text, text), argument_checks(token, text, tokens)
+    return abbreviations.get(text, text), argument_checks(token, text, tokens, domain)
 
 
 def make_fact(
