@@ -14,7 +14,7 @@ from functools import lru_cache
 from kgraph.checks import BULLET, HARD_CHECKS, argument_checks, confidence, sentence_checks
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import nominal_facts
-from kgraph.polarity import SUBJECT_DEPS, governing_verb, polarity_source, verb_attributes
+from kgraph.polarity import SUBJECT_DEPS, called_rare, governing_verb, polarity_source, verb_attributes
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
 from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
@@ -225,7 +225,7 @@ def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
             yield from predicate_candidates(verb, domain)
     yield from apposition_candidates(sent)
     for subject, surface, obj, exclude in nominal_facts(sent):
-        yield Candidate(subject, surface, obj, exclude=exclude)
+        yield Candidate(subject, surface, obj, hedged=called_rare(obj) or called_rare(subject), exclude=exclude)
 
 
 def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:

@@ -107,6 +107,18 @@ class Usage:
         return {**asdict(self), "cost_usd": round(self.cost(cfg), 6)}
 
 
+# Reasons a request failed that a rerun (or a better endpoint, or a larger max_tokens) could fix: the item stays
+# pending instead of being marked done.
+TRANSIENT_FAILURES = {
+    "rate_limited", "server_error", "timeout", "connection_error", "bad_response", "invalid_json", "truncated",
+}  # fmt: skip
+
+
+def retry_could_fix(reason: str) -> bool:
+    """Whether a rejection with this reason is a request failure that a later run should try again."""
+    return reason in TRANSIENT_FAILURES or reason.startswith("http_")
+
+
 def token_count(usage: dict, name: str) -> int | None:
     """A usage count as the server gave it; None when missing or not a whole number (some servers send strings)."""
     value = usage.get(name)

@@ -42,7 +42,13 @@ def due_to_facts(sent) -> Iterator[tuple]:
             continue
         if token.doc[token.i + 1].lower_ != "to":
             continue
-        effect = clause_entity(token.head)
+        # 'Y due to X', 'Y is due to X', 'developed Y due to X'; a verb's subject is no effect ('X should be
+        # avoided due to Y' gives a reason).
+        head = token.head
+        objects = [c for c in head.children if c.dep_ == "dobj"]
+        effect = (
+            clause_entity(head) if head.pos_ in ("NOUN", "PROPN") or head.lemma_ == "be" else next(iter(objects), None)
+        )
         for cause in token.doc[token.i + 1].children:
             if cause.dep_ == "pobj" and effect is not None:
                 yield cause, "be due to", effect, frozenset(token.subtree)

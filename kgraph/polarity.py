@@ -50,8 +50,8 @@ def context_flags(verb) -> tuple[bool, bool]:
             break
         token = token.head
         if token.dep_ in SUBJECT_DEPS and verb.dep_ == "acl":
+            hedged = hedged or called_rare(token)
             token = token.head  # the noun the fact hangs on is the subject of the main clause
-            hedged = hedged or any(c.dep_ == "acomp" and c.lower_ in RARE for c in token.children)
         if token.lemma_.lower() in HEDGE_VERBS:
             hedged = True
         if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in token.children):
@@ -59,6 +59,11 @@ def context_flags(verb) -> tuple[bool, bool]:
         if token.pos_ in ("VERB", "AUX") and any(c.dep_ == "neg" for c in token.children):
             negated = True
     return negated, hedged
+
+
+def called_rare(noun) -> bool:
+    """Whether the main clause calls the noun rare: 'hepatitis (caused by X) is uncommon'."""
+    return noun.dep_ in SUBJECT_DEPS and any(c.dep_ == "acomp" and c.lower_ in RARE for c in noun.head.children)
 
 
 def verb_attributes(verb, domain: str) -> tuple[bool, bool, str]:

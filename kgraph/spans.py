@@ -21,8 +21,13 @@ def entity_span(token, exclude=frozenset()) -> str:
 
 
 def span_text(words: list) -> str:
-    text = "".join(t.text_with_ws for t in words)
-    return " ".join(text.split()).strip(" ,;:-")
+    """The words' text; where a left-out token stood between two words, a space ('fluids, plasma' never becomes
+    'fluidsplasma')."""
+    parts = []
+    for word, following in zip(words, [*words[1:], None]):
+        adjacent = following is not None and following.i == word.i + 1
+        parts.append(word.text_with_ws if adjacent or word.whitespace_ else word.text + " ")
+    return " ".join("".join(parts).split()).strip(" ,;:-")
 
 
 def entity_tokens(token, exclude=frozenset()) -> list:
@@ -33,11 +38,18 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             excluded.update(child.subtree)
         if child.dep_ == "punct" and child.text == "-":
             excluded.discard(child)
-    words = [t for t in token.subtree if t not in excluded and (t.dep_ != "punct" or t.text in "-/")]
+    words = [t for t in token.subtree if t not in excluded and (t.dep_ != "punct" or t.text in ("-", "/", ","))]
     words = [t for t in words if not (t.dep_ == "det" and t.lower_ in DROP_WORDS and t.head == token)]
-    while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case"):
+    while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case" or is_list_marker(words[0])):
         words = words[1:]
     return words
+
+
+def is_list_marker(token) -> bool:
+    """'(d)', '(viii)', '2.': the number of a list item, not part of a name."""
+    doc = token.doc
+    bracketed = 0 < token.i < len(doc) - 1 and doc[token.i - 1].text == "(" and doc[token.i + 1].text == ")"
+    return bracketed and len(token.text) <= 4 and (token.text.isdigit() or token.text.isalpha() and token.is_lower)
 
 
 def resolve_entity(token):
