@@ -20,6 +20,7 @@ PENALTIES = {
     "line_break": 0.4,
     "fragment": 0.4,
     "title": 0.45,
+    "enumeration": 0.45,
 }
 HARD_CHECKS = {"pronoun", "bare_number"}
 # Heads that say nothing on their own: 'the risk', 'this procedure', 'a party'. A specific modifier rescues them
@@ -33,8 +34,10 @@ GENERIC_HEADS = {
     "everyone", "something", "anything", "group", "member", "individual", "section", "paragraph", "page",
     "document", "provision", "term", "time", "lot", "majority", "most", "many", "few", "some", "other", "others",
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
+    "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
+    "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
 }  # fmt: skip
-LEGAL_ROLES = {"party", "subject", "term", "provision", "section", "member"}
+LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
     "side", "other", "certain", "possible", "potential", "serious", "severe", "high", "low", "main", "common",
     "rare", "new", "such", "same", "different", "various", "several", "many", "more", "further", "additional",
@@ -107,7 +110,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("run_together")
     if tokens and any("\n" in t.whitespace_ for t in sorted(tokens, key=lambda t: t.i)[:-1]):
         checks.append("line_break")
-    if text.count("(") != text.count(")") or (tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END):
+    short = len(text) < 3 and not text.isupper()  # 'Co' of a split 'Co-administration'
+    if short or text.count("(") != text.count(")") or (tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END):
         checks.append("truncated_span")
     return checks
 
@@ -117,6 +121,8 @@ def sentence_checks(sent) -> list[str]:
     text = sent.text.strip()
     if not any(t.tag_ in FINITE_TAGS for t in sent):
         return ["fragment"]
+    if text.startswith("§"):  # a section heading of a code: '§ 72.66 Purchaser entitled to bill of sale.'
+        return ["title"]
     words = [w for w in BULLET.sub("", text).split() if w[:1].isalpha()]
     capitalised = sum(1 for w in words if w[:1].isupper())
     if text[-1:] not in ".!?:;" and len(words) >= 3 and capitalised >= 0.6 * len(words):

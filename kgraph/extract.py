@@ -98,7 +98,7 @@ def subjects_of(verb) -> list:
 
 def lemma_phrase(verb) -> str:
     """'be contraindicated' for a passive (its participle reads right), 'reduce' for an active verb."""
-    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    passive = any(c.dep_ == "auxpass" for c in verb.children) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
     return f"be {verb.lower_}" if passive else verb.lemma_.lower()
 
 
@@ -198,7 +198,8 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
                 found.append((source, surface, target))
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
-            yield Candidate(source, surface, target, negated_here and not flip, hedged, checks=doubts)
+            listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
+            yield Candidate(source, surface, target, negated_here and not flip, hedged, checks=doubts + listed)
 
 
 def ambiguous_antecedent(verb) -> bool:
@@ -211,12 +212,20 @@ def ambiguous_antecedent(verb) -> bool:
 
 
 def apposition_candidates(sent) -> Iterator[Candidate]:
-    """'Allopurinol, a xanthine oxidase inhibitor, ...': allopurinol is a xanthine oxidase inhibitor."""
+    """'Allopurinol, a xanthine oxidase inhibitor, ...': allopurinol is a xanthine oxidase inhibitor; never the
+    items of a list ('cyclosporine and inhibitors (e.g., clarithromycin, ...)', 'side effects: diarrhea, ...')."""
     for token in sent:
         if token.dep_ == "appos" and token.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
             bracketed = token.i > 0 and token.doc[token.i - 1].text == "("
-            if not bracketed and not token.text.isupper():
+            listed = token.conjuncts or token.head.conjuncts or enumerated(token.head, token)
+            if not bracketed and not listed and not token.text.isupper():
                 yield Candidate(token.head, "be", token)
+
+
+def enumerated(first, second) -> bool:
+    """Whether a colon or 'e.g.' stands between two tokens: the second is an item of a list, not a definition."""
+    start, end = sorted((first.i, second.i))
+    return any(t.text in (":", "e.g.", "i.e.", "e.g", "i.e") for t in first.doc[start:end])
 
 
 def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:

@@ -48,7 +48,7 @@ def context_flags(verb) -> tuple[bool, bool]:
     for _ in range(3):
         if token.dep_ not in ("ccomp", "acl", "xcomp", "advcl") or token.head == token:
             break
-        token = token.head
+        clause, token = token, token.head
         if token.dep_ in SUBJECT_DEPS and verb.dep_ == "acl":
             hedged = hedged or called_rare(token)
             token = token.head  # the noun the fact hangs on is the subject of the main clause
@@ -56,8 +56,10 @@ def context_flags(verb) -> tuple[bool, bool]:
             hedged = True
         if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in token.children):
             negated = True
-        if token.pos_ in ("VERB", "AUX") and any(c.dep_ == "neg" for c in token.children):
-            negated = True
+        if clause.dep_ == "ccomp" and token.pos_ in ("VERB", "AUX") and any(c.dep_ == "neg" for c in token.children):
+            # 'does not mean that X' denies X; 'it is not possible to determine whether X' leaves X open.
+            open_question = any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in clause.children)
+            hedged, negated = hedged or open_question, negated or not open_question
     return negated, hedged
 
 
