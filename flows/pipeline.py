@@ -23,7 +23,7 @@ from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_proce
 from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
-from kgraph.llm import endpoint, llm_from_config
+from kgraph.llm import endpoint, llm_from_config, retry_could_fix
 from kgraph.llm_extract import llm_documents
 from kgraph.records import Document, Fact, Rejection, content_id
 
@@ -131,6 +131,11 @@ def cached(stage_task, ws: Workspace):
     return stage_task.with_options(result_storage=ws.state / "task-results")
 
 
+def forget_result(ws: Workspace, key: str) -> None:
+    """Drop a cached task result whose batch had failures a rerun could fix."""
+    (ws.state / "task-results" / key).unlink(missing_ok=True)
+
+
 def ensure_llm_limit(slots: int) -> None:
     """Create the global LLM limit when the server lacks it; an existing one keeps its (server-side) value."""
     from prefect.client.orchestration import get_client
@@ -156,10 +161,14 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
     documents, rejections = stages.new_documents(ws, corpus)
     extract = cached(extract_task, ws)
     with llm_slot(cfg, bool(llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None))):
-        futures = [extract.submit(ws, batch, cfg) for batch in batched(documents, cfg.flows.extract_batch)]
-        results = [future.result() for future in futures]
+        batches = batched(documents, cfg.flows.extract_batch)
+        results = [future.result() for future in [extract.submit(ws, batch, cfg) for batch in batches]]
     facts = [Fact.model_validate(f) for result in results for f in result["facts"]]
-    rejections += [Rejection.model_validate(r) for result in results for r in result["rejections"]]
+    for batch, result in zip(batches, results):
+        batch_rejections = [Rejection.model_validate(r) for r in result["rejections"]]
+        if any(retry_could_fix(r.reason) for r in batch_rejections):  # asked again on the next run
+            forget_result(ws, extract_key(None, {"cfg": cfg, "documents": batch}))
+        rejections += batch_rejections
     return stages.finish_extract(ws, run, documents, facts, rejections, started)
 
 
@@ -168,7 +177,8 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
     """Write samples for every fact that no earlier run generated from, recording each batch as it finishes."""
     started = time.perf_counter()
     run = run or ws.latest_run()
-    facts = stages.pending_facts(ws)
+    facts, skipped = stages.generation_facts(ws, cfg)
+    stages.record_skipped(ws, run, skipped)
     generate = cached(generate_task, ws)
     with llm_slot(cfg, bool(facts) and endpoint(cfg.llm) is not None):
         batches = batched(facts, cfg.flows.generate_batch)
@@ -177,7 +187,10 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
         )
         # Only this process writes: remote workers return records, so appends never interleave.
         results = [stages.record_batch(ws, run, result) for result in finished]
-    return stages.finish_generate(run, len(facts), results, started)
+    for result in results:
+        if result["pending"]:  # a rerun must ask again, not replay the failure from the task cache
+            forget_result(ws, generate_key(None, {"cfg": cfg, "ws": ws, "fact_ids": result["fact_ids"]}))
+    return stages.finish_generate(run, len(facts) + len(skipped), results, started, skipped)
 
 
 @flow(name="curate")

@@ -32,11 +32,12 @@ from flows.workspace import (
     stage_stats,
     write_jsonl,
 )
+from generation.budget import select_facts
 from generation.diversity import diversity_report
 from generation.estimate import estimate_generation
 from generation.generate import run_generation
 from generation.offline import OfflineGenerator
-from generation.plan import FactIndex
+from generation.plan import MIN_CONFIDENCE, FactIndex
 from generation.records import Sample
 from kgraph.corpus import read_corpus
 from kgraph.entities import add_aliases, alias_index, find_abbreviations, typed_fact
@@ -51,7 +52,7 @@ from kgraph.graph import (
     save_graph,
     save_graphml,
 )
-from kgraph.llm import LLM, OpenAICompatible, llm_from_config
+from kgraph.llm import LLM, OpenAICompatible, llm_from_config, retry_could_fix
 from kgraph.llm_extract import ExtractConfig, extract_documents
 from kgraph.records import Document, Fact, Rejection
 from training.export import export_samples
@@ -97,7 +98,9 @@ def finish_extract(
     write_jsonl(run / "documents.jsonl", documents)
     write_jsonl(run / "facts.jsonl", facts)
     write_jsonl(run / "rejections.jsonl", rejections + unreadable)
-    append_ids(ws.state / KNOWN_DOCUMENTS, [d.id for d in documents])
+    # A document whose LLM extraction failed in a way a rerun could fix is not recorded as known.
+    failed = {r.item_id for r in rejections if retry_could_fix(r.reason)}
+    append_ids(ws.state / KNOWN_DOCUMENTS, [d.id for d in documents if d.id not in failed])
     stats = stage_stats(
         "extract",
         len(documents) + len(rejections),
@@ -140,10 +143,10 @@ def llm_cache_path(ws: Workspace) -> Path:
     return ws.state / "llm_cache.sqlite"
 
 
-def graph_index(path: Path) -> FactIndex:
+def graph_index(path: Path, min_confidence: float = MIN_CONFIDENCE) -> FactIndex:
     """The graph's FactIndex, built once per version of graph.json: every batch of a run plans against it."""
     stat = path.stat()
-    return index_of_graph_file(path, stat.st_mtime_ns, stat.st_size)
+    return index_of_graph_file(path, stat.st_mtime_ns, stat.st_size, min_confidence)
 
 
 def graph_facts_by_id(ws: Workspace, fact_ids: list[str]) -> list[Fact]:
@@ -153,8 +156,8 @@ def graph_facts_by_id(ws: Workspace, fact_ids: list[str]) -> list[Fact]:
 
 
 @functools.lru_cache(maxsize=2)
-def index_of_graph_file(path: Path, mtime_ns: int, size: int) -> FactIndex:
-    return FactIndex.of(load_graph(path))
+def index_of_graph_file(path: Path, mtime_ns: int, size: int, min_confidence: float) -> FactIndex:
+    return FactIndex.of(load_graph(path), min_confidence)
 
 
 def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
@@ -162,16 +165,30 @@ def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict
     llm = llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     # `kgsynth probe` may have given facts the base model already knows a smaller quota.
     groups = quota_groups(facts, read_quota(ws.state / FACT_QUOTA), cfg.generation)
-    samples, rejections = run_generation(list(groups), graph_index(ws.graph), llm)
+    samples, rejections = run_generation(list(groups), graph_index(ws.graph, cfg.generation.min_confidence), llm)
     usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
     return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections, "usage": usage}
 
 
 def estimate_generate(ws: Workspace, cfg: KgsynthConfig) -> dict:
     """`kgsynth generate --dry-run`: requests, tokens and cost of the pending facts, nothing sent."""
-    facts = pending_facts(ws)
+    facts, _ = generation_facts(ws, cfg)
     llm = llm_from_config(cfg.llm, llm_cache_path(ws))
-    return estimate_generation(facts, graph_index(ws.graph), cfg.generation, cfg.llm, llm)
+    index = graph_index(ws.graph, cfg.generation.min_confidence)
+    return estimate_generation(facts, index, cfg.generation, cfg.llm, llm)
+
+
+def generation_facts(ws: Workspace, cfg: KgsynthConfig) -> tuple[list[Fact], list[Rejection]]:
+    """The pending facts that feed generation, and the rest as Rejections by reason (the confidence gate, generic
+    arguments, each document's sample budget), decided over all pending facts before they are batched."""
+    return select_facts(pending_facts(ws), graph_index(ws.graph, cfg.generation.min_confidence), cfg.generation)
+
+
+def record_skipped(ws: Workspace, run: Path, skipped: list[Rejection]) -> None:
+    """Write the skipped facts beside the run's rejections and mark them done, except those below the confidence
+    gate: they stay pending, so a recalibrated or better-attested fact is taken up by a later run."""
+    write_jsonl(run / "rejections.jsonl", skipped)
+    append_ids(ws.state / GENERATED_FACTS, [r.item_id for r in skipped if r.reason != "low_confidence"])
 
 
 def usage_notes(results: list[dict]) -> dict:
@@ -188,8 +205,10 @@ def record_batch(ws: Workspace, run: Path, batch: dict) -> dict:
     keep one sample per id, so a repeated batch never duplicates samples."""
     write_jsonl(run / "samples.jsonl", batch["samples"])
     write_jsonl(run / "rejections.jsonl", batch["rejections"])
-    append_ids(ws.state / GENERATED_FACTS, batch["fact_ids"])
-    return {**batch, "facts": len(batch["fact_ids"]), "samples": len(batch["samples"])}
+    # A fact with a request that failed in a way a rerun could fix stays pending; its other samples are kept.
+    failed = {r.item_id for r in batch["rejections"] if retry_could_fix(r.reason)}
+    append_ids(ws.state / GENERATED_FACTS, [i for i in batch["fact_ids"] if i not in failed])
+    return {**batch, "facts": len(batch["fact_ids"]), "samples": len(batch["samples"]), "pending": len(failed)}
 
 
 def run_samples(run: Path) -> list[Sample]:
@@ -197,8 +216,8 @@ def run_samples(run: Path) -> list[Sample]:
     return list({s.id: s for s in read_jsonl(run / "samples.jsonl", Sample)}.values())
 
 
-def finish_generate(run: Path, facts: int, results: list[dict], started: float) -> dict:
-    rejections = [r for result in results for r in result["rejections"]]
+def finish_generate(run: Path, facts: int, results: list[dict], started: float, skipped: list[Rejection] = ()) -> dict:
+    rejections = [*skipped, *(r for result in results for r in result["rejections"])]
     samples = sum(result["samples"] for result in results)
     diversity = diversity_report(run_samples(run))
     (run / "diversity.json").write_text(json.dumps(diversity, indent=1), encoding="utf-8")
@@ -209,11 +228,15 @@ def finish_generate(run: Path, facts: int, results: list[dict], started: float) 
         rejections,
         time.perf_counter() - started,
         facts=facts,
+        facts_used=facts - len(skipped),
         samples=samples,
+        facts_left_pending=sum(result.get("pending", 0) for result in results),
         **usage_notes(results),
         types_per_fact=diversity["question_types_per_fact"],
         distinct_2=diversity["distinct_2"],
         question_similarity=diversity["mean_pairwise_similarity"],
+        entities_with_aspect=diversity["aspects"]["entities_with_aspect"],
+        aspects_per_entity=diversity["aspects"]["aspects_per_entity"],
     )
     record_stats(run, stats)
     return stats

@@ -191,3 +191,25 @@ def test_a_flow_that_waits_too_long_for_an_llm_slot_stops_with_a_clear_error(pre
             generate_flow(ws, cfg, ws.new_run())
     assert time.monotonic() - started < 30
     assert read_ids(ws.state / "generated_facts.ids") == set()  # nothing was generated or marked done
+
+
+def test_facts_whose_requests_all_failed_stay_pending_for_the_next_run(prefect_api, tmp_path, monkeypatch):
+    """An endpoint that answers 200 with non-JSON: nothing is marked done, and a healthy endpoint later does it."""
+    from flows.pipeline import generate_flow
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    ws = Workspace(tmp_path / "ws").create()
+    graph = nx.MultiDiGraph()
+    add_facts(graph, [make_fact("aspirin", "treats", "headache"), make_fact("metformin", "treats", "diabetes")])
+    save_graph(graph, ws.graph)
+    fast = {"max_retries": 0, "cache": False, "api_key": "x", "model": "fake"}
+    with FakeOpenAI(faults={"malformed_always": 1.0}) as broken:
+        cfg = load_config(None, {"llm": {**fast, "base_url": broken.base_url}})
+        stats = generate_flow(ws, cfg, ws.new_run())
+    assert stats["dropped"].get("invalid_json", 0) > 0 and stats["facts_left_pending"] == 2
+    assert read_ids(ws.state / "generated_facts.ids") == set()
+    with FakeOpenAI() as healthy:
+        cfg = load_config(None, {"llm": {**fast, "base_url": healthy.base_url}})
+        stats = generate_flow(ws, cfg, ws.new_run())
+    assert stats["facts_left_pending"] == 0 and len(read_ids(ws.state / "generated_facts.ids")) == 2
