@@ -258,6 +258,10 @@ def eval_questions(path: Path) -> list[str]:
         raise ConfigError(f"dedup.eval_file: {err}") from err
 
 
+def all_verdict_ids(ws: Workspace) -> set[str]:
+    return {v.sample_id for run in sorted(ws.runs.glob("*")) for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
+
+
 def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     """Dedup the run's samples against every earlier run, judge the rest, and queue them by decision."""
     started = time.perf_counter()
@@ -269,7 +273,11 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
     index = load_index(ws.state, cfg.dedup)
     unique, rejections = dedup_samples(clean, index, cfg.dedup)
-    rejections = contaminated + rejections
+    # A curate killed after saving the index but before its verdicts left samples the index knows and no run
+    # judged: judge them now instead of losing them as already curated.
+    unjudged = {r.item_id for r in rejections if r.reason == "already_curated"} - all_verdict_ids(ws)
+    unique += [s for s in clean if s.id in unjudged]
+    rejections = contaminated + [r for r in rejections if r.item_id not in unjudged]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     verdicts = judge_samples(unique, facts, cfg.judge, judge_llm(cfg))
     by_id = {s.id: s for s in unique}
@@ -280,11 +288,13 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
         for v in verdicts
         if v.decision == "reject"
     ]
-    write_jsonl(run / "verdicts.jsonl", verdicts)
-    write_jsonl(run / "rejections.jsonl", rejections)
+    # The verdicts come last: they mark the samples curated, so a kill before them redoes the judging (readers
+    # keep one sample per id, so accepted samples written twice count once).
     write_jsonl(ws.state / ACCEPTED, accepted)
     write_jsonl(ws.state / FLAGGED, flagged)
+    write_jsonl(run / "rejections.jsonl", rejections)
     save_index(index, ws.state, cfg.dedup)
+    write_jsonl(run / "verdicts.jsonl", verdicts)
     stats = stage_stats(
         "curate",
         len(samples),

@@ -1,0 +1,61 @@
+"""A curate killed at any write resumes without losing accepted samples (plain stage calls, no Prefect)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from fakes import make_fact
+
+import flows.stages as stages
+from flows.config import load_config
+from flows.workspace import Workspace
+from kgraph.graph import add_facts, save_graph
+
+FACTS = [
+    make_fact("metformin", "reduces", "hepatic glucose production"),
+    make_fact("warfarin", "increases_risk_of", "bleeding", surface="increase risk of"),
+    make_fact("allopurinol", "reduces", "serum urate"),
+]
+
+
+def generated_workspace(root) -> tuple[Workspace, object]:
+    ws = Workspace(root).create()
+    graph = nx.MultiDiGraph()
+    add_facts(graph, FACTS)
+    save_graph(graph, ws.graph)
+    cfg = load_config(None, {"judge": {"embeddings": False, "audit_share": 0.0}})
+    run = ws.new_run()
+    stages.record_batch(ws, run, stages.generate_batch(ws, stages.pending_facts(ws), cfg))
+    return ws, cfg, run
+
+
+@pytest.mark.parametrize("killed_at", ["accepted.jsonl", "rejections.jsonl", "dedup", "verdicts.jsonl"])
+def test_a_curate_killed_at_any_write_resumes_to_the_same_accepted_samples(tmp_path, monkeypatch, killed_at):
+    clean_ws, cfg, clean_run = generated_workspace(tmp_path / "clean")
+    stages.curate_run(clean_ws, clean_run, cfg)
+    expected = {s.id for s in stages.accepted_samples(clean_ws)}
+    assert expected
+
+    ws, cfg, run = generated_workspace(tmp_path / "killed")
+    real_write, real_save = stages.write_jsonl, stages.save_index
+
+    def write_then_die(path, records, *args):
+        if path.name == killed_at:
+            raise KeyboardInterrupt("killed")
+        return real_write(path, records, *args)
+
+    def save_then_die(*args):
+        if killed_at == "dedup":
+            raise KeyboardInterrupt("killed")
+        return real_save(*args)
+
+    monkeypatch.setattr(stages, "write_jsonl", write_then_die)
+    monkeypatch.setattr(stages, "save_index", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        stages.curate_run(ws, run, cfg)
+    monkeypatch.setattr(stages, "write_jsonl", real_write)
+    monkeypatch.setattr(stages, "save_index", real_save)
+    stages.curate_run(ws, run, cfg)
+    assert {s.id for s in stages.accepted_samples(ws)} == expected
+    stages.curate_run(ws, run, cfg)  # a third curate finds nothing left to do and loses nothing
+    assert {s.id for s in stages.accepted_samples(ws)} == expected
