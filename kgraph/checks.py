@@ -110,7 +110,10 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("run_together")
     if tokens and any("\n" in t.whitespace_ for t in sorted(tokens, key=lambda t: t.i)[:-1]):
         checks.append("line_break")
-    short = len(text) < 3 and not text.isupper()  # 'Co' of a split 'Co-administration'
+    # 'Co' of a split 'Co-administration'; an adjective left of its noun ('ventricular' of 'ventricular arrhythmias')
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else token
+    cut_adjective = token.pos_ == "ADJ" and (following.pos_ in ("NOUN", "PROPN") or following.text in (",", "/"))
+    short = (len(text) < 3 and not text.isupper()) or cut_adjective
     if short or text.count("(") != text.count(")") or (tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END):
         checks.append("truncated_span")
     return checks

@@ -74,6 +74,8 @@ def mark_paragraph_breaks(doc):
             bullet = BULLET.match(doc.text[token.idx : token.idx + 4] + " ")
             if bullet or previous.text not in (":", ";", ","):
                 token.is_sent_start = True
+        elif previous.is_sent_start and not previous.is_punct and not previous.is_space:
+            token.is_sent_start = False  # a line's first word is no sentence of its own ('Mianserin | is a ...')
     return doc
 
 
@@ -217,15 +219,15 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
     for token in sent:
         if token.dep_ == "appos" and token.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
             bracketed = token.i > 0 and token.doc[token.i - 1].text == "("
-            listed = token.conjuncts or token.head.conjuncts or enumerated(token.head, token)
+            listed = token.conjuncts or token.head.conjuncts or enumerated(token.head, token, ("(", ";"))
             if not bracketed and not listed and not token.text.isupper():
                 yield Candidate(token.head, "be", token)
 
 
-def enumerated(first, second) -> bool:
+def enumerated(first, second, separators=()) -> bool:
     """Whether a colon or 'e.g.' stands between two tokens: the second is an item of a list, not a definition."""
     start, end = sorted((first.i, second.i))
-    return any(t.text in (":", "e.g.", "i.e.", "e.g", "i.e") for t in first.doc[start:end])
+    return any(t.text in (":", "e.g.", "i.e.", "e.g", "i.e", *separators) for t in first.doc[start:end])
 
 
 def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:

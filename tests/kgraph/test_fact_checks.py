@@ -1,0 +1,138 @@
+"""The failure classes of a user's report on public text: each fact is either right, or carries the checks that put
+it below generation's threshold (0.7), or is not extracted at all."""
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kgraph.corpus import make_document
+from kgraph.extract import extract_facts, load_nlp
+from kgraph.graph import add_facts, graph_facts, load_graph, save_graph
+from kgraph.records import Evidence, Fact
+
+THRESHOLD = 0.7
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def facts(text: str, nlp, domain: str = "medical") -> list[Fact]:
+    return extract_facts(make_document(Path(domain) / "t.txt", text), nlp)
+
+
+def trusted(text: str, nlp, domain: str = "medical") -> set[tuple]:
+    """(subject, relation, object, negated, hedged) of the facts generation would use."""
+    return {
+        (f.subject, f.relation, f.object, f.negated, f.hedged)
+        for f in facts(text, nlp, domain)
+        if f.confidence >= THRESHOLD
+    }
+
+
+def test_case_report_reads_the_drug_as_cause_never_the_patients_disease(nlp):
+    found = trusted("A 54-year-old woman with diabetes developed hepatitis after gliclazide.", nlp)
+    assert ("gliclazide", "causes", "hepatitis", False, False) in found
+    assert not any(s == "diabetes" for s, *_ in found)
+    found = trusted("A woman with type 2 diabetes who received gliclazide developed acute hepatitis.", nlp)
+    assert found == {("gliclazide", "causes", "acute hepatitis", False, False)}
+
+
+def test_which_after_an_object_may_mean_the_whole_clause(nlp):
+    wrong = [f for f in facts("Blood flows into the penis, which causes an erection.", nlp) if f.subject == "penis"]
+    assert all(f.confidence < THRESHOLD and "ambiguous_antecedent" in f.checks for f in wrong)
+    found = trusted("Salbutamol is an agonist that relieves bronchospasm.", nlp)
+    assert ("Salbutamol", "treats", "bronchospasm", False, False) in found
+
+
+def test_negation_modality_and_rarity_come_from_the_governing_clause(nlp):
+    assert trusted("These symptoms do not mean that statins cause diabetes.", nlp) == {
+        ("statins", "causes", "diabetes", True, False)
+    }
+    found = trusted("It is not possible to determine whether these events are related to sildenafil.", nlp)
+    assert all(hedged and not negated for *_, negated, hedged in found)
+    assert ("Metformin", "should_be_taken_with", "food", False, False) in trusted(
+        "Metformin should be taken with food.", nlp
+    )
+    assert trusted("Hepatitis caused by gliclazide is uncommon.", nlp) == {
+        ("gliclazide", "causes", "Hepatitis", False, True)
+    }
+
+
+def test_titles_bullets_and_lists_are_not_statements(nlp):
+    text = (
+        "Mianserin 30 mg Film-Coated Tablets\n\nMianserin is a tetracyclic antidepressant.\n"
+        "- Headache\n- Nausea and vomiting\n"
+        "Side effects were: diarrhea, upset stomach and rash."
+    )
+    found = facts(text, nlp)
+    assert all("\n" not in f.evidence[0].sentence for f in found)
+    assert all("mg" not in (f.subject, f.object) and "Headache" not in f.subject for f in found)
+    assert ("Mianserin", "is_a", "tetracyclic antidepressant", False, False) in trusted(text, nlp)
+    assert not any(r == "is_a" and o in ("diarrhea", "upset stomach") for _, r, o, *_ in trusted(text, nlp))
+    heading = facts("§ 72.66 Purchaser entitled to a bill of sale.", nlp, "legal")
+    assert all(f.confidence < THRESHOLD for f in heading)
+
+
+def test_generic_arguments_pronouns_and_numbers(nlp):
+    risky = facts("Risks of the procedure include bleeding and infection.", nlp)
+    assert risky and all(f.confidence < THRESHOLD and "generic_argument" in f.checks for f in risky)
+    assert not facts("It reduces the chance of stroke. The dose is 5 mg.", nlp)
+    assert ("Aspirin", "reduces_risk_of", "stroke", False, False) in trusted("Aspirin reduces the risk of stroke.", nlp)
+
+
+def test_spans_are_whole_and_never_run_together(nlp):
+    text = "Hypotension may be counteracted by use of intravenous fluids, plasma, or concentrated albumin."
+    subjects = {f.subject for f in facts(text, nlp)}
+    assert subjects and not any("fluidsplasma" in s for s in subjects)
+    text = "(d) A carrier of explosive materials shall report the theft."
+    assert {f.subject for f in facts(text, nlp, "legal")} == {"carrier of explosive materials"}
+
+
+def test_abbreviations_fit_and_stay_in_their_document(nlp):
+    text = "People with kidney damage should click on Renal (Kidney). Kidney damage causes proteinuria."
+    assert not any("click" in f.subject + f.object for f in facts(text, nlp))
+    found = trusted("Atrial fibrillation (AF) is common. AF increases the risk of stroke.", nlp)
+    assert ("Atrial fibrillation", "increases_risk_of", "stroke", False, False) in found
+
+
+def test_confidence_of_clean_and_hedged_facts_passes_the_threshold(nlp):
+    (fact,) = facts("Warfarin may increase the risk of bleeding.", nlp)
+    assert fact.hedged and fact.confidence >= THRESHOLD and fact.checks == ["hedged"]
+    (fact,) = facts("Metformin reduces hepatic glucose production.", nlp)
+    assert fact.confidence >= 0.85 and fact.checks == []
+
+
+def test_evidence_carries_its_neighbours_within_the_paragraph(nlp):
+    text = (
+        "# Aspirin\n\nAspirin is an antiplatelet drug. Aspirin inhibits platelet aggregation. "
+        "It reduces the risk of stroke.\n\nWarfarin is an anticoagulant."
+    )
+    found = {f.object: f.evidence[0] for f in facts(text, nlp)}
+    middle = found["platelet aggregation"]
+    assert (middle.before, middle.after) == ("Aspirin is an antiplatelet drug.", "It reduces the risk of stroke.")
+    assert found["antiplatelet drug"].before == ""  # a heading is no neighbour
+    assert (found["anticoagulant"].before, found["anticoagulant"].after) == ("", "")  # a blank line ends a paragraph
+
+
+def test_checks_and_neighbours_survive_the_graph_and_old_graphs_still_load(tmp_path):
+    evidence = Evidence(doc_id="d", sentence="s", start=0, end=1, before="b", after="a")
+    fact = Fact(
+        id="f1", subject="risk", relation="causes", object="x", evidence=[evidence], confidence=0.55,
+        checks=["generic_argument"],
+    )  # fmt: skip
+    graph = nx.MultiDiGraph()
+    add_facts(graph, [fact])
+    save_graph(graph, tmp_path / "graph.json")
+    (loaded,) = graph_facts(load_graph(tmp_path / "graph.json"))
+    assert loaded.checks == ["generic_argument"] and loaded.evidence[0].before == "b"
+    old = nx.MultiDiGraph()  # an edge as graphs were written before checks and neighbours existed
+    old.add_node("a", name="A", aliases=[], type="entity")
+    old.add_node("b", name="B", aliases=[], type="entity")
+    old.add_edge("a", "b", key="f2", fact_id="f2", relation="causes", evidence=[{"doc_id": "d", "sentence": "s",
+                 "start": 0, "end": 1}], confidence=0.8)  # fmt: skip
+    save_graph(old, tmp_path / "old.json")
+    (legacy,) = graph_facts(load_graph(tmp_path / "old.json"))
+    assert legacy.checks == [] and (legacy.evidence[0].before, legacy.evidence[0].after) == ("", "")
