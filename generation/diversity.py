@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from itertools import combinations
 
+from generation.aspects import coverage_report
 from generation.records import Sample
 
 TOKEN = re.compile(r"[\u4e00-\u9fff]|[^\W\u4e00-\u9fff]+")
@@ -27,7 +28,8 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def diversity_report(samples: list[Sample]) -> dict:
-    """Question types per fact, distinct-2 of the questions, and mean pairwise similarity of a fact's questions."""
+    """Question types per fact, distinct-2 of the questions, mean pairwise similarity of a fact's questions, and
+    per-entity aspect coverage."""
     questions: dict[str, list[str]] = defaultdict(list)
     types: dict[str, set[str]] = defaultdict(set)
     for sample in samples:
@@ -43,4 +45,5 @@ def diversity_report(samples: list[Sample]) -> dict:
         "question_types_per_fact": round(sum(map(len, types.values())) / len(types), 2) if types else 0.0,
         "distinct_2": round(distinct_2([q for qs in questions.values() for q in qs]), 3),
         "mean_pairwise_similarity": round(sum(pairs) / len(pairs), 3) if pairs else 0.0,
+        "aspects": coverage_report(samples),
     }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from generation.plan import ALL_TYPES, FactIndex, Job, plan_fact
+from generation.budget import select_facts
+from generation.passage import joined, passage
+from generation.plan import ALL_TYPES, MIN_CONFIDENCE, FactIndex, Job, plan_fact
 from generation.prompts import (
     PROMPT_VERSION,
     dialogue_assistant_prompt,
@@ -24,16 +27,43 @@ class GenerationConfig(BaseModel):
     """How many samples of each kind to write per fact, and in what variety."""
 
     model_config = {"extra": "forbid"}
+    style: Literal["closed_book", "grounded"] = Field(
+        default="closed_book",
+        description="closed_book: samples read like an expert's answer and never mention a source; grounded: the "
+        "user turn carries the passage and the answer may cite it (for retrieval-augmented use)",
+    )
     qa_per_fact: int = Field(
-        default=4, ge=0, le=12, description="single-turn QA samples per fact, one per question type"
+        default=2, ge=0, le=12, description="single-turn QA samples per fact, one per question type"
+    )
+    aspect_questions: bool = Field(
+        default=True,
+        description="entity-level questions that gather every fact of one aspect (symptoms, treatment; "
+        "obligations, rights), one per entity and aspect",
     )
     question_types: list[str] | None = Field(
         default=None, description=f"only these question types (default: all that fit the fact): {', '.join(ALL_TYPES)}"
     )
     dialogues_per_fact: int = Field(default=1, ge=0, le=5, description="self-chat dialogues per fact")
-    min_turns: int = Field(default=3, ge=1, le=12, description="fewest user/assistant exchanges in a dialogue")
+    min_turns: int = Field(
+        default=3,
+        ge=1,
+        le=12,
+        description="fewest user/assistant exchanges planned for a dialogue; a walk that runs out of neighbouring "
+        "facts ends the dialogue earlier rather than padding it",
+    )
     max_turns: int = Field(default=6, ge=1, le=12, description="most user/assistant exchanges in a dialogue")
     multihop_per_fact: int = Field(default=1, ge=0, le=3, description="multi-hop questions per fact (2-3 hop paths)")
+    min_confidence: float = Field(
+        default=MIN_CONFIDENCE,
+        ge=0.0,
+        le=1.0,
+        description="only facts at least this confident feed generation; the rest stay in the graph",
+    )
+    max_samples_per_document: int = Field(
+        default=200,
+        ge=1,
+        description="most samples planned from one document's facts; the most confident facts go first",
+    )
 
     @field_validator("question_types")
     @classmethod
@@ -54,7 +84,17 @@ def generator_info(llm: LLM) -> GeneratorInfo:
     return GeneratorInfo(provider=llm.provider, model=llm.model, prompt_version=PROMPT_VERSION)
 
 
+def with_passage(job: Job, messages: list[Message]) -> list[Message]:
+    """Grounded style: the first user turn carries the passages the answers come from."""
+    if not job.grounded:
+        return messages
+    text = joined([passage(f.evidence[0]) for f in job.facts if f.evidence])
+    first = messages[0].model_copy(update={"content": f"Read this passage:\n{text}\n\n{messages[0].content}"})
+    return [first, *messages[1:]]
+
+
 def make_sample(job: Job, messages: list[Message], llm: LLM) -> Sample:
+    messages = with_passage(job, messages)
     fact_ids = list(dict.fromkeys(f.id for f in job.facts))
     evidence = list(dict.fromkeys(e for f in job.facts for e in f.evidence))
     return Sample(
@@ -91,13 +131,7 @@ async def self_chat(job: Job, llm: LLM) -> Sample:
         history.append({"role": "user", "content": question.content})
         reply = await llm.complete(dialogue_assistant_prompt(job, turn, history), Turn)
         history.append({"role": "assistant", "content": reply.content})
-    # fact_ids lists only the facts the talk reached (a walk longer than the turns is cut).
-    used = job.facts[: job.turns]
-    return make_sample(
-        Job(job.kind, used, persona=job.persona, difficulty=job.difficulty, turns=job.turns),
-        [Message(**m) for m in history],
-        llm,
-    )
+    return make_sample(job, [Message(**m) for m in history], llm)
 
 
 async def run_job(job: Job, llm: LLM) -> Sample | Rejection:
@@ -143,8 +177,10 @@ def requests_in_a_row(job: Job) -> int:
 
 
 def plan_all(facts: list[Fact], index: FactIndex, cfg: GenerationConfig) -> tuple[list[Job], list[Rejection]]:
-    """Every fact's planned jobs, and a Rejection for each fact that no sample kind or type fits."""
-    jobs, unplanned = [], []
+    """Every selected fact's planned jobs; a Rejection for each fact skipped (low confidence, generic argument,
+    over its document's budget) and for each that no sample kind or type fits."""
+    facts, unplanned = select_facts(facts, index, cfg)
+    jobs = []
     for fact in facts:
         planned = plan_fact(fact, index, cfg)
         jobs += planned

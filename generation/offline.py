@@ -1,4 +1,4 @@
-"""The embedded offline generator: deterministic templates over the structured prompt context, no network."""
+"""The embedded offline generator: questions from templates, answers from the evidence, no network."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from generation.records import QAPair, Turn
 from kgraph.llm import LLMError, Prompt, T
 from kgraph.records import Fact
 
+# Grounded style only: the answer points at the passage the user turn carries.
+CITES = {"en": "According to the passage: ", "zh": "根据上文："}
+
 
 class OfflineGenerator:
     """Answers generation prompts from their structured context; used when no endpoint is configured."""
 
     provider = "offline"
-    model = "templates-v2"
+    model = "evidence-v3"
     concurrency = 64  # it answers at once, so any width serves
 
     async def complete(self, prompt: Prompt, schema: type[T]) -> T:
@@ -20,35 +23,19 @@ class OfflineGenerator:
         facts = [Fact.model_validate(f) for f in ctx.get("facts", [])]
         if not facts:
             raise LLMError("offline generator needs facts in the prompt context")
-        words = wording_zh if ctx.get("lang") == "zh" else wording_en
-        qtype, persona, level, options = ctx["question_type"], ctx["persona"], ctx["difficulty"], ctx["options"]
-        key = (facts[0].id, qtype, persona, level, ctx.get("turn", 0))
+        lang = "zh" if ctx.get("lang") == "zh" else "en"
+        words = wording_zh if lang == "zh" else wording_en
+        cite = CITES[lang] if ctx.get("grounded") else ""
+        key = (facts[0].id, ctx["question_type"], ctx["persona"], ctx["difficulty"], ctx.get("turn", 0), ctx["aspect"])
         if prompt.task == "qa" and schema is QAPair:
-            return schema(
-                question=words.question(facts, qtype, persona, level, options, key),
-                answer=words.answer(facts, qtype, persona, level, options, key),
-            )
+            return schema(question=words.question(ctx, facts, key), answer=cite + words.answer(ctx, facts, key))
         if prompt.task == "multihop" and schema is QAPair:
             return schema(
-                question=words.multihop_question(facts, persona, level, key),
-                answer=words.multihop_answer(facts, level, key),
+                question=words.multihop_question(facts, ctx["persona"], ctx["difficulty"], key),
+                answer=cite + words.multihop_answer(facts, ctx["difficulty"], key),
             )
-        if prompt.task in ("dialogue_user", "dialogue_assistant") and schema is Turn:
-            return schema(content=turn_text(words, prompt.task, facts, ctx, key))
+        if prompt.task == "dialogue_user" and schema is Turn:
+            return schema(content=words.turn_question(facts, ctx["turn"], ctx.get("forms", []), key))
+        if prompt.task == "dialogue_assistant" and schema is Turn:
+            return schema(content=cite + words.turn_answer(facts, ctx["turn"], ctx.get("forms", [])))
         raise LLMError(f"offline generator cannot do task {prompt.task!r} with {schema.__name__}")
-
-
-def turn_text(words, task: str, facts: list[Fact], ctx: dict, key: tuple) -> str:
-    """One self-chat turn: the opening question, a follow-up walking to the next fact, or a question on the seed
-    fact again when the walk ran out of neighbours; or the assistant's grounded answer to it."""
-    turn, persona, level = ctx["turn"], ctx["persona"], ctx["difficulty"]
-    fact = facts[turn] if turn < len(facts) else facts[0]
-    if task == "dialogue_assistant":
-        if turn >= len(facts):
-            return words.repeat_answer(fact, turn - len(facts))
-        return words.answer([fact], "explanation", persona, level, [], key)
-    if turn == 0:
-        return words.question([fact], wording_en.natural_type(fact), persona, level, [], key)
-    if turn >= len(facts):
-        return words.repeat_question(turn - len(facts))
-    return words.follow_up(fact, facts[turn - 1], key)

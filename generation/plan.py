@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from generation.aspects import fact_aspects, is_drug
+from generation.names import generic_argument, is_hub
+from generation.passage import fact_text
 from kgraph.graph import entity_key, graph_facts
 from kgraph.records import Fact
+
+MIN_CONFIDENCE = 0.7  # facts below it stay in the graph but feed no samples
 
 QUESTION_TYPES = {
     "medical": (
@@ -27,6 +32,7 @@ QUESTION_TYPES = {
         "yes_no",
         "clinical_vignette",
         "multiple_choice",
+        "explanation",
     ),
     "legal": (
         "definition",
@@ -38,10 +44,12 @@ QUESTION_TYPES = {
         "yes_no",
         "scenario",
         "multiple_choice",
+        "explanation",
     ),
     "general": ("definition", "explanation", "comparison", "yes_no", "multiple_choice"),
 }
-ALL_TYPES = sorted({t for types in QUESTION_TYPES.values() for t in types})
+# "aspect" is the entity-level question that gathers every fact of one aspect (generation/aspects.py).
+ALL_TYPES = sorted({t for types in QUESTION_TYPES.values() for t in types} | {"aspect"})
 # The type a relation answers most naturally; other types are generic and fit any fact.
 RELATION_TYPE = {
     "is_a": "definition",
@@ -76,10 +84,11 @@ RELATION_TYPE = {
     "liable_for": "consequence",
     "indemnifies": "consequence",
 }
+# Types that fit any fact, after the specific ones; scenes come last, as they read best from an LLM.
 GENERIC_TYPES = {
-    "medical": ("yes_no", "clinical_vignette", "multiple_choice"),
-    "legal": ("scenario", "yes_no", "multiple_choice"),
-    "general": ("explanation", "yes_no", "multiple_choice"),
+    "medical": ("yes_no", "multiple_choice", "clinical_vignette"),
+    "legal": ("yes_no", "multiple_choice", "scenario"),
+    "general": ("yes_no", "multiple_choice", "explanation"),
 }
 PERSONAS = {
     "medical": ("patient", "student", "clinician"),
@@ -103,7 +112,8 @@ def lang_of(fact: Fact) -> str:
 
 @dataclass(frozen=True)
 class Job:
-    """One sample to write: its kind, the facts it draws on (seed first), and the style that shapes its wording."""
+    """One sample to write: its kind, the facts it draws on (seed first), and the style that shapes its wording.
+    `forms` says per fact which open question it can carry (see FactIndex.question_form)."""
 
     kind: str
     facts: tuple[Fact, ...]
@@ -112,6 +122,10 @@ class Job:
     difficulty: str = ""
     turns: int = 1
     options: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    aspect: str = ""
+    entity: str = ""
+    grounded: bool = False
 
     @property
     def seed(self) -> Fact:
@@ -128,86 +142,159 @@ class Job:
             style["turns" if self.kind == "dialogue" else "hops"] = str(
                 self.turns if self.kind == "dialogue" else len(self.facts)
             )
+        style |= {"aspect": self.aspect, "entity": self.entity, "answer_style": "grounded" if self.grounded else ""}
         return {k: v for k, v in style.items() if v}
 
 
 @dataclass
 class FactIndex:
-    """The graph's facts by id, entity and relation: where walks, paths, siblings and distractors come from."""
+    """The graph's facts by id, entity and relation: where walks, paths, siblings, distractors and aspects come
+    from. Every fact is in `by_id`; only facts fit to write about (confident enough, no generic argument) are
+    reachable through the rest, while `links` keeps every pair of entities any fact connects."""
 
     by_id: dict[str, Fact] = field(default_factory=dict)
     by_node: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
-    relation_objects: dict[str, list[str]] = field(default_factory=dict)  # distinct, in first-seen order
+    relation_objects: dict[str, list[Fact]] = field(default_factory=dict)  # one fact per distinct object
+    links: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    type_objects: dict[str, list[Fact]] = field(default_factory=dict)  # one fact per distinct object, by type
+    aspects: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
+    leads: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))  # fact id -> groups
+    hubs: set[str] = field(default_factory=set)
+    drugs: set[str] = field(default_factory=set)  # entities named as medicines
+    parties: set[str] = field(default_factory=set)  # entities typed as parties to a contract
+    min_confidence: float = MIN_CONFIDENCE
 
     @classmethod
-    def of(cls, graph: nx.MultiDiGraph) -> FactIndex:
-        index, objects = cls(), defaultdict(dict)
-        for fact in graph_facts(graph):
+    def of(cls, graph: nx.MultiDiGraph, min_confidence: float = MIN_CONFIDENCE) -> FactIndex:
+        index, objects, typed = cls(min_confidence=min_confidence), defaultdict(dict), defaultdict(dict)
+        facts = graph_facts(graph)
+        for fact in facts:
             index.by_id[fact.id] = fact
-            index.by_node[entity_key(fact.subject)].append(fact)
-            index.by_node[entity_key(fact.object)].append(fact)
-            objects[fact.relation][fact.object] = None
-        index.relation_objects = {relation: list(found) for relation, found in objects.items()}
+            subject, obj = nodes(fact)
+            index.links[subject].add(obj)
+            index.links[obj].add(subject)
+            index.hubs |= {entity_key(n) for n in (fact.subject, fact.object) if is_hub(n)}
+            index.parties |= {
+                n for n, kind in zip(nodes(fact), (fact.subject_type, fact.object_type)) if kind == "party"
+            }
+        usable = [f for f in facts if index.usable(f)]
+        index.drugs = drugs = {entity_key(f.subject) for f in usable if is_drug(f)}
+        aspects = defaultdict(dict)
+        for fact in usable:
+            for node in nodes(fact):
+                index.by_node[node].append(fact)
+            objects[fact.relation].setdefault(entity_key(fact.object), fact)
+            typed[fact.object_type].setdefault(entity_key(fact.object), fact)
+            for entity, aspect in fact_aspects(fact, entity_key(fact.subject) in drugs):
+                if entity_key(entity) not in index.hubs:
+                    aspects[(entity, aspect)][fact.id] = fact
+        index.relation_objects = {relation: list(found.values()) for relation, found in objects.items()}
+        index.type_objects = {kind: list(found.values()) for kind, found in typed.items()}
+        index.aspects = {key: list(group.values()) for key, group in aspects.items()}
+        for key, group in index.aspects.items():
+            index.leads[min(group, key=lambda f: f.id).id].append(key)
         return index
 
-    def neighbours(self, fact: Fact) -> list[Fact]:
-        """Facts sharing an entity with this one, in a stable order."""
-        found = {f.id: f for node in nodes(fact) for f in self.by_node.get(node, []) if f.id != fact.id}
+    def usable(self, fact: Fact) -> bool:
+        """Whether generation may write about the fact: confident enough, and both arguments name something."""
+        return fact.confidence >= self.min_confidence and not (
+            generic_argument(fact.subject) or generic_argument(fact.object)
+        )
+
+    def neighbours(self, fact: Fact, avoid: set[str] = frozenset()) -> list[Fact]:
+        """Usable facts sharing an entity with this one, hubs (and `avoid`) left out, in a stable order."""
+        shared = [n for n in nodes(fact) if n not in self.hubs and n not in avoid]
+        found = {f.id: f for node in shared for f in self.by_node.get(node, []) if f.id != fact.id}
         return [found[k] for k in sorted(found)]
 
     def walk(self, fact: Fact, steps: int) -> list[Fact]:
-        """Up to `steps` further facts, breadth first from this one: the topics a dialogue moves through."""
-        seen, frontier, order = {fact.id}, [fact], []
-        while frontier and len(order) < steps:
-            nxt = []
-            for current in frontier:
-                for near in self.neighbours(current):
-                    if near.id not in seen and len(order) < steps:
-                        seen.add(near.id)
-                        order.append(near)
-                        nxt.append(near)
-            frontier = nxt
+        """Up to `steps` further facts sharing an entity with this one: the topics a dialogue moves through. It
+        stays one step from the seed (two steps through symptom nodes drift from levothyroxine to migraine), and a
+        fact whose evidence an earlier one already gave is passed over, as its answer would repeat."""
+        said, order = {fact_text(fact)}, []
+        for near in sorted(self.neighbours(fact), key=lambda f: stable(fact.id, f.id)):
+            if len(order) < steps and fact_text(near) not in said:
+                said.add(fact_text(near))
+                order.append(near)
         return order
 
     def path(self, fact: Fact, hops: int, salt: int = 0) -> list[Fact]:
-        """A chain of `hops` facts starting at this one, each sharing an entity with the next and adding a new one."""
+        """A chain of `hops` facts starting at this one, each sharing a non-hub entity with the next and adding a
+        new non-hub one, each with evidence of its own. Parties are no bridge either: every clause of a contract
+        names the supplier, so a path through it links anything to anything."""
         chain = [fact]
         while len(chain) < hops:
             used = {e for f in chain for e in nodes(f)}
-            options = [f for f in self.neighbours(chain[-1]) if set(nodes(f)) - used]
+            said = {fact_text(f) for f in chain}
+            options = [
+                f for f in self.neighbours(chain[-1], self.parties)
+                if set(nodes(f)) - used - self.hubs - self.parties and fact_text(f) not in said
+            ]  # fmt: skip
             if not options:
                 return []
             chain.append(options[stable(fact.id, salt, len(chain)) % len(options)])
         return chain
 
     def sibling(self, fact: Fact) -> Fact | None:
-        """A fact of the same relation sharing the subject or the object: what a comparison sets beside it."""
-        options = [f for f in self.neighbours(fact) if f.relation == fact.relation and f.object != fact.object]
+        """A fact of the same relation and qualifiers sharing the subject or the object, with a non-hub other end:
+        what a 'both' question sets beside it."""
+        options = [
+            f for f in self.neighbours(fact)
+            if f.relation == fact.relation and (f.negated, f.hedged) == (fact.negated, fact.hedged)
+            and (entity_key(f.subject) == entity_key(fact.subject)) != (entity_key(f.object) == entity_key(fact.object))
+            and not set(nodes(f)) & self.hubs
+        ]  # fmt: skip
         return options[stable(fact.id, "sibling") % len(options)] if options else None
 
     def distractors(self, fact: Fact, count: int = 3) -> tuple[str, ...]:
-        """Wrong options for a multiple-choice question: objects of other facts, same relation first.
-
-        The relation's objects are read from a place picked per fact, so options vary between facts while each
-        question costs a few checks, not a pass over every fact of the relation."""
-        same = self.relation_objects.get(fact.relation, [])
-        start = stable(fact.id, "distractors") % len(same) if same else 0
-        subject = entity_key(fact.subject)
-        other = [f.object for f in self.by_node.get(subject, [])]
-        # An option that is also true would make the question wrong: the subject's other objects under this
-        # relation, and anything named in the evidence sentence, are never distractors.
-        true = {entity_key(f.object) for f in self.by_node.get(subject, [])
-                if f.relation == fact.relation and entity_key(f.subject) == subject and not f.negated}  # fmt: skip
-        true.add(entity_key(fact.object))
+        """Wrong options for a multiple-choice question, verified false for the subject: objects of the same type
+        (same relation first) that no fact of the graph links to the subject in any way, that the evidence does not
+        name, and that neither contain nor sit inside the right answer. Each list is read from a place picked per
+        fact, so options vary between facts while a question costs a few checks, not a pass over every fact."""
+        subject, right = entity_key(fact.subject), entity_key(fact.object)
+        linked = self.links.get(subject, set()) | {subject, right}
         evidence = " ".join(e.sentence for e in fact.evidence).lower()
         picked: dict[str, str] = {}
-        for option in (*same[start:], *same[:start], *sorted(other, key=lambda o: stable(fact.id, o))):
-            key = entity_key(option)
-            if key not in true and key not in picked and option.lower() not in evidence:
-                picked[key] = option
-                if len(picked) == count:
-                    break
+        # A type as vague as 'entity' says nothing about what an option is: then only the relation's objects serve.
+        typed = self.type_objects.get(fact.object_type, []) if fact.object_type != "entity" else []
+        for pool in (self.relation_objects.get(fact.relation, []), typed):
+            start = stable(fact.id, "distractors") % len(pool) if pool else 0
+            for other in (*pool[start:], *pool[:start]):
+                key = entity_key(other.object)
+                if (
+                    other.object_type == fact.object_type and other.domain == fact.domain
+                    and key not in linked and key not in picked and key not in self.hubs
+                    and right not in key and key not in right and other.object.lower() not in evidence
+                ):  # fmt: skip
+                    picked[key] = other.object
+                    if len(picked) == count:
+                        return tuple(picked.values())
         return tuple(picked.values())
+
+    def question_form(self, fact: Fact) -> str:
+        """Which open question has this fact as its whole answer: 'what' (What does X cause?) when X has no other
+        object under the relation, 'who_what' (What causes Y?) when Y has no other subject, else 'link'."""
+        same = [f for f in self.by_node.get(entity_key(fact.subject), []) if f.relation == fact.relation]
+        if fact.negated:
+            return "yes_no"
+        if fact.relation == "is_a":  # 'What is first-line antibiotic?' asks for a definition, not for the subject
+            return "what" if len(same) <= 1 else "yes_no"
+        if len({entity_key(f.object) for f in same if entity_key(f.subject) == entity_key(fact.subject)}) <= 1:
+            return "what"
+        into = [f for f in self.by_node.get(entity_key(fact.object), []) if f.relation == fact.relation]
+        if len({entity_key(f.subject) for f in into if entity_key(f.object) == entity_key(fact.object)}) <= 1:
+            return "who_what"
+        return "link"
+
+    def aspects_led_by(self, fact: Fact) -> list[tuple[str, str, list[Fact]]]:
+        """The aspect groups this fact leads (its id is the group's lowest), so each group is written once."""
+        return [(entity, aspect, self.aspects[(entity, aspect)]) for entity, aspect in self.leads.get(fact.id, [])]
+
+    def in_aspect(self, fact: Fact) -> bool:
+        return any(fact.id in {f.id for f in self.aspects[key]} for key in self.aspect_keys(fact))
+
+    def aspect_keys(self, fact: Fact) -> list[tuple[str, str]]:
+        return [key for key in fact_aspects(fact, entity_key(fact.subject) in self.drugs) if key in self.aspects]
 
 
 def nodes(fact: Fact) -> tuple[str, str]:
@@ -215,43 +302,55 @@ def nodes(fact: Fact) -> tuple[str, str]:
 
 
 def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None) -> list[str]:
-    """Question types this fact can carry, most specific first, the generic ones rotated per fact."""
+    """Question types this fact can carry, most specific first, the generic ones rotated per fact. A fact an aspect
+    question gathers gets no open question of its own (the aspect asks it better); a negated fact only yes/no
+    forms, as an open question or an option list would present it as true."""
     domain = fact.domain if fact.domain in QUESTION_TYPES else "general"
-    evidence = fact.evidence[0].sentence if fact.evidence else ""
-    specific = ["dosage"] if domain == "medical" and DOSE.search(f"{fact.object} {evidence}") else []
-    specific += [RELATION_TYPE[fact.relation]] if fact.relation in RELATION_TYPE else []
+    specific = ["dosage"] if domain == "medical" and DOSE.search(f"{fact.subject} {fact.object}") else []
+    if not index.in_aspect(fact):
+        specific += [RELATION_TYPE.get(fact.relation, "explanation")]
+    specific = [] if fact.negated else specific
     specific += ["comparison"] if index.sibling(fact) else []
-    generic = list(GENERIC_TYPES[domain])
+    generic = list(GENERIC_TYPES[domain][:2])
     shift = stable(fact.id, "types") % len(generic)
-    ordered = [*specific, *generic[shift:], *generic[:shift]]
-    if len(index.distractors(fact)) < 2:
+    ordered = [*specific, *generic[shift:], *generic[:shift], GENERIC_TYPES[domain][2]]
+    # Options only make sense for a relation with a meaning of its own ('causes', not 'be started at').
+    if fact.negated or fact.relation not in RELATION_TYPE or len(index.distractors(fact)) < 2:
         ordered = [t for t in ordered if t != "multiple_choice"]
     types = [t for t in dict.fromkeys(ordered) if t in QUESTION_TYPES[domain]]
     return [t for t in types if t in allowed] if allowed else types
 
 
 def plan_fact(fact: Fact, index: FactIndex, cfg) -> list[Job]:
-    """Every sample to write for one fact, within the configured quotas (cfg is a GenerationConfig)."""
+    """Every sample to write for one fact, within the configured quotas (cfg is a GenerationConfig): nothing for a
+    fact generation may not use."""
+    if not index.usable(fact):
+        return []
     domain = fact.domain if fact.domain in PERSONAS else "general"
-    personas = PERSONAS[domain]
+    personas, grounded = PERSONAS[domain], cfg.style == "grounded"
 
-    def style(n: int) -> dict[str, str]:
+    def style(n: int) -> dict:
         return {
             "persona": personas[stable(fact.id, "persona", n) % len(personas)],
             "difficulty": DIFFICULTIES[stable(fact.id, "difficulty", n) % len(DIFFICULTIES)],
+            "grounded": grounded,
         }
 
     jobs = []
     for n, qtype in enumerate(fitting_types(fact, index, cfg.question_types)[: cfg.qa_per_fact]):
         facts = (fact, index.sibling(fact)) if qtype == "comparison" else (fact,)
         options = index.distractors(fact) if qtype == "multiple_choice" else ()
-        jobs.append(Job("qa", facts, qtype, options=options, **style(n)))
+        jobs.append(Job("qa", facts, qtype, options=options, forms=(index.question_form(fact),), **style(n)))
+    if cfg.aspect_questions and (not cfg.question_types or "aspect" in cfg.question_types):
+        for n, (entity, aspect, group) in enumerate(index.aspects_led_by(fact)):
+            jobs.append(Job("qa", tuple(group), "aspect", aspect=aspect, entity=entity, **style(50 + n)))
     for n in range(cfg.dialogues_per_fact):
         turns = cfg.min_turns + stable(fact.id, "turns", n) % (cfg.max_turns - cfg.min_turns + 1)
         walk = (fact, *index.walk(fact, turns - 1))
-        # Past the walk, two more questions about the seed (certainty, exact words) and no more.
-        turns = max(cfg.min_turns, min(turns, len(walk) + 2))
-        jobs.append(Job("dialogue", walk, turns=turns, **style(100 + n)))
+        # A walk that runs out of neighbours ends the dialogue early; one fact alone is a QA, not a dialogue.
+        if len(walk) > 1:
+            forms = tuple(index.question_form(f) for f in walk)
+            jobs.append(Job("dialogue", walk, turns=len(walk), forms=forms, **style(100 + n)))
     for n in range(cfg.multihop_per_fact):
         hops = 2 + stable(fact.id, "hops", n) % 2
         path = index.path(fact, hops, n) or index.path(fact, 2, n)

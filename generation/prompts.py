@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from generation.passage import clean_sentence, passage
 from generation.plan import Job
 from kgraph.llm import Prompt
 from kgraph.records import Fact
 
-PROMPT_VERSION = "v2"
+PROMPT_VERSION = "v3"
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 SYSTEM = (
-    "You write training data for a {domain} assistant. Use only the facts and evidence sentences given and never "
-    "add claims they do not support. A negated fact must be stated as negated and a hedged fact as uncertain, "
-    "never as a plain positive. Write in {language}. Reply with a JSON object only."
+    "You write training data for a {domain} assistant. Use only the facts and passages given and never add claims "
+    "they do not support. A negated fact must be stated as negated and a hedged fact as uncertain, never as a "
+    "plain positive. {style} Write in {language}. Reply with a JSON object only."
 )
+# Closed-book samples teach a model that will never see the passage, so they must not point at one.
+STYLES = {
+    "closed_book": "Write closed-book: the answer reads like an expert's answer from knowledge. Never mention or "
+    "point to a source, text, document, passage, study or guideline, and never write 'according to'.",
+    "grounded": "The reader will see the passage above the question: the answer may cite it and quote it.",
+}
 QUESTION_TYPE_HINTS = {
     "definition": "asks what the subject is",
     "mechanism": "asks how the subject works or what effect it has",
@@ -31,6 +38,7 @@ QUESTION_TYPE_HINTS = {
     "condition": "asks when or to what the rule applies",
     "consequence": "asks what follows, such as liability",
     "explanation": "asks how the subject and the object are related",
+    "aspect": "asks about one aspect of the entity as a whole; the answer gathers every fact given, none left out",
 }
 PERSONA_HINTS = {
     "patient": "a patient without medical training, in plain everyday words",
@@ -45,17 +53,19 @@ PERSONA_HINTS = {
 DIFFICULTY_HINTS = {
     "basic": "a simple question with a short answer",
     "intermediate": "a question that needs a short explanation",
-    "advanced": "a demanding question whose answer also gives the qualifications and quotes the evidence",
+    "advanced": "a demanding question whose answer also gives the qualifications",
 }
 
 
 def fact_block(fact: Fact, label: str = "Fact") -> str:
+    """The fact as an index into its passage: the sentence with the ones around it, which is what is true."""
     flags = ", ".join(f for f, on in (("negated", fact.negated), ("hedged", fact.hedged)) if on) or "none"
-    evidence = fact.evidence[0].sentence if fact.evidence else ""
+    evidence = fact.evidence[0] if fact.evidence else None
     return (
         f"{label}: ({fact.subject}) -[{fact.relation}]-> ({fact.object})\n"
         f"Qualifiers: {flags}\n"
-        f'Evidence sentence: "{evidence}"'
+        f'Evidence sentence: "{clean_sentence(evidence.sentence) if evidence else ""}"\n'
+        f'Passage around it: "{passage(evidence) if evidence else ""}"'
     )
 
 
@@ -64,7 +74,11 @@ def facts_block(facts: tuple[Fact, ...] | list[Fact]) -> str:
 
 
 def system_message(job: Job) -> dict[str, str]:
-    return {"role": "system", "content": SYSTEM.format(domain=job.seed.domain, language=LANGUAGES[job.lang])}
+    style = STYLES["grounded" if job.grounded else "closed_book"]
+    return {
+        "role": "system",
+        "content": SYSTEM.format(domain=job.seed.domain, style=style, language=LANGUAGES[job.lang]),
+    }
 
 
 def style_lines(job: Job) -> str:
@@ -83,6 +97,10 @@ def context(job: Job, **extra) -> dict:
         "difficulty": job.difficulty,
         "options": list(job.options),
         "lang": job.lang,
+        "forms": list(job.forms),
+        "aspect": job.aspect,
+        "entity": job.entity,
+        "grounded": job.grounded,
         **extra,
     }
 
@@ -90,6 +108,8 @@ def context(job: Job, **extra) -> dict:
 def qa_prompt(job: Job) -> Prompt:
     """Huatuo-style single-turn QA: the fact, its evidence sentence, a question type, a persona, a difficulty."""
     options = f"\nOptions to list (one is right): {', '.join([job.seed.object, *job.options])}" if job.options else ""
+    if job.aspect:
+        options = f"\nThe question is about {job.entity} as a whole: its {job.aspect.replace('_', ' ')}."
     user = (
         f"{facts_block(job.facts)}\n\n{style_lines(job)}\n"
         f"Write one question of type '{job.question_type}' ({QUESTION_TYPE_HINTS[job.question_type]}) that this "
@@ -118,13 +138,11 @@ def transcript(history: list[dict[str, str]]) -> str:
 
 def dialogue_user_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> Prompt:
     """Baize self-chat, user side: the next question, moving the talk to the turn's fact."""
-    fact = job.facts[turn] if turn < len(job.facts) else job.seed
+    fact = job.facts[turn]
     ask = (
         "Open the conversation with a question about this fact"
         if turn == 0
-        else "Ask a natural follow-up that moves on to this fact"
-        if turn < len(job.facts)
-        else "Ask a follow-up about the first fact again: how certain it is, or what the source says exactly"
+        else ("Ask a natural follow-up that moves on to this fact")
     )
     user = (
         f"You play the human in a conversation about {job.seed.subject}. {style_lines(job)}\n"
@@ -139,8 +157,8 @@ def dialogue_user_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> 
 
 
 def dialogue_assistant_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> Prompt:
-    """Baize self-chat, assistant side: answer the last question from the turn's fact and its evidence."""
-    fact = job.facts[turn] if turn < len(job.facts) else job.seed
+    """Baize self-chat, assistant side: answer the last question from the turn's fact and its passage."""
+    fact = job.facts[turn]
     user = (
         f"You play the assistant, answering {PERSONA_HINTS.get(job.persona, job.persona)}.\n"
         f"Conversation:\n{transcript(history)}\n\nAnswer the last question using only:\n{fact_block(fact)}\n"

@@ -1,10 +1,13 @@
-"""Turn a fact back into plain English: the statement an answer makes and the phrases questions use."""
+"""Turn a fact's relation into English verb forms (lemminflect does the morphology): the statement a cloze or a
+multiple-choice stem uses and the inverted forms questions use."""
 
 from __future__ import annotations
 
+from lemminflect import getInflection, getLemma
+
 from kgraph.records import Fact
 
-# Canonical relations whose surface lemma reads badly; everything else is conjugated from its surface form.
+# Canonical relations whose surface lemma reads badly; everything else is read from its surface form.
 PHRASES = {
     "is_a": "be",
     "causes": "cause",
@@ -22,37 +25,49 @@ PHRASES = {
     "must_pay": "shall pay",
     "may_terminate": "may terminate",
 }
-MODALS = {"shall", "may", "must", "can", "should", "will", "might", "could"}
-
-
-# Singular nouns that end like plurals.
-SINGULAR_S = {"diabetes", "measles", "mumps", "rabies", "herpes", "scabies", "series", "species", "news", "lens", "gas"}
+MODALS = {"shall", "may", "must", "can", "should", "will", "might", "could", "cannot"}
+# Surface relations the extractor writes for passives of 'cause' ('X is caused by Y' read as 'Y causes X').
+SURFACE_FIXES = {"be cause by": "cause", "be effect of": "cause", "be cause of": "cause"}
 
 
 def looks_plural(noun_phrase: str) -> bool:
-    last = noun_phrase.split()[-1].lower() if noun_phrase.split() else ""
-    if last in SINGULAR_S:
+    """'statins', 'calcium and iron supplements' are plural; 'diabetes', 'measles', 'mg' are not."""
+    words = noun_phrase.split()
+    if not words:
         return False
-    return (last.endswith("s") and not last.endswith(("ss", "us", "is", "sis"))) or " and " in noun_phrase
+    if " and " in f" {noun_phrase.lower()} ":
+        return True
+    last = words[-1]
+    lemma = getLemma(last.lower(), upos="NOUN")
+    return bool(lemma) and lemma[0] != last.lower()
 
 
-def third_person(verb: str) -> str:
-    """Present tense, third person singular: 'treats', 'reduces', 'has'."""
-    if verb == "have":
-        return "has"
-    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return verb + "es"
-    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
-        return verb[:-1] + "ies"
-    return verb + "s"
+def verb_lemma(word: str) -> str:
+    """'impairs' -> 'impair', 'is' -> 'be'; words lemminflect does not know stay as they are."""
+    if word in MODALS:
+        return word
+    found = getLemma(word.lower(), upos="VERB")
+    return found[0] if found else word
+
+
+def inflect(lemma: str, plural: bool) -> str:
+    """Present tense agreeing with the subject: 'impairs' / 'impair', 'is' / 'are', 'has' / 'have'."""
+    if lemma == "be":
+        return "are" if plural else "is"
+    if plural:
+        return lemma
+    found = getInflection(lemma, tag="VBZ")
+    return found[0] if found else lemma
 
 
 def lemma_phrase(fact: Fact) -> str:
-    """The relation as a base-form verb phrase ('be contraindicated in', 'treat')."""
+    """The relation as a base-form verb phrase ('be contraindicated in', 'impair')."""
     if fact.relation in PHRASES:
         return PHRASES[fact.relation]
     surface = fact.surface_relation or fact.relation.replace("_", " ")
-    return surface.replace("be cause by", "cause")
+    surface = SURFACE_FIXES.get(surface, surface)
+    words = surface.split()
+    return " ".join([verb_lemma(words[0]), *words[1:]]) if words else "be related to"
 
 
 def verb_phrase(fact: Fact, plural: bool) -> str:
@@ -65,11 +80,22 @@ def verb_phrase(fact: Fact, plural: bool) -> str:
     if fact.hedged:
         return f"may not {head}{tail}" if fact.negated else f"may {head}{tail}"
     if head == "be":
-        be = "are" if plural else "is"
-        return f"{be} not{tail}" if fact.negated else f"{be}{tail}"
+        return f"{inflect('be', plural)}{' not' if fact.negated else ''}{tail}"
     if fact.negated:
         return f"{'do' if plural else 'does'} not {head}{tail}"
-    return f"{head if plural else third_person(head)}{tail}"
+    return f"{inflect(head, plural)}{tail}"
+
+
+def inverted(fact: Fact, subject: str) -> tuple[str, str]:
+    """Auxiliary and the rest of the predicate for a question: ('is', 'contraindicated in'), ('does', 'treat'),
+    ('must', 'notify'); 'shall' asks as 'must', which is how people ask about a duty."""
+    words = lemma_phrase(fact).split()
+    head, rest = words[0], " ".join(words[1:])
+    if head in MODALS:
+        return ("must" if head == "shall" else head), rest
+    if head == "be":
+        return inflect("be", looks_plural(subject)), rest
+    return ("do" if looks_plural(subject) else "does"), " ".join(words)
 
 
 def sentence_case(text: str) -> str:

@@ -1,70 +1,36 @@
-"""English wordings for the offline generator: questions per type, persona and difficulty, and grounded answers."""
+"""English wordings for the offline generator. Questions are built from the relation with real morphology
+(lemminflect); answers are the evidence itself (generation/passage.py), so they are grammatical and true as written.
+Closed-book wording never points at a source: the model trained on it will not have one."""
 
 from __future__ import annotations
 
 import re
 
-from generation.plan import RELATION_TYPE, stable
-from generation.verbalise import MODALS, lemma_phrase, looks_plural, sentence_case, statement
+from lemminflect import getInflection
+
+from generation.aspects import ASPECT_QUESTIONS
+from generation.names import noun_lemma
+from generation.passage import fact_text, joined
+from generation.plan import DOSE, stable
+from generation.verbalise import MODALS, inflect, inverted, lemma_phrase, looks_plural, sentence_case
 from kgraph.records import Fact, normalise
 
+# Persona frames, each only where it fits the question; most questions are asked plainly.
 FRAMES = {
-    "patient": ["{Q}", "My doctor mentioned {s}. {Q}", "I want to understand my treatment. {Q}"],
-    "student": ["{Q}", "I'm revising for an exam. {Q}", "Study question: {q}"],
-    "clinician": ["{Q}", "For a patient I am seeing today: {q}", "Clinically, {q}"],
-    "client": ["{Q}", "I'm reading my contract and I'm unsure. {Q}", "As a client, I'd like to know: {q}"],
-    "paralegal": ["{Q}", "For the file note I'm drafting: {q}", "Checking the clause: {q}"],
-    "lawyer": ["{Q}", "On the text as drafted, {q}", "Strictly on the wording, {q}"],
-    "learner": ["{Q}", "I'm new to this. {Q}"],
-    "practitioner": ["{Q}", "In practice, {q}"],
+    ("patient", "indication"): "I've been prescribed {s}. {Q}",
+    ("patient", "adverse_effect"): "I've just started taking {s}. {Q}",
+    ("patient", "dosage"): "I've been prescribed {s}. {Q}",
+    ("student", "*"): "I'm revising for an exam. {Q}",
+    ("client", "obligation"): "I'm reading my contract. {Q}",
+    ("client", "right"): "I'm reading my contract. {Q}",
+    ("learner", "*"): "I'm new to this. {Q}",
 }
-ASKS = {
-    "basic": ["", " In simple terms, please."],
-    "intermediate": ["", " Please explain briefly."],
-    "advanced": [" Please mention any qualification the source attaches.", " Please quote the supporting wording."],
-}
-TYPE_QUESTIONS = {
-    "definition": ["What is {s}?", "How would you describe {s}?", "{What}"],
-    "indication": ["What is {s} used for?", "{What}", "In which situations is {s} recommended?"],
-    "contraindication": ["When should {s} be avoided?", "In which situations is {s} contraindicated?", "{What}"],
-    "adverse_effect": ["What risks are linked to {s}?", "{What}", "What harm can {s} lead to?"],
-    "mechanism": ["What effect does {s} have?", "How does {s} act, according to the source?", "{What}"],
-    "diagnosis": ["{What}", "What part does {s} play in diagnosis?"],
-    "dosage": ["What dosing does the source give for {s}?", "How is {s} dosed, according to the source?"],
-    "obligation": ["What must {s} do under the text?", "What is {s} required to do?", "{What}"],
-    "right": ["What is {s} entitled to?", "What right does {s} have here?", "{What}"],
-    "condition": ["{What}", "Under the text, {what}", "According to the document, {what}"],
-    "consequence": ["What consequence does the text attach for {s}?", "{What}", "What is {s} answerable for?"],
-    "explanation": ["What is the relationship between {s} and {o}?", "How are {s} and {o} related?"],
-    "clinical_vignette": [
-        "A patient asks whether {o} matters when {s} is involved. What does the evidence say?",
-        "During a consultation, the question of {s} and {o} comes up. What should the patient be told?",
-        "A clinician is reviewing a case that involves {s}. What does the source say about its link with {o}?",
-    ],
-    "scenario": [
-        "Two parties disagree about {o}. What does the document say about {s}?",
-        "A client's contract raises a question about {s} and {o}. What does the text provide?",
-        "Suppose a dispute turns on {o}. How does the text treat {s}?",
-    ],
-}
-LEADS = ["The source puts it this way:", "In the source's words:", "As the text states:"]
-CAUTION = {
-    "negated": "Note that the source states this as a negative.",
-    "hedged": "The source words this cautiously, as a possibility rather than a certainty.",
-    "plain": "The source states this without qualification.",
-}
-FOLLOW_UPS = ["You mentioned {shared}. {Q}", "Following on from that, {q}", "That helps. {Q}", "And on {shared}: {q}"]
-REPEATS = ["How certain is the source about that?", "Where exactly does the source say this?"]
-CERTAINTY = {
-    "negated": "The source is clear that this does not hold: {said}",
-    "hedged": "Not fully certain: the source only says that it may be so. {said}",
-    "plain": "The source states it plainly, without hedging: {said}",
-}
-MULTIHOP = [
-    "How is {a} connected to {z}, according to the source?",
-    "What links {a} and {z}? Explain step by step.",
-    "Trace the connection from {a} to {z}.",
-]
+SIMPLE = {"patient", "client", "learner"}  # personas who may ask for plain words
+DOCTOR = {"indication", "contraindication", "adverse_effect", "dosage", "aspect"}  # where a patient is pointed on
+FOLLOW_UPS = ["{Q}", "And {q}", "What about {shared}? {Q}", "I see. {Q}"]
+MULTIHOP = ["How is {a} connected to {z}?", "What links {a} and {z}?", "How does {a} relate to {z}?"]
+VIGNETTE = {"clinical_vignette": 'A patient asks me: "{Q}" What should I tell them?', "scenario": 'A client asks: "{Q}" What is the answer?'}  # fmt: skip
+LETTERS = "ABCD"
 
 
 def pick(options: list[str], *keys: object) -> str:
@@ -76,132 +42,171 @@ def clean(text: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    return text if text.startswith(("I ", "I'")) else text[:1].lower() + text[1:]
+    return text if text.startswith(("I ", "I'")) or text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
-def mid(name: str, fact: Fact) -> str:
-    """A name inside a sentence: a capital that only marked the start of the source sentence is dropped."""
-    first = name.split()[0] if name.split() else name
-    return name[:1].lower() + name[1:] if fact.domain == "medical" and first[1:].islower() else name
+def name(text: str, fact: Fact, kind: str = "") -> str:
+    """An entity inside a sentence: a capital that only marked the start of the source sentence is dropped, and a
+    bare singular legal noun gets its article ('the supplier')."""
+    words = text.split()
+    if not words:
+        return text
+    if words[0][1:].islower() and not words[0].endswith("'s") and fact.domain in ("medical", "legal"):
+        text = text[:1].lower() + text[1:]
+    first = text.split()[0].lower()
+    if fact.domain == "legal" and kind in ("party", "entity") and text[:1].islower() and first not in ARTICLES:
+        text = text if looks_plural(text) else f"the {text}"
+    return text
 
 
-def inverted(fact: Fact) -> tuple[str, str]:
-    """Auxiliary and remaining predicate for a question: ('is', 'contraindicated in'), ('does', 'treat')."""
-    words = lemma_phrase(fact).split()
-    head, rest = words[0], " ".join(words[1:])
-    if head in MODALS:
-        return head, rest
-    if head == "be":
-        return ("are" if looks_plural(fact.subject) else "is"), rest
-    return ("do" if looks_plural(fact.subject) else "does"), " ".join(words)
+ARTICLES = {"the", "a", "an", "any", "either", "each", "every", "neither", "no", "all", "this", "that", "its", "their"}
 
 
-def positive(fact: Fact) -> str:
-    return statement(fact.model_copy(update={"negated": False, "hedged": False})).rstrip(".")
+def subject_of(fact: Fact) -> str:
+    return name(fact.subject, fact, fact.subject_type)
 
 
-def what_question(fact: Fact) -> str:
-    """'What is metformin contraindicated in?'; for a negated fact, whether the positive claim holds."""
+def object_of(fact: Fact) -> str:
+    return name(fact.object, fact, fact.object_type)
+
+
+def ask_parts(fact: Fact, subject: str) -> tuple[str, str]:
+    """Auxiliary and predicate for a question; a hedged fact is asked with 'can' ('What can statins cause?')."""
+    head = lemma_phrase(fact).split()[0]
+    if fact.hedged and head not in MODALS:
+        return "can", lemma_phrase(fact)
+    return inverted(fact, subject)
+
+
+def what_question(fact: Fact, form: str = "what") -> str:
+    """An open question whose whole answer is this fact: 'What is metformin contraindicated in?', 'What causes
+    lactic acidosis?', or, when neither side is unique, 'What is the link between X and Y?'."""
+    s, o = subject_of(fact), object_of(fact)
+    if form == "who_what":
+        words = lemma_phrase(fact).split()
+        head, rest = words[0], " ".join(words[1:])
+        verb = head if head in MODALS else ("can " + head if fact.hedged else inflect(head, False))
+        wh = "Who" if fact.subject_type == "party" else "What"
+        return clean(f"{wh} {verb} {rest} {o}?")
+    if form != "what":
+        return f"What is the link between {s} and {o}?"
+    aux, rest = ask_parts(fact, s)
+    wh = "Who" if fact.object_type == "party" else "What"
+    return clean(f"{wh} {aux} {s} {rest}?")
+
+
+def predicate_noun(fact: Fact, subject: str) -> str:
+    """The object of 'X is a Y' agreeing with the subject: 'Is empagliflozin an SGLT2 inhibitor?'."""
+    obj = object_of(fact)
+    words = obj.split()
+    if looks_plural(subject) or words[0].lower() in ARTICLES or " and " in obj:
+        return obj
+    if looks_plural(obj):
+        words[-1] = (getInflection(noun_lemma(words[-1]), tag="NN") or [words[-1]])[0]
+    elif not words[0][:1].islower():  # a name: 'Is warfarin Coumadin?'
+        return obj
+    return f"{article(words[0])} {' '.join(words)}"
+
+
+def article(word: str) -> str:
+    """'a' or 'an' by sound: an acronym is read letter by letter ('an SGLT2 inhibitor', 'a TSH test')."""
+    spelled = word[:2].isupper()
+    return "an" if word[:1].upper() in ("AEFHILMNORSX" if spelled else "AEIOU") else "a"
+
+
+def yes_no_question(fact: Fact, subject: str = "", obj: str = "", both: str = "") -> str:
+    """'Does amoxicillin treat viral infections?', asked in the positive whatever the fact says."""
+    s = subject or subject_of(fact)
+    o = obj or (predicate_noun(fact, s) if fact.relation == "is_a" else object_of(fact))
+    aux, rest = ask_parts(fact, s)
+    return sentence_case(clean(f"{aux} {s} {both} {rest} {o}?"))
+
+
+def verdict(fact: Fact, plural: bool) -> str:
+    """The opening word of a yes/no answer, true to the fact's negation and hedging."""
     if fact.negated:
-        return f"What does the source say about whether {mid(positive(fact), fact)}?"
-    aux, rest = inverted(fact)
-    return clean(f"What {aux} {mid(fact.subject, fact)} {rest}?")
+        return "No."
+    head = lemma_phrase(fact).split()[0]
+    if fact.hedged and head not in MODALS:
+        return f"Yes, {'they' if plural else 'it'} can."
+    return "Yes."
 
 
-def yes_no_question(fact: Fact) -> str:
-    aux, rest = inverted(fact)
-    return sentence_case(clean(f"{aux} {mid(fact.subject, fact)} {rest} {fact.object}?"))
+def specific_question(fact: Fact, qtype: str, form: str) -> str:
+    if qtype == "dosage":
+        drug = DOSE.sub("", fact.subject).strip(" ,") or fact.subject
+        return f"What dose of {name(drug, fact)} is recommended?"
+    if qtype == "indication" and form == "what" and fact.subject_type == "drug":
+        return f"What {inflect('be', looks_plural(fact.subject))} {subject_of(fact)} used for?"
+    return what_question(fact, form)
 
 
-def core_question(facts: list[Fact], qtype: str, options: list[str], key: object) -> str:
+def core_question(facts: list[Fact], qtype: str, options: list[str], key: object, form: str) -> str:
     fact = facts[0]
-    s, o = mid(fact.subject, fact), fact.object
     if qtype == "yes_no":
         return yes_no_question(fact)
+    if qtype in VIGNETTE:
+        return VIGNETTE[qtype].format(Q=yes_no_question(fact))
     if qtype == "multiple_choice":
-        letters = "ABCD"
-        listed = "\n".join(f"{letters[i]}) {opt}" for i, opt in enumerate(mc_options(fact, options, key)))
-        stem = statement(fact).rstrip(".")[: -len(fact.object)].strip() if stem_ok(fact) else positive(fact)
-        return f'Which option completes the statement correctly? "{stem} ..."\n{listed}'
+        listed = "\n".join(f"{LETTERS[i]}) {opt}" for i, opt in enumerate(mc_options(fact, options, key)))
+        aux, rest = ask_parts(fact, subject_of(fact))
+        return clean(f"Which of these {aux} {subject_of(fact)} {rest}?") + "\n" + listed
     if qtype == "comparison" and len(facts) > 1:
         other = facts[1]
-        if other.subject == fact.subject:
-            return pick(
-                [
-                    f"How do {o} and {other.object} compare as far as {s} is concerned?",
-                    f"What does the source say about {s} in relation to {o} and to {other.object}?",
-                ],
-                key,
-            )
-        return f"How do {s} and {mid(other.subject, other)} compare with regard to {o}?"
-    template = pick(TYPE_QUESTIONS.get(qtype, TYPE_QUESTIONS["explanation"]), key)
-    what = what_question(fact)
-    return sentence_case(clean(template.format(s=s, o=o, What=what, what=lower_first(what))))
-
-
-def stem_ok(fact: Fact) -> bool:
-    return statement(fact).rstrip(".").endswith(fact.object)
+        if normalise(other.subject) == normalise(fact.subject):
+            return yes_no_question(fact, obj=f"both {object_of(fact)} and {object_of(other)}")
+        return yes_no_question(fact, subject=f"{subject_of(fact)} and {subject_of(other)}", both="both")
+    return specific_question(fact, qtype, form)
 
 
 def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
     """The right object among the distractors, at a stable position."""
-    choices = sorted([fact.object, *options[:3]], key=lambda o: stable(key, o))
-    return choices
+    return sorted([fact.object, *options[:3]], key=lambda o: stable(key, o))
 
 
-def framed(question: str, fact: Fact, persona: str, difficulty: str, key: object) -> str:
-    frame = pick(FRAMES.get(persona, ["{Q}"]), key, "frame")
-    ask = pick(ASKS.get(difficulty, [""]), key, "ask") if "\n" not in question else ""
-    text = frame.format(Q=question, q=lower_first(question), s=mid(fact.subject, fact))
-    return text + ask
+def aspect_question(entity: str, aspect: str, fact: Fact) -> str:
+    template = ASPECT_QUESTIONS[aspect]
+    if looks_plural(entity):
+        template = template.replace("is {e}", "are {e}").replace("does {e}", "do {e}")
+    kind = fact.subject_type if normalise(entity) == normalise(fact.subject) else fact.object_type
+    return template.format(e=name(entity, fact, kind))
 
 
-def evidence_of(fact: Fact) -> str:
-    return fact.evidence[0].sentence.strip() if fact.evidence else ""
+def framed(question: str, fact: Fact, qtype: str, persona: str, difficulty: str, key: object) -> str:
+    """A persona frame on a third of the questions it fits, and a request for plain words from a lay persona."""
+    frame = FRAMES.get((persona, qtype)) or FRAMES.get((persona, "*"))
+    if frame and "\n" not in question and stable(key, "frame") % 3 == 0:
+        question = frame.format(Q=question, s=subject_of(fact))
+    if persona in SIMPLE and difficulty == "basic" and "\n" not in question and stable(key, "ask") % 2 == 0:
+        question += " Please keep it simple."
+    return question
 
 
-def grounded(fact: Fact, difficulty: str, key: object) -> str:
-    """The fact as a sentence; harder questions also get the source's wording and how firmly it is stated."""
-    said, evidence = statement(fact), evidence_of(fact)
-    quote = f'{pick(LEADS, key, "lead")} "{evidence}"' if evidence and normalise(evidence) != normalise(said) else ""
-    if difficulty == "basic":
-        return said
-    if difficulty == "intermediate":
-        return f"{said} {quote}".strip()
-    caution = CAUTION["negated" if fact.negated else "hedged" if fact.hedged else "plain"]
-    return f"{said} {caution} {quote}".strip()
+def question(ctx: dict, facts: list[Fact], key: object) -> str:
+    qtype, persona, level = ctx["question_type"], ctx["persona"], ctx["difficulty"]
+    if qtype == "aspect":
+        q = aspect_question(ctx["entity"], ctx["aspect"], facts[0])
+    else:
+        q = core_question(facts, qtype, ctx["options"], key, (ctx.get("forms") or ["what"])[0])
+    return framed(q, facts[0], qtype, persona, level, key)
 
 
-def verdict(fact: Fact) -> str:
-    if fact.negated:
-        return "No, not according to the source."
-    return "Possibly; the source states it with caution." if fact.hedged else "Yes."
-
-
-def answer(facts: list[Fact], qtype: str, persona: str, difficulty: str, options: list[str], key: object) -> str:
-    fact = facts[0]
-    depth = (
-        "intermediate" if qtype in ("dosage", "clinical_vignette", "scenario") and difficulty == "basic" else difficulty
-    )
-    body = grounded(fact, depth, key)
-    if qtype == "yes_no":
-        body = f"{verdict(fact)} {body}"
+def answer(ctx: dict, facts: list[Fact], key: object) -> str:
+    """The evidence, standing alone; a verdict or the right letter in front where the question asks for one."""
+    fact, qtype = facts[0], ctx["question_type"]
+    if qtype == "aspect" or (qtype == "comparison" and len(facts) > 1):
+        body = joined([fact_text(f) for f in facts])
+    else:
+        body = fact_text(fact)
+    if qtype in ("yes_no", "comparison", *VIGNETTE):
+        plural = looks_plural(fact.subject) or (qtype == "comparison" and fact.object == facts[-1].object)
+        body = f"{verdict(fact, plural)} {body}"
     elif qtype == "multiple_choice":
-        letter = "ABCD"[mc_options(fact, options, key).index(fact.object)]
+        letter = LETTERS[mc_options(fact, ctx["options"], key).index(fact.object)]
         body = f"{letter}) {fact.object}. {body}"
-    elif qtype == "comparison" and len(facts) > 1:
-        body = f"{body} {grounded(facts[1], depth, (key, 2))}"
-    if persona == "patient" and fact.domain == "medical" and difficulty == "basic":
+    if ctx["persona"] == "patient" and fact.domain == "medical" and ctx["difficulty"] == "basic" and qtype in DOCTOR:
         body += " If this affects you, talk it through with your doctor."
     return body
-
-
-def question(facts: list[Fact], qtype: str, persona: str, difficulty: str, options: list[str], key: object) -> str:
-    return framed(core_question(facts, qtype, options, key), facts[0], persona, difficulty, key)
-
-
-def natural_type(fact: Fact) -> str:
-    return RELATION_TYPE.get(fact.relation, "explanation")
 
 
 def shared_entity(fact: Fact, previous: Fact) -> str:
@@ -210,24 +215,22 @@ def shared_entity(fact: Fact, previous: Fact) -> str:
     return next((name for key, name in mine.items() if key in theirs), fact.subject)
 
 
-def follow_up(fact: Fact, previous: Fact, key: object) -> str:
-    q = core_question([fact], natural_type(fact), [], key)
+def turn_question(facts: list[Fact], turn: int, forms: list[str], key: object) -> str:
+    """A dialogue's question: the opening one, or a follow-up that moves to the next fact of the walk."""
+    fact = facts[turn]
+    form = forms[turn] if turn < len(forms) else "what"
+    q = yes_no_question(fact) if form == "yes_no" else what_question(fact, form)
+    if turn == 0:
+        return q
     template = pick(FOLLOW_UPS, key, "follow")
-    return template.format(shared=mid(shared_entity(fact, previous), fact), Q=q, q=lower_first(q))
+    shared = name(shared_entity(fact, facts[turn - 1]), fact)
+    return template.format(shared=shared, Q=q, q=lower_first(q))
 
 
-def repeat_question(extra: int) -> str:
-    return REPEATS[extra % len(REPEATS)]
-
-
-def repeat_answer(fact: Fact, extra: int) -> str:
-    """The answer to the extra question: how firmly the source states the fact, or its exact words."""
-    if extra % len(REPEATS) == 0:
-        return CERTAINTY["negated" if fact.negated else "hedged" if fact.hedged else "plain"].format(
-            said=statement(fact)
-        )
-    evidence = evidence_of(fact)
-    return f'It says, word for word: "{evidence}"' if evidence else statement(fact)
+def turn_answer(facts: list[Fact], turn: int, forms: list[str]) -> str:
+    fact = facts[turn]
+    form = forms[turn] if turn < len(forms) else "what"
+    return f"{verdict(fact, looks_plural(fact.subject))} {fact_text(fact)}" if form == "yes_no" else fact_text(fact)
 
 
 def endpoints(facts: list[Fact]) -> tuple[str, str, list[str]]:
@@ -242,12 +245,12 @@ def endpoints(facts: list[Fact]) -> tuple[str, str, list[str]]:
 
 def multihop_question(facts: list[Fact], persona: str, difficulty: str, key: object) -> str:
     a, z, _ = endpoints(facts)
-    q = pick(MULTIHOP, key).format(a=mid(a, facts[0]), z=mid(z, facts[-1]))
-    return framed(sentence_case(q), facts[0], persona, difficulty, key)
+    q = pick(MULTIHOP, key).format(a=name(a, facts[0]), z=name(z, facts[-1]))
+    return framed(sentence_case(q), facts[0], "multihop", persona, difficulty, key)
 
 
 def multihop_answer(facts: list[Fact], difficulty: str, key: object) -> str:
     a, z, bridges = endpoints(facts)
-    steps = " ".join(f"Step {i}: {grounded(f, 'basic', key)}" for i, f in enumerate(facts, 1))
-    via = " and ".join(dict.fromkeys(mid(b, facts[0]) for b in bridges))
-    return f"The connection runs through {via}. {steps} So {mid(a, facts[0])} and {mid(z, facts[-1])} are linked via {via}."
+    via = " and ".join(dict.fromkeys(name(b, facts[0]) for b in bridges))
+    steps = joined([fact_text(f) for f in facts]).replace("\n", " ")
+    return f"{steps} So {name(a, facts[0])} and {name(z, facts[-1])} are linked through {via}."

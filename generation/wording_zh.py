@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from generation.passage import fact_text
 from generation.plan import stable
-from generation.wording_en import endpoints, shared_entity
+from generation.wording_en import endpoints
 from kgraph.records import Fact
 
 # Canonical relation -> (positive, negated) statement templates.
@@ -36,28 +37,36 @@ RELATIONS = {
 FRAMES = {
     "patient": ["{Q}", "医生提到了{s}，我想了解一下：{Q}"],
     "student": ["{Q}", "复习时遇到一个问题：{Q}"],
-    "clinician": ["{Q}", "临床上想确认一下：{Q}"],
     "client": ["{Q}", "我在看合同，想问：{Q}"],
-    "paralegal": ["{Q}", "整理文件时想核对：{Q}"],
-    "lawyer": ["{Q}", "仅就条文而言，{Q}"],
     "learner": ["{Q}", "我刚接触这个领域：{Q}"],
-    "practitioner": ["{Q}", "在实际工作中，{Q}"],
-}
-ASKS = {
-    "basic": ["", "请简单说明。"],
-    "intermediate": ["", "请简要解释。"],
-    "advanced": ["请注明原文的限定条件。", "请引用原文。"],
 }
 TYPE_QUESTIONS = {
     "definition": ["什么是{s}？", "{s}是什么？"],
-    "clinical_vignette": ["一位患者询问{s}与{o}的关系，应当如何向其解释？", "门诊中涉及{s}和{o}，原文怎么说？"],
-    "scenario": ["双方就{o}产生争议，文件对{s}是如何规定的？", "客户的合同涉及{s}和{o}，条文如何规定？"],
-    "explanation": ["{s}和{o}之间有什么关系？", "根据原文，{s}与{o}有何关联？"],
+    "clinical_vignette": ["一位患者问我：“{Q}”应该怎么回答？"],
+    "scenario": ["一位客户问：“{Q}”答案是什么？"],
+    "explanation": ["{s}和{o}之间有什么关系？"],
 }
-CAUTION = {"negated": "（原文为否定表述。）", "hedged": "（原文措辞谨慎，表示一种可能性。）", "plain": ""}
-FOLLOW_UPS = ["你刚才提到了{shared}。{Q}", "接着这个话题，{Q}", "明白了。{Q}"]
-REPEATS = ["原文对此有多确定？", "原文具体是怎么说的？"]
-MULTIHOP = ["根据原文，{a}和{z}之间有什么联系？", "请逐步说明{a}是如何与{z}联系起来的。"]
+ASPECTS = {
+    "definition": "{e}是什么？",
+    "uses": "{e}有什么用途？",
+    "treatment": "{e}如何治疗？",
+    "prevention": "如何降低{e}的风险？",
+    "causes": "{e}的病因和危险因素有哪些？",
+    "adverse_effects": "{e}有哪些副作用和风险？",
+    "effects": "{e}会导致什么？",
+    "contraindications": "什么情况下不应使用{e}？",
+    "diagnosis": "{e}如何诊断？",
+    "mechanism": "{e}的作用机制是什么？",
+    "risk_groups": "{e}影响哪些人？",
+    "obligations": "{e}有哪些义务？",
+    "rights": "{e}有哪些权利？",
+    "liability": "{e}需要承担哪些责任？",
+    "conditions": "哪些规则和条件适用于{e}？",
+    "consequences": "{e}会产生什么后果？",
+    "meaning": "{e}包括哪些内容？",
+}
+FOLLOW_UPS = ["{Q}", "那么，{Q}", "明白了。{Q}"]
+MULTIHOP = ["{a}和{z}之间有什么联系？", "请逐步说明{a}是如何与{z}联系起来的。"]
 
 
 def pick(options: list[str], *keys: object) -> str:
@@ -72,7 +81,7 @@ def templates(fact: Fact) -> tuple[str, str]:
 
 
 def statement(fact: Fact) -> str:
-    """'二甲双胍禁用于严重肾功能不全。' with negation and hedging kept."""
+    """'二甲双胍禁用于严重肾功能不全。' with negation and hedging kept: for option stems."""
     positive, negated = templates(fact)
     text = (negated if fact.negated else positive).format(s=fact.subject, o=fact.object)
     if fact.hedged and not fact.negated:
@@ -81,26 +90,26 @@ def statement(fact: Fact) -> str:
     return text + "。"
 
 
-def evidence_of(fact: Fact) -> str:
-    return fact.evidence[0].sentence.strip() if fact.evidence else ""
+def text_of(facts: list[Fact]) -> str:
+    """The evidence sentences themselves, each once: the answer, true as written."""
+    return "".join(dict.fromkeys(fact_text(f) or statement(f) for f in facts))
 
 
-def grounded(fact: Fact, difficulty: str) -> str:
-    said, evidence = statement(fact), evidence_of(fact)
-    quote = f"原文写道：“{evidence}”" if evidence and evidence != said else ""
-    if difficulty == "basic":
-        return said
-    caution = (
-        CAUTION["negated" if fact.negated else "hedged" if fact.hedged else "plain"] if difficulty == "advanced" else ""
-    )
-    return f"{said}{caution}{quote}"
+def verdict(fact: Fact) -> str:
+    return "不是。" if fact.negated else "有可能。" if fact.hedged else "是的。"
+
+
+def yes_no(fact: Fact) -> str:
+    return templates(fact)[0].format(s=fact.subject, o=fact.object) + "吗？"
 
 
 def core_question(facts: list[Fact], qtype: str, options: list[str], key: object) -> str:
     fact = facts[0]
     positive = templates(fact)[0]
-    if qtype == "yes_no" or (fact.negated and qtype not in TYPE_QUESTIONS and qtype != "multiple_choice"):
-        return positive.format(s=fact.subject, o=fact.object) + "吗？"
+    if qtype == "yes_no" or fact.negated:
+        return yes_no(fact)
+    if qtype in ("clinical_vignette", "scenario"):
+        return TYPE_QUESTIONS[qtype][0].format(Q=yes_no(fact))
     if qtype == "multiple_choice":
         listed = "\n".join(f"{'ABCD'[i]}) {o}" for i, o in enumerate(mc_options(fact, options, key)))
         stem = statement(fact).rstrip("。").replace(fact.object, "____", 1)
@@ -116,53 +125,42 @@ def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
     return sorted([fact.object, *options[:3]], key=lambda o: stable(key, o))
 
 
-def question(facts: list[Fact], qtype: str, persona: str, difficulty: str, options: list[str], key: object) -> str:
-    q = core_question(facts, qtype, options, key)
-    ask = pick(ASKS.get(difficulty, [""]), key, "ask") if "\n" not in q else ""
-    return pick(FRAMES.get(persona, ["{Q}"]), key, "frame").format(Q=q, s=facts[0].subject) + ask
+def question(ctx: dict, facts: list[Fact], key: object) -> str:
+    if ctx["question_type"] == "aspect":
+        q = ASPECTS[ctx["aspect"]].format(e=ctx["entity"])
+    else:
+        q = core_question(facts, ctx["question_type"], ctx["options"], key)
+    if "\n" in q:
+        return q
+    return pick(FRAMES.get(ctx["persona"], ["{Q}"]), key, "frame").format(Q=q, s=facts[0].subject)
 
 
-def answer(facts: list[Fact], qtype: str, persona: str, difficulty: str, options: list[str], key: object) -> str:
-    fact = facts[0]
-    body = grounded(fact, difficulty)
-    if qtype == "yes_no":
-        body = ("不是。" if fact.negated else "可能。" if fact.hedged else "是的。") + body
+def answer(ctx: dict, facts: list[Fact], key: object) -> str:
+    fact, qtype = facts[0], ctx["question_type"]
+    body = text_of(facts if qtype in ("aspect", "comparison") else facts[:1])
+    if qtype in ("yes_no", "clinical_vignette", "scenario") or (fact.negated and qtype not in ("aspect", "comparison")):
+        body = verdict(fact) + body
     elif qtype == "multiple_choice":
-        body = f"{'ABCD'[mc_options(fact, options, key).index(fact.object)]}) {fact.object}。{body}"
-    elif qtype == "comparison" and len(facts) > 1:
-        body += grounded(facts[1], difficulty)
+        body = f"{'ABCD'[mc_options(fact, ctx['options'], key).index(fact.object)]}) {fact.object}。{body}"
     return body
 
 
-def follow_up(fact: Fact, previous: Fact, key: object) -> str:
-    q = core_question([fact], "", [], key)
-    return pick(FOLLOW_UPS, key, "follow").format(shared=shared_entity(fact, previous), Q=q)
+def turn_question(facts: list[Fact], turn: int, forms: list[str], key: object) -> str:
+    q = core_question([facts[turn]], "", [], key)
+    return q if turn == 0 else pick(FOLLOW_UPS, key, "follow").format(Q=q)
 
 
-def repeat_question(extra: int) -> str:
-    return REPEATS[extra % len(REPEATS)]
-
-
-def repeat_answer(fact: Fact, extra: int) -> str:
-    if extra % len(REPEATS) == 0:
-        note = (
-            "原文明确否定了这一点："
-            if fact.negated
-            else "并不完全确定，原文只说有这种可能："
-            if fact.hedged
-            else "原文的表述是肯定的："
-        )
-        return note + statement(fact)
-    return f"原文的原话是：“{evidence_of(fact)}”" if evidence_of(fact) else statement(fact)
+def turn_answer(facts: list[Fact], turn: int, forms: list[str]) -> str:
+    fact = facts[turn]
+    return (verdict(fact) if fact.negated else "") + text_of([fact])
 
 
 def multihop_question(facts: list[Fact], persona: str, difficulty: str, key: object) -> str:
     a, z, _ = endpoints(facts)
-    return pick(FRAMES.get(persona, ["{Q}"]), key, "frame").format(Q=pick(MULTIHOP, key).format(a=a, z=z), s=a)
+    return pick(MULTIHOP, key).format(a=a, z=z)
 
 
 def multihop_answer(facts: list[Fact], difficulty: str, key: object) -> str:
     a, z, bridges = endpoints(facts)
     via = "和".join(dict.fromkeys(bridges))
-    steps = "".join(f"第{i}步：{statement(f)}" for i, f in enumerate(facts, 1))
-    return f"二者通过{via}联系起来。{steps}因此，{a}与{z}经由{via}相关联。"
+    return f"{text_of(facts)}因此，{a}与{z}经由{via}相关联。"

@@ -42,11 +42,11 @@ def chain_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:
 def test_plan_covers_types_personas_dialogue_and_multihop():
     facts, graph = chain_graph(6)
     jobs = plan_fact(facts[0], FactIndex.of(graph), GenerationConfig())
-    qa = [j for j in jobs if j.kind == "qa"]
-    assert len(qa) == 4 and qa[0].question_type == "indication" and len({j.question_type for j in qa}) == 4
+    qa = [j for j in jobs if j.kind == "qa" and j.question_type != "aspect"]
+    assert len(qa) == 2 and len({j.question_type for j in qa}) == 2  # two QA per fact by default
     assert all(j.persona in ("patient", "student", "clinician") for j in jobs)
     dialogue = next(j for j in jobs if j.kind == "dialogue")
-    assert 3 <= dialogue.turns <= 6 and len(dialogue.facts) > 1
+    assert dialogue.turns == len(dialogue.facts) > 1  # as long as the walk, never padded
     multihop = next(j for j in jobs if j.kind == "multihop")
     assert 2 <= len(multihop.facts) <= 3 and multihop.facts[0] == facts[0]
 
@@ -71,7 +71,7 @@ def test_samples_list_every_fact_they_use():
     assert rejections == []
     for sample in samples:
         if sample.kind == "dialogue":
-            assert len(sample.messages) >= 8 and len(sample.fact_ids) >= 2
+            assert len(sample.messages) == 2 * len(sample.fact_ids) >= 4  # one exchange per fact reached
         if sample.kind == "multihop":
             assert len(sample.fact_ids) >= 2
             answer = sample.messages[1].content
@@ -92,7 +92,7 @@ def test_diversity_report_measures_questions_within_a_fact():
     facts, graph = chain_graph(4)
     samples, _ = run_generation([(GenerationConfig(), facts)], FactIndex.of(graph), OfflineGenerator())
     report = diversity_report(samples)
-    assert report["question_types_per_fact"] == 4
+    assert report["question_types_per_fact"] >= 2
     assert 0.3 < report["distinct_2"] <= 1 and 0 < report["mean_pairwise_similarity"] < 0.6
     same = diversity_report([samples[0], samples[0]])
     assert same["mean_pairwise_similarity"] == 1.0

@@ -1,17 +1,24 @@
 import asyncio
+import re
+from types import SimpleNamespace
 
 import networkx as nx
 from fakes import make_fact
 
-from generation.generate import GenerationConfig, generate_samples
+from generation.generate import GenerationConfig, generate_samples, run_generation
 from generation.offline import OfflineGenerator
+from generation.passage import clean_sentence, standalone
 from generation.plan import FactIndex
-from generation.verbalise import statement
+from generation.verbalise import statement, verb_phrase
+from generation.wording_en import what_question, yes_no_question
 from kgraph.graph import add_facts
 
+SOURCE_TALK = re.compile(r"\b(source|text|document|passage|according to)\b|原文", re.IGNORECASE)
 
-def fact(subject, relation, obj, surface, negated=False, hedged=False, sentence=None):
-    return make_fact(subject, relation, obj, surface, negated=negated, hedged=hedged, sentence=sentence)
+
+def fact(subject, relation, obj, surface="", negated=False, hedged=False, sentence=None, **extra):
+    made = make_fact(subject, relation, obj, surface, negated=negated, hedged=hedged, sentence=sentence)
+    return made.model_copy(update=extra) if extra else made
 
 
 METFORMIN = fact(
@@ -34,10 +41,18 @@ AMOXICILLIN = fact(
 )
 
 
-def run(f, facts):
+def index_of(facts, min_confidence=0.7):
     graph = nx.MultiDiGraph()
     add_facts(graph, facts)
-    return asyncio.run(generate_samples(f, FactIndex.of(graph), OfflineGenerator(), GenerationConfig()))
+    return FactIndex.of(graph, min_confidence)
+
+
+def run(f, facts, **settings):
+    return asyncio.run(generate_samples(f, index_of(facts), OfflineGenerator(), GenerationConfig(**settings)))
+
+
+def texts(samples, role=None):
+    return [m.content for s in samples for m in s.messages if role in (None, m.role)]
 
 
 def test_statements_keep_negation_and_hedging():
@@ -46,25 +61,137 @@ def test_statements_keep_negation_and_hedging():
     assert statement(AMOXICILLIN) == "Amoxicillin does not treat viral infections."
 
 
-def test_at_least_three_question_types_and_a_dialogue_per_fact():
-    samples, rejections = run(METFORMIN, [METFORMIN, ACIDOSIS])
-    assert rejections == []
-    qa = [s for s in samples if s.kind == "qa"]
-    assert len({s.style["question_type"] for s in qa}) >= 3
-    assert len({s.messages[0].content for s in qa}) == len(qa)
-    dialogue = next(s for s in samples if s.kind == "dialogue")
-    exchanges = len(dialogue.messages) // 2
-    assert 3 <= exchanges <= 6
-    assert set(dialogue.fact_ids) == {METFORMIN.id, ACIDOSIS.id}  # walked to the neighbouring fact
-    assert all(s.evidence and s.fact_ids for s in samples)
+def test_morphology_comes_from_lemminflect():
+    # The extractor's surface form is sometimes inflected already ('impairs'): it must not become 'impairses'.
+    coeliac = fact("Coeliac disease", "impairs", "absorption", "impairs")
+    assert statement(coeliac) == "Coeliac disease impairs absorption."
+    assert yes_no_question(coeliac) == "Does coeliac disease impair absorption?"
+    statins = fact("Statins", "inhibits", "HMG-CoA reductase", "inhibit")
+    assert statement(statins) == "Statins inhibit HMG-CoA reductase."
+    assert what_question(statins) == "What do statins inhibit?"
+    assert verb_phrase(fact("ACE inhibitors", "is_a", "x", "be"), plural=True) == "are"
+    assert verb_phrase(fact("Diabetes", "is_a", "x", "be"), plural=False) == "is"
+    assert statement(fact("Warfarin", "carries", "a bleeding risk", "carry")) == "Warfarin carries a bleeding risk."
+    assert statement(fact("Diabetes", "has", "two main types", "have")) == "Diabetes has two main types."
+    assert yes_no_question(fact("Empagliflozin", "is_a", "SGLT2 inhibitors", "be")).endswith("an SGLT2 inhibitor?")
 
 
-def test_negated_fact_is_never_stated_positively():
+def test_sentences_are_cleaned_and_made_to_stand_alone():
+    assert clean_sentence("- Statins lower LDL cholesterol [12].") == "Statins lower LDL cholesterol."
+    assert clean_sentence("Treatment\nLevothyroxine is the standard treatment [3, 4]") == (
+        "Levothyroxine is the standard treatment."
+    )
+    assert clean_sentence("2) the supplier shall invoice monthly:") == "The supplier shall invoice monthly."
+    anaphoric = SimpleNamespace(sentence="It is excreted unchanged by the kidneys.", before="Metformin is a biguanide.")
+    assert standalone(anaphoric) == "Metformin is a biguanide. It is excreted unchanged by the kidneys."
+    alone = SimpleNamespace(sentence="Metformin is a biguanide.", before="Diabetes is common.", after="")
+    assert standalone(alone) == "Metformin is a biguanide."
+    assert standalone(SimpleNamespace(sentence="These include nausea.")) == "These include nausea."  # no neighbour
+
+
+def test_answers_are_the_evidence_and_never_point_at_a_source():
+    samples, rejections = run(METFORMIN, [METFORMIN, ACIDOSIS], qa_per_fact=4)
+    assert rejections == [] and samples
+    for sample in samples:
+        assert not any(SOURCE_TALK.search(m.content) for m in sample.messages)
+        if sample.kind == "qa":
+            assert "Metformin is contraindicated in severe renal impairment." in sample.messages[1].content
+
+
+def test_negated_and_hedged_facts_answer_yes_no_truthfully():
     samples, _ = run(AMOXICILLIN, [AMOXICILLIN])
-    answers = [m.content for s in samples for m in s.messages if m.role == "assistant"]
-    assert answers and all("does not treat" in a for a in answers)
     yes_no = next(s for s in samples if s.style.get("question_type") == "yes_no")
-    assert yes_no.messages[1].content.startswith("No, not according to the source")
+    assert yes_no.messages[0].content == "Does amoxicillin treat viral infections?"
+    assert yes_no.messages[1].content == "No. Amoxicillin does not treat viral infections."
+    assert all("does not treat" in a for a in texts(samples, "assistant"))
+    hedged, _ = run(ACIDOSIS, [ACIDOSIS], question_types=["yes_no"])
+    assert hedged[0].messages[0].content == "Can metformin cause lactic acidosis?"
+    assert hedged[0].messages[1].content == "Yes, it can. Metformin may cause lactic acidosis."
+
+
+def test_distractors_are_false_for_the_subject_and_of_its_type():
+    drug = dict(subject_type="drug", object_type="disease")
+    asked = fact("Statins", "causes", "myalgia", "cause", **drug)
+    linked = fact("Statins", "reduces_risk_of", "stroke", "reduce risk of", **drug)  # true under another relation
+    others = [
+        fact(d, "causes", o, "cause", **drug)
+        for d, o in [("Warfarin", "bleeding"), ("Triptans", "stroke"), ("Metformin", "lactic acidosis")]
+    ]
+    untyped = fact("Supplier", "causes", "delay", "cause", subject_type="party", object_type="event")
+    options = index_of([asked, linked, *others, untyped]).distractors(asked)
+    assert set(options) == {"bleeding", "lactic acidosis"}  # not stroke (linked), not delay (another type)
+
+
+def test_aspect_questions_gather_every_fact_of_the_aspect():
+    effects = [
+        fact("Statins", "causes", "myalgia", "cause", hedged=True, sentence="Statins may cause myalgia."),
+        fact("Statins", "causes", "rhabdomyolysis", "cause", sentence="Rhabdomyolysis is a rare adverse effect."),
+        fact("Statins", "increases_risk_of", "diabetes", "increase risk of", sentence="Statins raise diabetes risk."),
+    ]
+    effects = [f.model_copy(update={"subject_type": "drug"}) for f in effects]
+    treated = [
+        fact(d, "treats", "gout", "treat", sentence=f"{d} treats gout.", subject_type="drug")
+        for d in ("Colchicine", "Allopurinol")
+    ]
+    facts = effects + treated
+    index = index_of(facts)
+    samples, _ = run_generation([(GenerationConfig(), facts)], index, OfflineGenerator())
+    aspects = {s.style["aspect"]: s for s in samples if s.style.get("question_type") == "aspect"}
+    side = aspects["adverse_effects"]
+    assert side.messages[0].content == "What are the side effects and risks of statins?"
+    assert all(f.evidence[0].sentence in side.messages[1].content for f in effects)
+    assert set(side.fact_ids) == {f.id for f in effects}
+    treatment = aspects["treatment"]
+    assert treatment.messages[0].content == "How is gout treated?"
+    assert "Colchicine treats gout." in treatment.messages[1].content
+    assert "Allopurinol treats gout." in treatment.messages[1].content
+    assert sum(s.style.get("aspect") == "treatment" for s in samples) == 1  # written once, by one fact
+
+
+def test_confidence_gate_generic_arguments_and_document_budget_are_counted():
+    weak = fact("Clarithromycin", "interacts_with", "simvastatin", "interact with", confidence=0.5)
+    generic = fact("Clarithromycin", "is_a", "alternatives", "be")
+    busy = [fact(f"drug{i}", "treats", f"condition{i}", "treat") for i in range(10)]
+    facts = [weak, generic, *busy]
+    cfg = GenerationConfig(max_samples_per_document=12, dialogues_per_fact=0, multihop_per_fact=0)
+    samples, rejections = run_generation([(cfg, facts)], index_of(facts), OfflineGenerator())
+    reasons = [r.reason for r in rejections]
+    assert reasons.count("low_confidence") == 1 and reasons.count("generic_argument") == 1
+    assert reasons.count("over_document_budget") > 0
+    assert 0 < len(samples) <= 12
+    assert weak.id not in {i for s in samples for i in s.fact_ids}
+
+
+def test_dialogues_end_when_the_walk_ends_and_never_ask_about_a_source():
+    samples, _ = run(METFORMIN, [METFORMIN, ACIDOSIS], min_turns=5, max_turns=6)
+    dialogue = next(s for s in samples if s.kind == "dialogue")
+    assert len(dialogue.messages) == 4  # two facts, two exchanges, no padding
+    assert not any(SOURCE_TALK.search(t) for t in texts([dialogue]))
+
+
+def test_no_paths_or_comparisons_through_generic_hubs():
+    a = fact("Asthma", "affect", "patients", "affect")
+    b = fact("Warfarin", "causes", "bleeding in patients", "cause")
+    c = fact("Gout", "affect", "patients", "affect")
+    index = index_of([a, b, c], min_confidence=0.0)
+    assert index.path(a, 2) == [] and index.sibling(a) is None
+
+
+def test_grounded_style_is_opt_in_and_cites_the_passage():
+    closed, _ = run(METFORMIN, [METFORMIN, ACIDOSIS])
+    grounded, _ = run(METFORMIN, [METFORMIN, ACIDOSIS], style="grounded")
+    assert not any(SOURCE_TALK.search(t) for t in texts(closed))
+    qa = next(s for s in grounded if s.kind == "qa")
+    assert qa.messages[0].content.startswith("Read this passage:\nMetformin is contraindicated")
+    assert qa.messages[1].content.startswith("According to the passage")
+    assert qa.style["answer_style"] == "grounded"
+
+
+def test_chinese_samples_do_not_cite_either():
+    negated = fact("阿莫西林", "treats", "病毒感染", negated=True, sentence="阿莫西林不能治疗病毒感染。")
+    hedged = fact("阿莫西林", "causes", "腹泻", hedged=True, sentence="阿莫西林可能引起腹泻。")
+    samples, _ = run(negated, [negated, hedged], qa_per_fact=4)
+    assert samples and not any(SOURCE_TALK.search(t) for t in texts(samples))
 
 
 def test_generation_is_deterministic():
@@ -73,9 +200,20 @@ def test_generation_is_deterministic():
     assert [s.id for s in first] == [s.id for s in second]
 
 
-def test_third_person_of_have_and_regular_verbs():
-    from generation.verbalise import third_person
+def test_no_source_wording_in_closed_book_samples_over_the_demo_graph():
+    from pathlib import Path
 
-    assert [third_person(v) for v in ("have", "treat", "reduce", "inhibit", "carry", "block")] == [
-        "has", "treats", "reduces", "inhibits", "carries", "blocks",
-    ]  # fmt: skip
+    from kgraph.corpus import read_corpus
+    from kgraph.llm_extract import extract_documents
+
+    documents, _ = read_corpus(Path(__file__).parents[2] / "data" / "examples")
+    facts, _ = extract_documents(documents)
+    graph = nx.MultiDiGraph()
+    add_facts(graph, facts)
+    index = FactIndex.of(graph)
+    samples, _ = run_generation([(GenerationConfig(), list(index.by_id.values()))], index, OfflineGenerator())
+    assert len(samples) > 200
+    cited = [t for t in texts(samples) if SOURCE_TALK.search(t)]
+    assert cited == []
+    # Morphology the old hand rules got wrong never shows up.
+    assert not any(re.search(r"impairses|\bis (adults|alternatives|mg)\.", t) for t in texts(samples))

@@ -1,0 +1,121 @@
+"""Entity-level questions: every fact of one aspect of a condition, drug, party or clause ('What are the side effects
+of X?', 'What must the supplier do?'), gathered into one question and answered with all of them."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from generation.records import Sample
+from kgraph.records import Fact
+
+USES = {
+    "treats", "indicated_for", "be_recommended_for", "be_used_for", "be_given_for", "be_recommended_as",
+    "be_indicated_for", "relieve", "be_treatment_for",
+}  # fmt: skip
+PREVENTS = {"prevents", "reduces_risk_of"}
+HARMS = {"causes", "increases_risk_of", "associated_with", "be_associated_with", "may_lead_to", "leads_to"}
+DIAGNOSES = {"diagnoses", "confirm", "support_diagnosis_of", "suggest"}
+DIAGNOSED_BY = {"diagnosed_by", "be_confirmed_with", "be_diagnosed_with"}
+ACTS = {"inhibits", "reduces", "increases", "block", "deplete", "replenish", "lower", "enhance", "reverse"}
+CONTRA = {"contraindicated_in", "should_not_be_used_for", "should_not_be_used_in", "should_not_be_given_with"}
+LIABLE = {"liable_for", "responsible_for", "indemnifies", "must_indemnify"}
+RIGHTS = {"entitled_to", "has_right_to", "give_right_to"}
+SCOPE = {"governed_by", "be_subject_to", "applies_to", "be_limited_to"}
+DEFINES = {"includes", "means", "be_defined_as"}
+
+
+# The question that gathers each aspect; {e} is the entity.
+ASPECT_QUESTIONS = {
+    "definition": "What is {e}?",
+    "uses": "What is {e} used for?",
+    "treatment": "How is {e} treated?",
+    "prevention": "How can the risk of {e} be reduced?",
+    "causes": "What are the causes and risk factors of {e}?",
+    "adverse_effects": "What are the side effects and risks of {e}?",
+    "effects": "What can {e} lead to?",
+    "contraindications": "When should {e} not be used?",
+    "diagnosis": "How is {e} diagnosed?",
+    "mechanism": "How does {e} work?",
+    "risk_groups": "Who does {e} affect?",
+    "obligations": "What must {e} do?",
+    "rights": "What rights does {e} have?",
+    "liability": "What is {e} liable for?",
+    "conditions": "What rules and conditions apply to {e}?",
+    "consequences": "What are the consequences of {e}?",
+    "meaning": "What does {e} cover?",
+}
+
+
+def medical_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
+    """(entity, aspect) pairs a medical fact belongs to; `drug` says whether its subject is a medicine."""
+    r, s, o = fact.relation, fact.subject, fact.object
+    found = []
+    if r == "is_a" and not fact.negated:
+        found.append((s, "definition"))
+    if r in USES:
+        found += [(s, "uses"), (o, "treatment")]
+    if r in PREVENTS:
+        found += [(s, "uses")] if drug else []
+        found.append((o, "prevention"))
+    if r in HARMS:
+        found += [(s, "adverse_effects" if drug else "effects"), (o, "causes")]
+    if r in DIAGNOSES:
+        found.append((o, "diagnosis"))
+    if r in DIAGNOSED_BY:
+        found.append((s, "diagnosis"))
+    if r in ACTS and drug:
+        found.append((s, "mechanism"))
+    if r in CONTRA:
+        found.append((s, "contraindications"))
+    if r == "affect":
+        found.append((s, "risk_groups"))
+    return found
+
+
+def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
+    """(entity, aspect) pairs a legal fact belongs to: duties, permissions, liability, scope, meaning."""
+    r, s = fact.relation, fact.subject
+    surface = fact.surface_relation.split()[:1]
+    if r in LIABLE:
+        return [(s, "liability")]
+    if r.startswith(("must_", "require")) or surface in (["shall"], ["must"]):
+        return [(s, "obligations")]
+    if r.startswith("may_") or r in RIGHTS or surface in (["may"], ["can"]):
+        return [(s, "rights")]
+    if r in SCOPE:
+        return [(s, "conditions")]
+    if r in HARMS or r == "causes":
+        return [(s, "consequences")]
+    if r in DEFINES or (r == "is_a" and not fact.negated):
+        return [(s, "meaning" if r in DEFINES else "definition")]
+    return []
+
+
+def fact_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
+    """The (entity name, aspect) pairs of a fact, by its domain."""
+    if fact.domain == "medical":
+        return medical_aspects(fact, drug)
+    if fact.domain == "legal":
+        return legal_aspects(fact)
+    return [(fact.subject, "definition")] if fact.relation == "is_a" and not fact.negated else []
+
+
+def is_drug(fact: Fact) -> bool:
+    """Whether the subject is a medicine: typed so, or named as what treats something."""
+    return fact.subject_type == "drug" or fact.relation in USES
+
+
+def coverage_report(samples: list[Sample]) -> dict:
+    """Per-entity aspect coverage of a run: entities with an aspect question, aspects per entity, count per aspect."""
+    per_entity: dict[str, set[str]] = defaultdict(set)
+    per_aspect: Counter = Counter()
+    for sample in samples:
+        aspect, entity = sample.style.get("aspect"), sample.style.get("entity")
+        if aspect and entity:
+            per_entity[entity.lower()].add(aspect)
+            per_aspect[aspect] += 1
+    return {
+        "entities_with_aspect": len(per_entity),
+        "aspects_per_entity": round(sum(map(len, per_entity.values())) / len(per_entity), 2) if per_entity else 0.0,
+        "per_aspect": dict(per_aspect.most_common()),
+    }

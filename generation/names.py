@@ -1,0 +1,58 @@
+"""Which entity names are too generic to write about ('adults', 'mg', 'treatment') and which nodes are hubs that
+walks, paths and comparisons must not pass through ('patients', 'the other party')."""
+
+from __future__ import annotations
+
+import re
+
+from lemminflect import getLemma
+
+DETERMINERS = {
+    "the", "a", "an", "any", "either", "each", "every", "other", "such", "this", "that", "these", "those", "all",
+    "some", "both", "neither", "no", "its", "their", "his", "her", "our", "your", "many", "most", "several",
+}  # fmt: skip
+# Words that name no particular thing: a fact whose whole argument is one of these says nothing a reader can use
+# ("Clarithromycin is alternatives", "Mianserin 30 is mg").
+GENERIC = {
+    "patient", "people", "person", "adult", "child", "woman", "man", "individual", "case", "treatment", "therapy",
+    "risk", "use", "effect", "alternative", "option", "condition", "disease", "disorder", "drug", "medicine",
+    "medication", "dose", "factor", "problem", "symptom", "sign", "result", "level", "way", "type", "form", "part",
+    "thing", "example", "other", "one", "time", "day", "week", "month", "year", "group", "change", "amount",
+    "number", "area", "process", "method", "approach", "measure", "reason", "cause", "issue", "need", "care",
+    "mg", "g", "mcg", "microgram", "milligram", "ml", "unit", "kg", "mmol", "l", "%", "percent", "more", "less",
+    "it", "they", "this", "that", "which", "who", "what", "something", "someone", "anyone", "everything",
+}  # fmt: skip
+# Heads that are fine as the subject of a clause but link everything in a domain: a path or comparison through
+# them ('How is rent connected to insolvency?' via 'party') means nothing.
+HUB_HEADS = GENERIC | {"party", "agreement", "contract", "clause", "section", "provision", "term", "notice", "law"}
+PREPOSITION = re.compile(r"\s(?:with|of|in|for|on|at|to|from|by|under|during|after|before)\s", re.IGNORECASE)
+NUMBER = re.compile(r"^[\d.,/–-]+$")
+
+
+def noun_lemma(word: str) -> str:
+    word = word.lower()
+    if not word.isalpha():  # lemminflect reads 'drug0' as 'drug'
+        return word
+    found = getLemma(word, upos="NOUN")
+    return found[0].lower() if found else word
+
+
+def content_words(name: str) -> list[str]:
+    return [w for w in re.findall(r"[\w%/.,–-]+", name.lower()) if w not in DETERMINERS]
+
+
+def generic_argument(name: str) -> bool:
+    """True when the name is only generic words, numbers and units: nothing a question could be about."""
+    words = content_words(name)
+    return not words or all(NUMBER.match(w) or noun_lemma(w) in GENERIC for w in words)
+
+
+def head_word(name: str) -> str:
+    """The noun a phrase is about: the last word before any preposition ('adults with asthma' -> 'adult')."""
+    words = content_words(PREPOSITION.split(f" {name} ")[0]) or content_words(name)
+    return noun_lemma(words[-1]) if words else ""
+
+
+def is_hub(name: str) -> bool:
+    """True for a node whose name's head is generic: walks, paths and comparisons skip it."""
+    return generic_argument(name) or head_word(name) in HUB_HEADS

@@ -1,0 +1,81 @@
+"""The text offline answers are made of: a fact's evidence sentence, cleaned of layout debris, with the sentence
+before it when it does not stand alone. Answers built this way are grammatical and true by construction."""
+
+from __future__ import annotations
+
+import re
+
+from kgraph.records import Evidence, Fact, normalise
+
+BULLET = re.compile(r"^\s*(?:[-*•·▪◦–]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,4}\))\s+")
+HEADING = re.compile(r"^\s*#+\s*")
+CITATION = re.compile(r"\s*\[(?:\d+(?:\s*[,–-]\s*\d+)*|[a-z ]*citation needed[a-z ]*)\]", re.IGNORECASE)
+# A sentence opening with one of these leans on the one before it ('It is excreted by the kidneys.').
+ANAPHOR = re.compile(
+    r"^(it|its|this|these|those|they|their|them|that|such|he|she|his|her|both|the latter|the former|however|"
+    r"also|in addition|additionally|therefore|thus|hence|here|there|then|otherwise|in this case|in these cases)\b",
+    re.IGNORECASE,
+)
+
+ANAPHOR_ZH = ("它", "这", "该", "其", "此", "他们", "她们", "上述", "因此", "但")
+
+
+def clean_sentence(text: str) -> str:
+    """One sentence without bullet markers, heading lines glued in front, citation brackets or a stray colon."""
+    lines = [HEADING.sub("", line).strip() for line in text.strip().splitlines() if line.strip()]
+    # A short line without closing punctuation before the sentence is a heading the splitter kept.
+    while len(lines) > 1 and not lines[0].endswith((".", "!", "?", ";", ":", ",")) and len(lines[0].split()) <= 8:
+        lines.pop(0)
+    text = " ".join(BULLET.sub("", line) for line in lines)
+    text = CITATION.sub("", text)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    if text.endswith((":", ";", ",", "：", "；", "，")):
+        text = text[:-1].rstrip()
+    return text if text.endswith((".", "!", "?", '"', "”", ")", "。", "！", "？")) else text + "."
+
+
+def neighbour(evidence: Evidence, side: str) -> str:
+    """The sentence before or after the evidence in its paragraph, when the extractor recorded it."""
+    return clean_sentence(getattr(evidence, side, "") or "")
+
+
+def needs_context(sentence: str) -> bool:
+    """True when a reader would ask 'what is it?': an anaphor or a lower-case start."""
+    raw = BULLET.sub("", HEADING.sub("", sentence.strip()))
+    return bool(ANAPHOR.match(raw)) or raw[:1].islower() or raw.startswith(ANAPHOR_ZH)
+
+
+def standalone(evidence: Evidence) -> str:
+    """The evidence as a reader can take it alone: the sentence, preceded by the one before it when it opens with
+    an anaphor, and followed by the next one when it ends in a colon (a list follows)."""
+    sentence = clean_sentence(evidence.sentence)
+    before, after = neighbour(evidence, "before"), neighbour(evidence, "after")
+    if before and needs_context(evidence.sentence):
+        sentence = f"{before} {sentence}"
+    if after and evidence.sentence.rstrip().endswith(":"):
+        sentence = f"{sentence[:-1]}: {after[:1].lower() + after[1:]}"
+    return sentence
+
+
+def fact_text(fact: Fact) -> str:
+    """What the fact's answer says: its first evidence, standing alone."""
+    return standalone(fact.evidence[0]) if fact.evidence else ""
+
+
+def passage(evidence: Evidence) -> str:
+    """The sentence with its neighbours: what an LLM prompt and a grounded sample show."""
+    parts = [neighbour(evidence, "before"), clean_sentence(evidence.sentence), neighbour(evidence, "after")]
+    return " ".join(p for p in parts if p)
+
+
+def joined(texts: list[str]) -> str:
+    """Texts without repeats (one sentence often carries several facts); a list when there are many."""
+    unique = list({normalise(t): t for t in texts if t}.values())
+    # A text that another one contains (a sentence and the same sentence with its neighbour) is said once.
+    unique = [t for t in unique if not any(t != o and normalise(t) in normalise(o) for o in unique)]
+    if len(unique) <= 3:
+        return " ".join(unique)
+    return "\n".join(f"- {t}" for t in unique)
