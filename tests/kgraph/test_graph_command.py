@@ -23,7 +23,9 @@ def extracted_workspace(tmp_path: Path, corpus: Path, ws: Workspace | None = Non
 def test_abbreviations_apply_in_their_own_document_until_listed_and_foreign_documents_are_reported(tmp_path: Path):
     corpus = tmp_path / "corpus" / "medical"
     corpus.mkdir(parents=True)
-    (corpus / "a.txt").write_text("Atrial fibrillation (AF) is common. AF increases the risk of stroke.", encoding="utf-8")
+    (corpus / "a.txt").write_text(
+        "Atrial fibrillation (AF) is common. AF increases the risk of stroke.", encoding="utf-8"
+    )
     (corpus / "b.txt").write_text("Apixaban is indicated for AF.", encoding="utf-8")
     (corpus / "c.txt").write_text("Metformin ist bei schwerer Niereninsuffizienz nicht empfohlen.", encoding="utf-8")
     ws = extracted_workspace(tmp_path, corpus.parent)
