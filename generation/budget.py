@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from generation.names import generic_argument
+from generation.names import generic_argument, vague_fact
 from generation.plan import FactIndex, plan_fact
 from kgraph.records import Fact, Rejection
 
@@ -16,7 +16,7 @@ def skip(fact: Fact, reason: str, detail: str) -> Rejection:
 
 def select_facts(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[Fact], list[Rejection]]:
     """The facts to write from (in their given order), and one Rejection per fact skipped, by reason:
-    low_confidence, generic_argument, over_document_budget. cfg is a GenerationConfig."""
+    low_confidence, generic_argument, vague_relation, over_document_budget. cfg is a GenerationConfig."""
     skipped: list[Rejection] = []
     by_document: dict[str, list[Fact]] = defaultdict(list)
     for fact in facts:
@@ -26,6 +26,8 @@ def select_facts(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[Fact], 
             skipped.append(skip(fact, "low_confidence", detail))
         elif generic_argument(fact.subject) or generic_argument(fact.object):
             skipped.append(skip(fact, "generic_argument", f"{fact.subject!r} / {fact.object!r}"))
+        elif vague_fact(fact.subject, fact.relation):
+            skipped.append(skip(fact, "vague_relation", f"{fact.subject!r} {fact.relation} {fact.object!r}"))
         else:
             by_document[fact.evidence[0].doc_id if fact.evidence else ""].append(fact)
     kept: set[str] = set()

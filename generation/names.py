@@ -53,6 +53,18 @@ def head_word(name: str) -> str:
     return noun_lemma(words[-1]) if words else ""
 
 
+def vague_fact(subject: str, relation: str) -> bool:
+    """A triple too loose to ask about: 'be' with only a preposition ('X is on Y'), or a definition of a generic
+    head ('First-line drug is diabetes mellitus')."""
+    words = relation.split("_")
+    return (words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS) or (
+        relation == "is_a" and head_word(subject) in GENERIC
+    )
+
+
+PREPOSITIONS = {"on", "in", "at", "for", "of", "with", "to", "from", "by", "under", "during", "after", "before"}
+
+
 def is_hub(name: str) -> bool:
     """True for a node whose name's head is generic: walks, paths and comparisons skip it."""
     return generic_argument(name) or head_word(name) in HUB_HEADS

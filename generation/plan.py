@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from generation.aspects import fact_aspects, is_drug
-from generation.names import generic_argument, is_hub
+from generation.names import generic_argument, is_hub, vague_fact
 from generation.passage import fact_text
 from kgraph.graph import entity_key, graph_facts
 from kgraph.records import Fact
@@ -198,7 +198,7 @@ class FactIndex:
     def usable(self, fact: Fact) -> bool:
         """Whether generation may write about the fact: confident enough, and both arguments name something."""
         return fact.confidence >= self.min_confidence and not (
-            generic_argument(fact.subject) or generic_argument(fact.object)
+            generic_argument(fact.subject) or generic_argument(fact.object) or vague_fact(fact.subject, fact.relation)
         )
 
     def neighbours(self, fact: Fact, avoid: set[str] = frozenset()) -> list[Fact]:
@@ -229,6 +229,7 @@ class FactIndex:
             options = [
                 f for f in self.neighbours(chain[-1], self.parties)
                 if set(nodes(f)) - used - self.hubs - self.parties and fact_text(f) not in said
+                and not co_effects(chain[-1], f)
             ]  # fmt: skip
             if not options:
                 return []
@@ -295,6 +296,12 @@ class FactIndex:
 
     def aspect_keys(self, fact: Fact) -> list[tuple[str, str]]:
         return [key for key in fact_aspects(fact, entity_key(fact.subject) in self.drugs) if key in self.aspects]
+
+
+def co_effects(a: Fact, b: Fact) -> bool:
+    """Two facts that only share their object under one relation ('rapid titration causes nausea', 'ferrous
+    sulfate causes nausea'): a path through that object links things that have nothing to do with each other."""
+    return a.relation == b.relation and entity_key(a.object) == entity_key(b.object)
 
 
 def nodes(fact: Fact) -> tuple[str, str]:

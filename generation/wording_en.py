@@ -99,7 +99,7 @@ def predicate_noun(fact: Fact, subject: str) -> str:
     """The object of 'X is a Y' agreeing with the subject: 'Is empagliflozin an SGLT2 inhibitor?'."""
     obj = object_of(fact)
     words = obj.split()
-    if looks_plural(subject) or words[0].lower() in ARTICLES or " and " in obj:
+    if looks_plural(subject) or words[0].lower() in ARTICLES or " and " in obj or re.search(r"(?<!\w)\d", obj):
         return obj
     if looks_plural(obj):
         words[-1] = (getInflection(noun_lemma(words[-1]), tag="NN") or [words[-1]])[0]
@@ -175,7 +175,7 @@ def aspect_question(entity: str, aspect: str, fact: Fact) -> str:
 def framed(question: str, fact: Fact, qtype: str, persona: str, difficulty: str, key: object) -> str:
     """A persona frame on a third of the questions it fits, and a request for plain words from a lay persona."""
     frame = FRAMES.get((persona, qtype)) or FRAMES.get((persona, "*"))
-    if frame and "\n" not in question and stable(key, "frame") % 3 == 0:
+    if frame and qtype not in VIGNETTE and "\n" not in question and stable(key, "frame") % 3 == 0:
         question = frame.format(Q=question, s=subject_of(fact))
     if persona in SIMPLE and difficulty == "basic" and "\n" not in question and stable(key, "ask") % 2 == 0:
         question += " Please keep it simple."
