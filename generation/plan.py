@@ -241,7 +241,7 @@ class FactIndex:
         what a 'both' question sets beside it."""
         options = [
             f for f in self.neighbours(fact)
-            if f.relation == fact.relation and (f.negated, f.hedged) == (fact.negated, fact.hedged)
+            if f.relation == fact.relation != "is_a" and (f.negated, f.hedged) == (fact.negated, fact.hedged)
             and (entity_key(f.subject) == entity_key(fact.subject)) != (entity_key(f.object) == entity_key(fact.object))
             and not set(nodes(f)) & self.hubs
         ]  # fmt: skip

@@ -85,7 +85,8 @@ def what_question(fact: Fact, form: str = "what") -> str:
     if form == "who_what":
         words = lemma_phrase(fact).split()
         head, rest = words[0], " ".join(words[1:])
-        verb = head if head in MODALS else ("can " + head if fact.hedged else inflect(head, False))
+        modal = "must" if head == "shall" else head
+        verb = modal if head in MODALS else ("can " + head if fact.hedged else inflect(head, False))
         wh = "Who" if fact.subject_type == "party" else "What"
         return clean(f"{wh} {verb} {rest} {o}?")
     if form != "what":
@@ -169,6 +170,8 @@ def aspect_question(entity: str, aspect: str, fact: Fact) -> str:
     if looks_plural(entity):
         template = template.replace("is {e}", "are {e}").replace("does {e}", "do {e}")
     kind = fact.subject_type if normalise(entity) == normalise(fact.subject) else fact.object_type
+    # 'How is diagnosis of type 2 diabetes diagnosed?': the aspect is already in the question.
+    entity = re.sub(r"^(the )?(diagnosis|treatment|management|symptoms?|causes?|risk) of ", "", entity, flags=re.I)
     return template.format(e=name(entity, fact, kind))
 
 
@@ -223,7 +226,8 @@ def turn_question(facts: list[Fact], turn: int, forms: list[str], key: object) -
     if turn == 0:
         return q
     template = pick(FOLLOW_UPS, key, "follow")
-    shared = name(shared_entity(fact, facts[turn - 1]), fact)
+    shared = shared_entity(fact, facts[turn - 1])
+    shared = name(shared, fact, fact.subject_type if shared == fact.subject else fact.object_type)
     return template.format(shared=shared, Q=q, q=lower_first(q))
 
 
