@@ -254,6 +254,10 @@ def recorded_stats(run: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def skipped(stage: str, note: str) -> dict:
+    return {"stage": stage, "in": 0, "kept": 0, "dropped": {}, "seconds": 0.0, "note": note}
+
+
 def publish_report(run: Path) -> Path:
     """Write WS/runs/<id>/report.md and show the same page as an artifact in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
@@ -286,21 +290,16 @@ def run_flow(
         )
         generate = generate_flow.with_options(task_runner=task_runner(flows_cfg))(ws, on_runner, run)
     summary = [extract, generate, curate_flow(ws, cfg, run)]
-    if summary[-1]["accepted"] == 0 and generate["samples"] == 0:
-        summary.append(
-            {
-                "stage": "export",
-                "in": 0,
-                "kept": 0,
-                "dropped": {},
-                "seconds": 0.0,
-                "note": "nothing new: export and training skipped",
-            }
-        )
+    nothing_new = summary[-1]["accepted"] == 0 and generate["samples"] == 0
+    # An export or a training that a kill cut short is redone even when nothing is new.
+    if nothing_new and stages.export_complete(ws):
+        summary.append(skipped("export", "nothing new: export kept"))
     else:
         summary.append(stages.export_workspace(ws))
-        if train:
-            summary.append(train_flow(ws, cfg, base_model, name))
+    if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():
+        summary.append(skipped("train", "nothing new: training skipped"))
+    elif train:
+        summary.append(train_flow(ws, cfg, base_model, name))
     publish_report(run)
     (run / RUN_STATE).write_text(json.dumps({"status": "finished"}))
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -355,8 +356,21 @@ def export_workspace(ws: Workspace) -> dict:
     samples = accepted_samples(ws)
     if not samples:
         raise WorkspaceError(f"no accepted samples in {ws.root}: run `kgsynth curate`, or review flagged samples")
-    counts = export_samples(samples, ws.export)
+    # Written aside, then swapped in: a kill leaves the old export or the new one, never half of one.
+    partial, old = ws.root / "export.partial", ws.root / "export.old"
+    for folder in (partial, old):
+        shutil.rmtree(folder, ignore_errors=True)
+    counts = export_samples(samples, partial)
+    if ws.export.exists():
+        ws.export.rename(old)
+    partial.rename(ws.export)
+    shutil.rmtree(old, ignore_errors=True)
     return stage_stats("export", len(samples), counts["sharegpt"], [], time.perf_counter() - started)
+
+
+def export_complete(ws: Workspace) -> bool:
+    """Whether WS/export holds a finished export (it is swapped in whole, so its files mean it finished)."""
+    return (ws.export / "dataset_info.json").exists() and (ws.export / "hf").exists()
 
 
 def training_rows(ws: Workspace) -> list[dict]:

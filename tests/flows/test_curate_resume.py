@@ -59,3 +59,21 @@ def test_a_curate_killed_at_any_write_resumes_to_the_same_accepted_samples(tmp_p
     assert {s.id for s in stages.accepted_samples(ws)} == expected
     stages.curate_run(ws, run, cfg)  # a third curate finds nothing left to do and loses nothing
     assert {s.id for s in stages.accepted_samples(ws)} == expected
+
+
+def test_an_export_killed_midway_leaves_the_previous_export_whole(tmp_path, monkeypatch):
+    ws, cfg, run = generated_workspace(tmp_path / "ws")
+    stages.curate_run(ws, run, cfg)
+    assert not stages.export_complete(ws)  # the empty folder a new workspace has is no export
+    stages.export_workspace(ws)
+    before = (ws.export / "sharegpt.json").read_text()
+
+    def die_after_one_file(samples, folder):
+        (folder / "sharegpt.json").parent.mkdir(parents=True, exist_ok=True)
+        (folder / "sharegpt.json").write_text("[]")
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(stages, "export_samples", die_after_one_file)
+    with pytest.raises(KeyboardInterrupt):
+        stages.export_workspace(ws)
+    assert stages.export_complete(ws) and (ws.export / "sharegpt.json").read_text() == before
