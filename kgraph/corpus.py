@@ -11,6 +11,8 @@ from kgraph.records import Document, Domain, Rejection, content_id
 TEXT_SUFFIXES = {".txt", ".md"}
 SUFFIXES = TEXT_SUFFIXES | {".jsonl", ".pdf"}
 MAX_BYTES = 5_000_000
+# spaCy refuses texts over nlp.max_length (1,000,000 characters, error E088): longer documents are read in parts.
+MAX_PART_CHARS = 900_000
 MEDICAL_WORDS = (
     "patient", "dose", "mg", "therapy", "disease", "treatment", "clinical", "drug", "symptom",
     "contraindicat", "renal", "diagnos", "infection", "syndrome",
@@ -115,7 +117,12 @@ def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
     if path.suffix.lower() != ".jsonl":
         if not text.strip():
             return [], [Rejection(item_id=str(path), stage="read", reason="empty")]
-        return [make_document(path, text, title=markdown_title(text))], []
+        parts = split_long(text)
+        title = markdown_title(text) or path.stem
+        return [
+            make_document(path, part, title=title if len(parts) == 1 else f"{title} (part {n} of {len(parts)})")
+            for n, part in enumerate(parts, 1)
+        ], []
     documents = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -137,6 +144,18 @@ def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
             continue
         documents.append(make_document(path, body, title=str(row.get("title", "")), domain=row.get("domain")))
     return documents, rejections
+
+
+def split_long(text: str, limit: int = MAX_PART_CHARS) -> list[str]:
+    """The text in parts of at most `limit` characters, cut at the last paragraph break (else line break, else
+    space) before the limit, so no sentence the parser needs whole is cut."""
+    parts = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n\n", 0, limit), 0) or max(text.rfind("\n", 0, limit), 0) or text.rfind(" ", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*parts, text]
 
 
 def markdown_title(text: str) -> str:

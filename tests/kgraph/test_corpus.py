@@ -97,3 +97,17 @@ def test_utf16_text_is_read_and_broken_input_is_reported(tmp_path):
 def test_an_empty_corpus_folder_is_a_user_error(tmp_path):
     with pytest.raises(CorpusError, match="holds no files"):
         read_corpus(tmp_path)
+
+
+def test_a_document_longer_than_spacy_accepts_is_read_in_parts(tmp_path):
+    from kgraph.corpus import MAX_PART_CHARS
+    from kgraph.extract import extract_corpus
+
+    paragraph = "Metformin reduces hepatic glucose production in adults with type 2 diabetes. " * 40
+    count = 2 * MAX_PART_CHARS // len(paragraph) + 5
+    (tmp_path / "long.txt").write_text("\n\n".join(f"{paragraph}{n}" for n in range(count)), encoding="utf-8")
+    documents, rejections = read_corpus(tmp_path)
+    assert len(documents) == 3 and not rejections
+    assert all(len(d.text) <= MAX_PART_CHARS for d in documents)
+    assert [d.title for d in documents] == [f"long (part {n} of 3)" for n in (1, 2, 3)]
+    assert extract_corpus(documents[-1:])  # the parser takes every part (whole, E088 lost the batch)
