@@ -35,6 +35,8 @@ CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "conj", "acl", "csubj", "parat
 HARD_POS = {"NOUN", "PROPN", "NUM"}
 SOFT_POS = {"VERB", "ADJ", "ADV"}
 GENERIC = {"also", "only", "often", "usually", "generally", "typically", "however", "therefore", "thus", "well"}
+# what a grounded answer cites is not a claim about the domain
+GENERIC |= {"source", "text", "document", "passage", "excerpt", "according"}
 
 
 @cache

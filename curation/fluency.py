@@ -102,6 +102,17 @@ def known_word(word: str) -> bool:
     return bool(getAllLemmas(word))
 
 
+def verb_form(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return "VERB" in getAllLemmas(word)
+
+
+def singular_subject(token) -> bool:
+    """A singular noun or name with nothing coordinated ('Warfarin are ...'); 'you'/'they' and plurals are not."""
+    return token.tag_ in ("NN", "NNP") and not any(c.dep_ == "conj" for c in token.children)
+
+
 def grammar_errors(doc, source_words: set[str]) -> list[str]:
     """Rule hits in a parsed text: non-words that mangle a source word ('impairses'), 'is' + a bare plural
     ('Clarithromycin is alternatives'), an auxiliary before an -s form ('must pays', 'are inhibits'), a doubled word,
@@ -119,13 +130,16 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
             and not known_word(word)
         ):
             errors.append(f"non_word: {token.text}")
-        if token.tag_ == "VBZ" and any(c.dep_ in ("aux", "auxpass") for c in token.children):
+        # the small parser tags some plurals VBZ ('What can patients ...'): only a word that can be a verb counts
+        if token.tag_ == "VBZ" and any(c.dep_ in ("aux", "auxpass") for c in token.children) and verb_form(word):
             errors.append(f"agreement: {' '.join(c.text for c in token.children if c.dep_.startswith('aux'))} {token}")
+        if token.lower_ in ("are", "were") and any(singular_subject(c) for c in token.children if c.dep_ == "nsubj"):
+            errors.append(f"agreement: {token}")
         if token.lemma_ == "be" and token.tag_ in ("VBZ", "VBD") and token.lower_ in ("is", "was"):
             subjects = [c for c in token.children if c.dep_ == "nsubj"]
             for attr in (c for c in token.children if c.dep_ == "attr"):
                 bare = not any(c.dep_ in ("det", "nummod", "poss") for c in attr.children)
-                if attr.tag_ == "NNS" and bare and subjects and not any(c.dep_ == "conj" for c in subjects[0].children):
+                if attr.tag_ == "NNS" and bare and subjects and singular_subject(subjects[0]):
                     errors.append(f"agreement: {token} {attr}")
         if token.i > 0 and token.is_alpha and word == doc[token.i - 1].lower_ and word not in ("that", "had"):
             errors.append(f"doubled: {token.text}")
