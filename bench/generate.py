@@ -39,7 +39,7 @@ from kgraph.llm_loop import close_connections, llm_loop  # noqa: E402
 from kgraph.records import Evidence, Fact  # noqa: E402
 
 LATENCY, CONCURRENCY = 0.1, 64
-QA_ONLY = GenerationConfig(qa_per_fact=4, dialogues_per_fact=0, multihop_per_fact=0)
+QA_ONLY = GenerationConfig(qa_per_fact=4, aspect_questions=False, dialogues_per_fact=0, multihop_per_fact=0)
 DEFAULT_MIX = GenerationConfig()
 
 
@@ -64,7 +64,8 @@ def facts_and_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:
                 relation=relation,
                 object=obj,
                 domain="medical",
-                evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
+                # One document per drug, as in a corpus of drug pages: the per-document budget never binds.
+                evidence=[Evidence(doc_id=f"d{i // 2}", sentence=sentence, start=0, end=len(sentence))],
             )
         )
     graph = nx.MultiDiGraph()

@@ -308,13 +308,13 @@ def nodes(fact: Fact) -> tuple[str, str]:
     return entity_key(fact.subject), entity_key(fact.object)
 
 
-def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None) -> list[str]:
+def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None, aspects: bool = True) -> list[str]:
     """Question types this fact can carry, most specific first, the generic ones rotated per fact. A fact an aspect
     question gathers gets no open question of its own (the aspect asks it better); a negated fact only yes/no
     forms, as an open question or an option list would present it as true."""
     domain = fact.domain if fact.domain in QUESTION_TYPES else "general"
     specific = ["dosage"] if domain == "medical" and DOSE.search(f"{fact.subject} {fact.object}") else []
-    if not index.in_aspect(fact):
+    if not (aspects and index.in_aspect(fact)):
         specific += [RELATION_TYPE.get(fact.relation, "explanation")]
     specific = [] if fact.negated else specific
     specific += ["comparison"] if index.sibling(fact) else []
@@ -344,7 +344,8 @@ def plan_fact(fact: Fact, index: FactIndex, cfg) -> list[Job]:
         }
 
     jobs = []
-    for n, qtype in enumerate(fitting_types(fact, index, cfg.question_types)[: cfg.qa_per_fact]):
+    types = fitting_types(fact, index, cfg.question_types, cfg.aspect_questions)
+    for n, qtype in enumerate(types[: cfg.qa_per_fact]):
         facts = (fact, index.sibling(fact)) if qtype == "comparison" else (fact,)
         options = index.distractors(fact) if qtype == "multiple_choice" else ()
         jobs.append(Job("qa", facts, qtype, options=options, forms=(index.question_form(fact),), **style(n)))

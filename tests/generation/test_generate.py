@@ -102,7 +102,9 @@ def test_diversity_report_measures_questions_within_a_fact():
 def test_thousand_requests_against_a_faulty_server_are_all_accounted_for(tmp_path):
     """250 facts x 4 QA types = 1,000 samples through retries, repairs, timeouts: each kept or rejected."""
     facts, graph = chain_graph(125)
-    cfg = GenerationConfig(dialogues_per_fact=0, multihop_per_fact=0)
+    cfg = GenerationConfig(
+        qa_per_fact=4, aspect_questions=False, dialogues_per_fact=0, multihop_per_fact=0, max_samples_per_document=5000
+    )
     settings = LLMConfig(concurrency=64, timeout=2.0, max_retries=3, backoff_base=0.01, backoff_max=0.05)
     with FakeOpenAI(faults=FAULTS, stall=3.0) as server:
         llm = OpenAICompatible("fake", base_url=server.base_url, settings=settings, cache=ResponseCache(tmp_path / "c"))
