@@ -4,6 +4,7 @@ estimated Jaccard, against the same batch and an index kept across runs (a works
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -157,10 +158,29 @@ def load_index(state: Path, cfg: DedupConfig):
     index = LocalIndex(cfg.threshold, cfg.num_perm)
     path = index_path(state)
     if path.exists():
-        with np.load(path, allow_pickle=False) as data:
-            if json.loads(str(data["settings"])) == cfg.index_settings():
-                index.ids, index.keys = data["ids"].tolist(), data["keys"]
-                index.sketches = Sketches(data["sigs"], data["values"], data["offsets"])
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if json.loads(str(data["settings"])) == cfg.index_settings():
+                    index.ids, index.keys = data["ids"].tolist(), data["keys"]
+                    index.sketches = Sketches(data["sigs"], data["values"], data["offsets"])
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+            raise IndexDamaged(f"{path} is damaged ({type(err).__name__})") from None
+    return index
+
+
+class IndexDamaged(ValueError):
+    """The dedup index file cannot be read; the caller rebuilds it from the samples it held."""
+
+
+def rebuild_index(samples: list[Sample], state: Path, cfg: DedupConfig) -> LocalIndex:
+    """A new local index over samples that earlier runs kept; the damaged file is kept aside for inspection."""
+    path = index_path(state)
+    if path.exists():
+        path.replace(path.with_suffix(".npz.damaged"))
+    index = LocalIndex(cfg.threshold, cfg.num_perm)
+    unique = list({s.id: s for s in samples}.values())
+    if unique:
+        index.add([s.id for s in unique], text_sketches([sample_text(s) for s in unique], cfg))
     return index
 
 

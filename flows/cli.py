@@ -39,9 +39,10 @@ def user_errors() -> tuple[type[Exception], ...]:
     from flows.config import ConfigError
     from flows.workspace import WorkspaceError
     from kgraph.corpus import CorpusError
+    from kgraph.graph import GraphDamaged
     from training.sft import TrainingError
 
-    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError
+    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged
 
 
 class UserErrorTracebacks(logging.Filter):

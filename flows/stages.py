@@ -12,11 +12,13 @@ from pathlib import Path
 from curation.calibrate import calibration_report
 from curation.dedup import (
     EvalFileError,
+    IndexDamaged,
     dedup_samples,
     drop_contaminated,
     heldout_questions,
     load_index,
     read_eval_questions,
+    rebuild_index,
     save_index,
 )
 from curation.llm_judge import judge_samples
@@ -259,6 +261,12 @@ def eval_questions(path: Path) -> list[str]:
         raise ConfigError(f"dedup.eval_file: {err}") from err
 
 
+def judged_samples(ws: Workspace) -> list[Sample]:
+    """Every sample a curate kept past dedup (it has a verdict), over all runs: what the dedup index holds."""
+    ids = all_verdict_ids(ws)
+    return [s for run in sorted(ws.runs.glob("*")) for s in read_jsonl(run / "samples.jsonl", Sample) if s.id in ids]
+
+
 def all_verdict_ids(ws: Workspace) -> set[str]:
     return {v.sample_id for run in sorted(ws.runs.glob("*")) for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
 
@@ -272,7 +280,12 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     questions = heldout_questions(ws.models, read_jsonl(ws.state / ACCEPTED, Sample))
     questions += eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
-    index = load_index(ws.state, cfg.dedup)
+    try:
+        index, rebuilt = load_index(ws.state, cfg.dedup), {}
+    except IndexDamaged as err:
+        kept_before = judged_samples(ws)
+        index = rebuild_index(kept_before, ws.state, cfg.dedup)
+        rebuilt = {"index_rebuilt": f"{err}; rebuilt from {len(kept_before)} judged samples, old file kept as .damaged"}
     unique, rejections = dedup_samples(clean, index, cfg.dedup)
     # A curate killed after saving the index but before its verdicts left samples the index knows and no run
     # judged: judge them now instead of losing them as already curated.
@@ -304,6 +317,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
         time.perf_counter() - started,
         accepted=len(accepted),
         flagged=len(flagged),
+        **rebuilt,
     )
     record_stats(run, stats)
     return stats

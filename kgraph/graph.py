@@ -110,11 +110,19 @@ def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
     return sorted(facts, key=lambda f: f.id)
 
 
+class GraphDamaged(ValueError):
+    """graph.json cannot be read; the message names the file and how to recover."""
+
+
 def save_graph(graph: nx.MultiDiGraph, path: Path) -> None:
-    """Write node-link JSON atomically, so a killed run never leaves half a graph."""
+    """Write node-link JSON atomically, so a killed run never leaves half a graph; the version it replaces is
+    kept as graph.json.bak, to recover from damage done outside kgsynth."""
+    path = Path(path)
     data = nx.node_link_data(graph, edges="edges")
-    tmp = Path(path).with_suffix(".json.tmp")
+    tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    if path.exists():
+        path.replace(path.with_suffix(".json.bak"))
     tmp.replace(path)
 
 
@@ -123,8 +131,16 @@ def load_graph(path: Path) -> nx.MultiDiGraph:
     path = Path(path)
     if not path.exists():
         return nx.MultiDiGraph()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        backup = path.with_suffix(".json.bak")
+        fix = f"restore the previous version with `cp {backup} {path}`" if backup.exists() else "restore it"
+        raise GraphDamaged(
+            f"{path} is damaged ({type(err).__name__}: {str(err)[:80]}): {fix}, or delete it and "
+            f"{path.parent / 'state' / 'documents.ids'} and run `kgsynth extract` again to rebuild it"
+        ) from None
 
 
 def save_graphml(graph: nx.MultiDiGraph, path: Path) -> None:

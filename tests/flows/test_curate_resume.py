@@ -77,3 +77,25 @@ def test_an_export_killed_midway_leaves_the_previous_export_whole(tmp_path, monk
     with pytest.raises(KeyboardInterrupt):
         stages.export_workspace(ws)
     assert stages.export_complete(ws) and (ws.export / "sharegpt.json").read_text() == before
+
+
+def test_a_damaged_dedup_index_is_rebuilt_from_the_judged_samples(tmp_path):
+    ws, cfg, run = generated_workspace(tmp_path / "ws")
+    stages.curate_run(ws, run, cfg)
+    judged = {s.id for s in stages.judged_samples(ws)}
+    (ws.state / "dedup.npz").write_bytes(b"PK\x03\x04 torn")
+    again = ws.new_run()
+    stages.record_batch(ws, again, stages.generate_batch(ws, FACTS, cfg))  # the same samples once more
+    stats = stages.curate_run(ws, again, cfg)
+    assert "dedup.npz is damaged" in stats["index_rebuilt"] and (ws.state / "dedup.npz.damaged").exists()
+    assert stats["dropped"] == {"already_curated": len(judged)}  # the rebuilt index still knows every sample
+
+
+def test_a_damaged_graph_names_the_file_and_the_backup(tmp_path):
+    from kgraph.graph import GraphDamaged, load_graph
+
+    ws, cfg, run = generated_workspace(tmp_path / "ws")
+    save_graph(load_graph(ws.graph), ws.graph)  # a second save keeps the first as graph.json.bak
+    ws.graph.write_text(ws.graph.read_text()[:100])
+    with pytest.raises(GraphDamaged, match=r"graph.json is damaged .*cp .*graph.json.bak"):
+        load_graph(ws.graph)
