@@ -58,7 +58,12 @@ LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1"]
 # Wrong access tokens allowed per client address within TOKEN_WINDOW seconds, then 429 until the window moves on.
 TOKEN_ATTEMPTS = 10
 TOKEN_WINDOW = 60.0
-STATUS_OF_ERROR = {store.UnknownSample: 404, decisions.LeaseHeld: 409, decisions.StaleDecision: 409}
+STATUS_OF_ERROR = {
+    store.UnknownSample: 404,
+    store.ReviewDbError: 503,
+    decisions.LeaseHeld: 409,
+    decisions.StaleDecision: 409,
+}
 
 
 def is_loopback(host: str) -> bool:
@@ -222,7 +227,8 @@ def create_app(
         return error_page(request, 400, f"bad request: {where}: {first.get('msg', 'invalid')}")
 
     @app.exception_handler(store.ReviewError)
-    async def review_error(request: Request, err: store.ReviewError) -> HTMLResponse:
+    @app.exception_handler(store.ReviewDbError)
+    async def review_error(request: Request, err: Exception) -> HTMLResponse:
         return error_page(request, STATUS_OF_ERROR.get(type(err), 400), str(err))
 
     @app.get("/login", response_class=HTMLResponse)
@@ -250,7 +256,7 @@ def create_app(
         if isinstance(who, RedirectResponse):
             return who
         filters = parse_filters(request.query_params)
-        with closing(store.connect(db_path)) as conn:
+        with closing(store.connect(db_path, create=False)) as conn:
             rows = store.list_queue(conn, filters)
             return page(
                 request,
@@ -275,7 +281,7 @@ def create_app(
         if position and not (position.isascii() and position.isdigit() and len(position) <= 15):
             raise HTTPException(400, f"from must be a queue position (a whole number), not {position!r}")
         query = filters_query(parse_filters(request.query_params))
-        with closing(store.connect(db_path)) as conn:
+        with closing(store.connect(db_path, create=False)) as conn:
             found = decisions.claim_next(conn, who, filters, int(position) if position else None, backwards)
         if found is None:
             return RedirectResponse("/?" + "&".join(filter(None, [query, "done=1"])), 303)
@@ -295,7 +301,7 @@ def create_app(
         if isinstance(who, RedirectResponse):
             return who
         filters = parse_filters(request.query_params)
-        with closing(store.connect(db_path)) as conn:
+        with closing(store.connect(db_path, create=False)) as conn:
             decisions.claim(conn, sample_id, who)
             item = store.load_item(conn, sample_id)
             trail = store.history(conn, sample_id)
@@ -335,7 +341,7 @@ def create_app(
             raise HTTPException(400, f"text too long: reasons up to 500 characters, messages up to {MAX_TEXT}")
         reason = reason_text.strip() or ("" if reason_choice == "other" else reason_choice)
         filters = parse_filters(request.query_params)
-        with closing(store.connect(db_path)) as conn:
+        with closing(store.connect(db_path, create=False)) as conn:
             item = store.load_item(conn, sample_id)
             decisions.decide(conn, sample_id, who, action, reason, content, seen)
         query = "&".join(filter(None, [filters_query(filters), f"from={item.seq}"]))

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import time
 
+from curation.review_journal import append_decision
 from curation.review_store import (
     Filters,
     ReviewError,
@@ -112,7 +113,8 @@ def decide(
             (sample_id, reviewer, action, reason.strip(), dump_messages(messages), dump_messages(previous), now_iso()),
         )
         conn.execute("DELETE FROM leases WHERE sample_id = ?", (sample_id,))
-        return cursor.lastrowid
+    append_decision(conn, cursor.lastrowid, item.sample.model_dump_json())
+    return cursor.lastrowid
 
 
 def edited_messages(messages: list[Message], contents: list[str] | None) -> list[Message]:

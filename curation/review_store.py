@@ -110,8 +110,28 @@ class QueueItem:
     messages: list[Message] = field(default_factory=list)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the review database; WAL lets reviewers read while one writes."""
+class ReviewDbError(ValueError):
+    """review.db is gone while decisions are expected (its journal exists, or a server uses it), or cannot be restored."""
+
+
+def journal_path(db_path: Path) -> Path:
+    """The append-only copy of every decision beside review.db, from which a lost database is restored."""
+    return Path(db_path).with_name(Path(db_path).stem + "-journal.jsonl")
+
+
+def connect(path: Path, create: bool = True) -> sqlite3.Connection:
+    """Open the review database, creating it when `create` and no journal says decisions were made; WAL lets
+    reviewers read while one writes. A missing database is never silently replaced by an empty one."""
+    path = Path(path)
+    if not path.exists():
+        journal = journal_path(path)
+        if not create:
+            raise ReviewDbError(f"{path} was removed while in use: stop the review page and restart it")
+        if journal.exists() and journal.stat().st_size:
+            raise ReviewDbError(
+                f"{path} is missing but {journal} holds reviewers' decisions: restore it with "
+                f"`kgsynth review --workspace {path.parent.parent} --restore`"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -322,7 +342,7 @@ def review_from_row(row: sqlite3.Row) -> Review:
 
 def read_reviews(path: Path, latest_only: bool = False) -> list[Review]:
     """Every decision people made (or only each sample's latest), oldest first: what judge calibration compares to."""
-    if not path.exists():
+    if not path.exists() and not journal_path(path).exists():
         return []
     conn = connect(path)
     try:
@@ -334,7 +354,7 @@ def read_reviews(path: Path, latest_only: bool = False) -> list[Review]:
 
 def reviewed_samples(path: Path) -> tuple[list[Sample], set[str]]:
     """Samples people accepted (with their edits applied) and ids people rejected, by each sample's latest decision."""
-    if not path.exists():
+    if not path.exists() and not journal_path(path).exists():
         return [], set()
     conn = connect(path)
     try:

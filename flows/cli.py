@@ -36,13 +36,14 @@ DaskAddressOpt = Annotated[
 
 def user_errors() -> tuple[type[Exception], ...]:
     from curation.dedup_redis import IndexUnavailable
+    from curation.review_store import ReviewDbError
     from flows.config import ConfigError
     from flows.workspace import WorkspaceError
     from kgraph.corpus import CorpusError
     from kgraph.graph import GraphDamaged
     from training.sft import TrainingError
 
-    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged
+    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
 
 
 class UserErrorTracebacks(logging.Filter):
@@ -340,13 +341,20 @@ def review(
         str | None,
         typer.Option("--token", envvar="KGSYNTH_REVIEW_TOKEN", help="access token; made up and printed if needed"),
     ] = None,
+    restore: Annotated[
+        bool, typer.Option("--restore", help="rebuild a lost WS/state/review.db from review-journal.jsonl first")
+    ] = False,
 ) -> None:
     """Serve the page where people accept, reject or edit the flagged samples (no Prefect needed)."""
+    from curation.review_journal import restore as restore_decisions
     from flows.stages import REVIEW_DB, queue_flagged
 
     def action():
         ws = workspace(workspace_dir)
         ws.latest_run()
+        if restore:
+            restored = restore_decisions(ws.state / REVIEW_DB, lambda: queue_flagged(ws))
+            console.print(f"restored {restored} decisions into {ws.state / REVIEW_DB}", highlight=False)
         return queue_flagged(ws)
 
     guarded(action)
