@@ -60,6 +60,22 @@ def quiet_user_error_tracebacks() -> None:
             logger.addFilter(UserErrorTracebacks())
 
 
+def prefect_start_timeout(err: BaseException) -> bool:
+    return isinstance(err, RuntimeError) and "ephemeral Prefect API server" in str(err)
+
+
+def retried_once_if_prefect_is_slow(action: Callable[[], list[dict] | dict]) -> list[dict] | dict:
+    """The ephemeral server times out before any stage work starts; on a loaded machine a second try often works
+    (every stage resumes, so nothing is done twice)."""
+    try:
+        return action()
+    except RuntimeError as err:
+        if not prefect_start_timeout(err):
+            raise
+        console.print("Prefect's local server was slow to start; trying once more", highlight=False)
+        return action()
+
+
 def guarded(
     action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None, lock: Path | None = None
 ) -> None:
@@ -71,12 +87,12 @@ def guarded(
     quiet_user_error_tracebacks()
     try:
         with workspace_lock(lock) if lock else nullcontext():
-            result = action()
+            result = retried_once_if_prefect_is_slow(action)
     except user_errors() as err:
         console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except RuntimeError as err:
-        if "ephemeral Prefect API server" not in str(err):
+        if not prefect_start_timeout(err):
             raise
         console.print(
             "[red]error:[/red] Prefect's local server did not start in time (machine busy?): run the command again, "

@@ -123,3 +123,30 @@ def test_a_second_writer_on_the_same_workspace_fails_in_one_line(env, tmp_path):
     ]
     released = kgsynth(env, "export", "--workspace", ws)  # once released, the command runs (and finds no samples)
     assert "in use" not in released.stderr and "no accepted samples" in released.stderr
+
+
+def test_a_slow_prefect_server_is_tried_twice_then_one_line(monkeypatch, capsys):
+    import typer
+
+    from flows.cli import guarded
+
+    calls = []
+
+    def slow():
+        calls.append(1)
+        raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+
+    with pytest.raises(typer.Exit) as exit_:
+        guarded(slow)
+    assert exit_.value.exit_code == 3 and len(calls) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "prefect server start" in err
+
+    def slow_then_fine():
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+        return {"stage": "extract", "in": 1, "kept": 1, "dropped": {}, "seconds": 0.0}
+
+    guarded(slow_then_fine)  # the second try works: a summary, no error
+    assert len(calls) == 4 and "kgsynth summary" in capsys.readouterr().err
