@@ -14,7 +14,7 @@ from kgraph.llm import LLM, LLMError, Prompt
 from kgraph.llm_loop import run_llm
 from kgraph.records import Fact
 
-PROMPT_VERSION = "judge-v1"
+PROMPT_VERSION = "judge-v2"
 RUBRIC = {
     "faithfulness": "Every claim in the answers is supported by the evidence sentence; nothing contradicts it. "
     "5: fully supported. 3: one unsupported detail. 1: contradicts or invents.",
@@ -49,8 +49,11 @@ def conversation(sample: Sample) -> str:
 
 
 def evidence_block(facts: list[Fact]) -> str:
+    """Each fact with the passage around its evidence sentence, so the judge reads what the sentence refers to."""
     return "\n".join(
-        f"- {f.subject} | {f.relation} | {f.object}\n  evidence: {e.sentence}" for f in facts for e in f.evidence
+        f"- {f.subject} | {f.relation} | {f.object}\n  passage: {' '.join(filter(None, (e.before, e.sentence, e.after)))}"
+        for f in facts
+        for e in f.evidence
     )
 
 
@@ -71,17 +74,24 @@ def rubric_prompt(sample: Sample, facts: list[Fact]) -> Prompt:
 
 
 def verdict_from_scores(sample_id: str, scores: RubricScores, cfg: JudgeConfig, judge: str) -> Verdict:
-    """Any criterion at or below reject_score rejects, at or below flag_score flags; reasons name criterion and why."""
-    reasons, flags = [], []
+    """Any criterion at or below reject_score rejects, at or below flag_score flags. Reasons are a fixed
+    vocabulary (`low_<criterion>`) that summaries can count; the judge's own words go to the detail."""
+    reasons, flags, words = [], [], []
     for name in RUBRIC:
         graded: CriterionScore = getattr(scores, name)
-        if graded.score <= cfg.reject_score:
-            reasons.append(f"{name}: {graded.reason}")
-        elif graded.score <= cfg.flag_score:
-            flags.append(f"{name}: {graded.reason}")
+        if graded.score <= cfg.flag_score:
+            (reasons if graded.score <= cfg.reject_score else flags).append(f"low_{name}")
+            words.append(f"{name} {graded.score}/5: {graded.reason}")
     decision = "reject" if reasons else "flag" if flags else "accept"
     normalised = {name: (getattr(scores, name).score - 1) / 4 for name in RUBRIC}
-    return Verdict(sample_id=sample_id, scores=normalised, decision=decision, reasons=reasons + flags, judge=judge)
+    return Verdict(
+        sample_id=sample_id,
+        scores=normalised,
+        decision=decision,
+        reasons=reasons + flags,
+        judge=judge,
+        detail="; ".join(words),
+    )
 
 
 async def judge_with_llm(sample: Sample, facts: list[Fact], llm: LLM, cfg: JudgeConfig) -> Verdict:
@@ -91,7 +101,12 @@ async def judge_with_llm(sample: Sample, facts: list[Fact], llm: LLM, cfg: Judge
         scores = await llm.complete(rubric_prompt(sample, facts), RubricScores)
     except LLMError as err:
         return Verdict(
-            sample_id=sample.id, scores={}, decision="flag", reasons=[f"judge_failed: {err.reason}"], judge=judge
+            sample_id=sample.id,
+            scores={},
+            decision="flag",
+            reasons=[f"judge_{err.reason}"],
+            judge=judge,
+            detail=err.raw[:2000],
         )
     return with_audit(verdict_from_scores(sample.id, scores, cfg, judge), cfg.audit_share)
 

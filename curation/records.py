@@ -17,8 +17,9 @@ class Verdict(Record):
     sample_id: str
     scores: dict[str, float] = Field(description="criterion -> score in [0, 1]")
     decision: Decision
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="fixed vocabulary, counted in summaries")
     judge: str
+    detail: str = Field(default="", description="free text: the judge's own words, or the raw output it failed on")
 
 
 class Review(Record):
