@@ -11,12 +11,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kgraph.checks import BULLET, HARD_CHECKS, argument_checks, confidence, sentence_checks
+from kgraph.checks import (
+    BULLET,
+    HARD_CHECKS,
+    argument_checks,
+    clause_checks,
+    complexity_checks,
+    confidence,
+    relation_checks,
+    sentence_checks,
+)
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import nominal_facts
 from kgraph.polarity import SUBJECT_DEPS, called_rare, governing_verb, polarity_source, verb_attributes
 from kgraph.records import Document, Evidence, Fact, Rejection
-from kgraph.relations import COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
+from kgraph.relations import CANONICAL, COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
 from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
 
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
@@ -189,7 +198,7 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
         and any(c.lower_ in ("should", "must") for c in polarity_source(verb).children)
     )
     phrase = f"{modal} {lemma_phrase(verb)}" if modal and not prohibited else lemma_phrase(verb)
-    doubts = ("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()
+    doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
     for subject in subjects:
         negated_here = negated or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
         found = list(object_candidates(verb, subject, phrase))
@@ -242,9 +251,10 @@ def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
 def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:
     """All facts of one parsed sentence, each with its checks and confidence; plainly garbage ones are dropped."""
     facts = []
-    doubts = sentence_checks(sent)
+    doubts = sentence_checks(sent) + complexity_checks(sent)
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
+        relation_doubts = relation_checks(found.surface, relation, CANONICAL)
         # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
         # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).
         for subject_token in conjuncts(found.subject):
@@ -253,7 +263,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                     continue
                 subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
-                checks = [*doubts, *found.checks, *subject_checks, *object_checks] + (
+                checks = [*doubts, *relation_doubts, *found.checks, *subject_checks, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )
                 if not subject or not obj or subject.lower() == obj.lower() or HARD_CHECKS & set(checks):

@@ -93,6 +93,7 @@ LEGAL = {
     "breach": "breaches",
 }
 VOCABULARY = {"medical": {**SHARED, **MEDICAL}, "legal": {**SHARED, **LEGAL}, "general": {**SHARED, **MEDICAL, **LEGAL}}
+CANONICAL = {name for names in (SHARED, MEDICAL, MEDICAL_INVERSE, LEGAL) for name in names.values()}
 # Nouns that carry the relation when they are the object and take this preposition: 'increase the risk of Y'.
 LIGHT_NOUNS = {"risk": "of", "diagnosis": "of", "treatment": "of", "right": "to"}
 # Copular nouns that carry the relation: 'X is a risk factor for Y', 'Y is an adverse effect of X'.
