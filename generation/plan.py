@@ -220,7 +220,7 @@ class FactIndex:
 
     def path(self, fact: Fact, hops: int, salt: int = 0) -> list[Fact]:
         """A chain of `hops` facts starting at this one, each sharing a non-hub entity with the next and adding a
-        new non-hub one, each with evidence of its own. Parties are no bridge either: every clause of a contract
+        new non-hub one, each with evidence of its own and short names (a definition is no endpoint). Parties are no bridge either: every clause of a contract
         names the supplier, so a path through it links anything to anything."""
         chain = [fact]
         while len(chain) < hops:
@@ -229,7 +229,7 @@ class FactIndex:
             options = [
                 f for f in self.neighbours(chain[-1], self.parties)
                 if set(nodes(f)) - used - self.hubs - self.parties and fact_text(f) not in said
-                and not co_effects(chain[-1], f)
+                and not co_effects(chain[-1], f) and max(len(f.subject.split()), len(f.object.split())) <= 6
             ]  # fmt: skip
             if not options:
                 return []
