@@ -35,6 +35,7 @@ RELATIVE = {"which", "that", "who", "whom"}
 # Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
 NON_RELATIONAL = {"after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like"}
 EXTRACTOR = "spacy-rules"
+LIGHT_PREPOSITIONS = {"for": "of"}
 
 
 @dataclass(frozen=True)
@@ -113,17 +114,24 @@ def lemma_phrase(verb) -> str:
     return f"be {verb.lower_}" if passive else verb.lemma_.lower()
 
 
+def modal_of(phrase: str, lemma: str) -> str:
+    """The lemma with the modal the phrase carries: 'must be established' by X -> 'must establish'."""
+    first = phrase.split()[0]
+    return f"{first} {lemma}" if first in ("shall", "must", "may", "can", "should") else lemma
+
+
 def prep_objects(prep) -> list:
     """Objects of a preposition; a gerund complement counts ('object to processing')."""
     return [c for c in prep.children if c.dep_ == "pobj" or (c.dep_ == "pcomp" and c.tag_ == "VBG")]
 
 
 def light_noun(token):
-    """(noun lemma, preposition, objects) when the noun carries the relation: 'the risk of bleeding'."""
+    """(noun lemma, preposition, objects) when the noun carries the relation: 'the risk of bleeding' ('the risk
+    for stroke' reads as 'risk of')."""
     lemma = token.lemma_.lower()
     wanted = LIGHT_NOUNS.get(lemma)
     for prep in token.children:
-        if wanted and prep.dep_ == "prep" and prep.lower_ == wanted and prep_objects(prep):
+        if wanted and prep.dep_ == "prep" and LIGHT_PREPOSITIONS.get(prep.lower_, prep.lower_) == wanted and prep_objects(prep):
             return lemma, wanted, prep_objects(prep)
     return None
 
@@ -172,7 +180,10 @@ def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tu
             continue
         for obj in prep_objects(prep):
             if prep.dep_ == "agent" or (passive and prep.lower_ == "by"):
-                yield obj, verb.lemma_.lower(), subject  # 'Y is caused by X': X causes Y
+                yield obj, modal_of(phrase, verb.lemma_.lower()), subject  # 'Y is caused by X': X causes Y
+                continue
+            if prep.lower_ == "including":  # 'reactions have been reported, including rash': reactions include rash
+                yield subject, "include", obj
                 continue
             light = light_noun(obj)
             if light:
@@ -229,7 +240,8 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
         if token.dep_ == "appos" and token.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
             bracketed = token.i > 0 and token.doc[token.i - 1].text == "("
             listed = token.conjuncts or token.head.conjuncts or enumerated(token.head, token, ("(", ";"))
-            if not bracketed and not listed and not token.text.isupper():
+            titled = token.pos_ == "PROPN" and not any(c.dep_ == "det" for c in token.children)
+            if not bracketed and not listed and not titled and not token.text.isupper():
                 yield Candidate(token.head, "be", token)
 
 

@@ -68,12 +68,23 @@ def called_rare(noun) -> bool:
     return noun.dep_ in SUBJECT_DEPS and any(c.dep_ == "acomp" and c.lower_ in RARE for c in noun.head.children)
 
 
+def stranded_modal(verb) -> list[str]:
+    """A modal cut off from its verb by an inserted phrase, which the parser then hangs elsewhere: 'X shall,
+    within 24 hours of discovery, report the theft' is an obligation to report."""
+    doc = verb.doc
+    if verb.i < 3 or doc[verb.i - 1].text != ",":
+        return []
+    opening = next((t for t in reversed(doc[verb.sent.start : verb.i - 1]) if t.text == ","), None)
+    modal = doc[opening.i - 1] if opening is not None and opening.i > verb.sent.start else None
+    return [modal.lower_] if modal is not None and modal.tag_ == "MD" and modal.dep_ != "aux" else []
+
+
 def verb_attributes(verb, domain: str) -> tuple[bool, bool, str]:
     """(negated, hedged, modal that belongs in the relation) of one predicate."""
     source = polarity_source(verb)
     children = list(source.children)
     negated = any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in children)
-    modals = [c.lower_ for c in children if c.tag_ == "MD"]
+    modals = [c.lower_ for c in children if c.tag_ == "MD"] or stranded_modal(source)
     hedged = any(m in HEDGE_MODALS.get(domain, HEDGE_MODALS["general"]) for m in modals)
     hedged = hedged or any(c.lower_ in HEDGE_ADVERBS for c in children if c.dep_ == "advmod")
     context_negated, context_hedged = context_flags(source)

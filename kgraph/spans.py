@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Children that start a clause or a side remark, not part of the entity's name.
 CLAUSE_DEPS = {"relcl", "acl", "advcl", "conj", "cc", "appos", "punct", "parataxis", "prep"}
+NESTED_CLAUSE_DEPS = {"relcl", "acl", "advcl", "appos", "parataxis", "prep"}
 DROP_WORDS = {
     "the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "your",
     "any", "each", "all", "either", "both", "neither", "no", "such", "other", "every", "some",
@@ -38,11 +39,25 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             excluded.update(child.subtree)
         if child.dep_ == "punct" and child.text == "-":
             excluded.discard(child)
+    excluded.update(nested_clauses(token))
     words = [t for t in token.subtree if t not in excluded and (t.dep_ != "punct" or t.text in ("-", "/", ","))]
     words = [t for t in words if not (t.dep_ == "det" and t.lower_ in DROP_WORDS and t.head == token)]
     while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case" or is_list_marker(words[0])):
         words = words[1:]
     return words
+
+
+def nested_clauses(token) -> set:
+    """Clauses and non-'of' phrases inside the entity's of-phrases: 'notice of the hearing upon the applicant' is
+    the notice of the hearing, 'administration of VIAGRA in these patients' the administration of VIAGRA."""
+    found = set()
+    for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+            for child in pobj.children:
+                if child.dep_ in NESTED_CLAUSE_DEPS and not (child.dep_ == "prep" and child.lower_ == "of"):
+                    found.update(child.subtree)
+            found.update(nested_clauses(pobj))
+    return found
 
 
 def is_list_marker(token) -> bool:
