@@ -3,8 +3,8 @@ of the samples the judge saw (near-duplicates already removed), each with its fa
 
     .venv/bin/python bench/quality_draw.py bench/quality/corpus/dev --out bench/quality/labels/dev.jsonl --n 200
 
-Each line: the sample, its facts (for re-judging later), the judge's verdict at draw time, and empty `label`
-("good" or "bad") and `reason` fields for the labeller. Labelling rules: bench/quality/LABELLING.md.
+Each line: the sample, its facts (for judging later) and empty `label` ("good" or "bad") and `reason` fields for
+the labeller, who never sees a verdict. Labelling rules: bench/quality/LABELLING.md.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from curation.records import Verdict
-from flows.workspace import Workspace, read_jsonl
-from generation.records import Sample
+from flows.stages import judged_samples
+from flows.workspace import Workspace
 from kgraph.graph import graph_facts, load_graph
 
 
@@ -30,28 +29,19 @@ def run_pipeline(corpus: Path, workspace: Path, config: Path | None) -> None:
     subprocess.run(command, check=True)
 
 
-def judged_samples(ws: Workspace) -> list[tuple[Sample, Verdict]]:
-    """Every sample that reached the judge, with its verdict, over all runs of the workspace."""
-    pairs = []
-    for run in sorted(ws.runs.iterdir()):
-        verdicts = {v.sample_id: v for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
-        pairs += [(s, verdicts[s.id]) for s in read_jsonl(run / "samples.jsonl", Sample) if s.id in verdicts]
-    return pairs
-
-
 def draw(ws: Workspace, n: int, seed: int) -> list[dict]:
+    """A seeded random choice among the samples that reached the judge (past dedup), with their facts."""
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
-    pairs = judged_samples(ws)
-    chosen = random.Random(seed).sample(pairs, min(n, len(pairs)))
+    pool = judged_samples(ws)
+    chosen = random.Random(seed).sample(pool, min(n, len(pool)))
     return [
         {
             "sample": sample.model_dump(mode="json"),
             "facts": [facts[i].model_dump(mode="json") for i in sample.fact_ids if i in facts],
-            "verdict_at_draw": verdict.model_dump(mode="json"),
             "label": "",
             "reason": "",
         }
-        for sample, verdict in chosen
+        for sample in chosen
     ]
 
 
