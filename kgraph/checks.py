@@ -169,15 +169,17 @@ def complexity_checks(sent) -> list[str]:
     return ["long_sentence"] if len(words) > MAX_SENTENCE_WORDS or commas >= MAX_COMMAS else []
 
 
-def relation_checks(surface: str, relation: str, canonical: set[str]) -> list[str]:
+def relation_checks(surface: str, relation: str, canonical: set[str], reduced: bool = False) -> list[str]:
     """A relation outside the vocabulary is weaker evidence than 'treats' or 'must_pay'; a weak verb ('have',
-    'see') or a bare copula with a preposition ('be in') relates nothing specific."""
+    'see'), a bare copula with a preposition ('be in') or a reduced relative's circumstance ('firearms seized
+    under 18 U.S.C.', background to the sentence's claim) relates nothing specific."""
     words = surface.split()
     if words and words[0] in ("shall", "must", "may", "can", "should", "not"):
         words = words[1:]
     if relation in canonical:
         return []
-    weak = bool(words) and (words[0] in WEAK_VERBS or (words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS))
+    copula = bool(words) and words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS
+    weak = reduced or copula or (bool(words) and words[0] in WEAK_VERBS)
     checks = ["weak_relation"] if weak else []
     return checks if relation.startswith(MODAL_PREFIXES) else [*checks, "unknown_relation"]
 

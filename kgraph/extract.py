@@ -23,7 +23,7 @@ from kgraph.checks import (
 )
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import nominal_facts
-from kgraph.polarity import SUBJECT_DEPS, called_rare, governing_verb, polarity_source, verb_attributes
+from kgraph.polarity import SUBJECT_DEPS, called_rare, governing_verb, in_rare_report, polarity_source, verb_attributes
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import CANONICAL, COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
 from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
@@ -49,6 +49,7 @@ class Candidate:
     hedged: bool = False
     exclude: frozenset = frozenset()  # tokens left out of the object's span (the pattern's own words)
     checks: tuple = ()  # what the pattern itself doubts ('ambiguous_antecedent')
+    reduced: bool = False  # from a reduced relative's own preposition ('products forfeited under the laws')
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +132,12 @@ def light_noun(token):
     lemma = token.lemma_.lower()
     wanted = LIGHT_NOUNS.get(lemma)
     for prep in token.children:
-        if wanted and prep.dep_ == "prep" and LIGHT_PREPOSITIONS.get(prep.lower_, prep.lower_) == wanted and prep_objects(prep):
+        if (
+            wanted
+            and prep.dep_ == "prep"
+            and LIGHT_PREPOSITIONS.get(prep.lower_, prep.lower_) == wanted
+            and prep_objects(prep)
+        ):
             return lemma, wanted, prep_objects(prep)
     return None
 
@@ -218,10 +224,14 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             inverted = source is not subject
             if inverted or not has_objects:
                 found.append((source, surface, target))
+        reduced = verb.dep_ == "acl" and verb.tag_ == "VBN"
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
-            yield Candidate(source, surface, target, negated_here and not flip, hedged, checks=doubts + listed)
+            own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
+            yield Candidate(
+                source, surface, target, negated_here and not flip, hedged, checks=doubts + listed, reduced=own
+            )
 
 
 def ambiguous_antecedent(verb) -> bool:
@@ -257,7 +267,8 @@ def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
             yield from predicate_candidates(verb, domain)
     yield from apposition_candidates(sent)
     for subject, surface, obj, exclude in nominal_facts(sent):
-        yield Candidate(subject, surface, obj, hedged=called_rare(obj) or called_rare(subject), exclude=exclude)
+        hedged = any(called_rare(t) or in_rare_report(t) for t in (subject, obj))
+        yield Candidate(subject, surface, obj, hedged=hedged, exclude=exclude)
 
 
 def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:
@@ -266,7 +277,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
     doubts = sentence_checks(sent) + complexity_checks(sent)
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
-        relation_doubts = relation_checks(found.surface, relation, CANONICAL)
+        relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced)
         # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
         # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).
         for subject_token in conjuncts(found.subject):

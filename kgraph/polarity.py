@@ -79,6 +79,19 @@ def stranded_modal(verb) -> list[str]:
     return [modal.lower_] if modal is not None and modal.tag_ == "MD" and modal.dep_ != "aux" else []
 
 
+def in_rare_report(noun) -> bool:
+    """Whether the noun is what rare reports or cases describe: 'rare reports of hepatic failure in patients taking
+    statins' hedges statins -> hepatic failure."""
+    token = noun
+    for _ in range(5):
+        if token.head == token:
+            return False
+        token = token.head
+        if token.pos_ == "NOUN" and any(c.dep_ == "amod" and c.lemma_.lower() in RARE for c in token.children):
+            return token.lemma_.lower() in ("report", "case")
+    return False
+
+
 def verb_attributes(verb, domain: str) -> tuple[bool, bool, str]:
     """(negated, hedged, modal that belongs in the relation) of one predicate."""
     source = polarity_source(verb)

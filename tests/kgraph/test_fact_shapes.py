@@ -1,0 +1,95 @@
+"""Shapes of facts that real public text gets wrong (dev gold, bench/quality/gold/dev.jsonl): they fall below
+generation's threshold (0.7), while clean vocabulary relations between specific noun phrases stay above; and the
+rule fixes the dev set asked for."""
+
+from pathlib import Path
+
+import pytest
+
+from kgraph.corpus import make_document
+from kgraph.extract import extract_facts, load_nlp
+from kgraph.records import Fact
+
+THRESHOLD = 0.7
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def facts(text: str, nlp, domain: str = "medical") -> list[Fact]:
+    return extract_facts(make_document(Path(domain) / "t.txt", text), nlp)
+
+
+def trusted(text: str, nlp, domain: str = "medical") -> set[tuple]:
+    return {
+        (f.subject, f.relation, f.object, f.negated, f.hedged)
+        for f in facts(text, nlp, domain)
+        if f.confidence >= THRESHOLD
+    }
+
+
+def checks_of(text: str, nlp, domain: str = "medical") -> set[str]:
+    return {check for f in facts(text, nlp, domain) for check in f.checks}
+
+
+def test_weak_verbs_and_bare_copulas_fall_below_the_threshold(nlp):
+    assert not trusted(
+        "The cigarettes are in the possession of any person other than an exempted person.", nlp, "legal"
+    )
+    assert not trusted("The notice will specify the date of revocation.", nlp, "legal")
+    assert "weak_relation" in checks_of("The licensee has knowledge of the theft.", nlp, "legal")
+
+
+def test_clause_subjects_statistics_and_conditions_fall_below_the_threshold(nlp):
+    text = "Dividing a single agreement into smaller components does not exempt the distributor from the rules."
+    assert "clause_argument" in checks_of(text, nlp, "legal") and not trusted(text, nlp, "legal")
+    assert "statistic" in checks_of("The placebo group included 3% Blacks and 2% Asians.", nlp)
+    text = "If you do not know if the child's prescription drug contains an MAOI, ask a doctor."
+    assert "subordinate_clause" in checks_of(text, nlp) and not trusted(text, nlp)
+    text = "The Director may require that a sample of the device be submitted for examination."
+    assert not trusted(text, nlp, "legal")
+
+
+def test_long_sentences_keep_only_vocabulary_relations(nlp):
+    text = (
+        "In respect of property seized under the internal revenue laws and found by the appraisers to be of little"
+        " value, the Director shall publish a description of the articles in a newspaper of the judicial district"
+        " where the seizure was made, and the claimant shall pay the costs of the sale to the Treasury."
+    )
+    assert "long_sentence" in checks_of(text, nlp, "legal")
+    assert ("claimant", "must_pay", "costs of the sale", False, False) in trusted(text, nlp, "legal")
+    assert not any(r.startswith("be_seized") for _, r, *_ in trusted(text, nlp, "legal"))
+
+
+def test_clean_vocabulary_facts_stay_above_the_threshold(nlp):
+    assert ("Metformin", "contraindicated_in", "severe renal impairment", False, False) in trusted(
+        "Metformin is contraindicated in severe renal impairment.", nlp
+    )
+    assert ("Tenant", "must_pay", "rent", False, False) in trusted("The Tenant shall pay the rent.", nlp, "legal")
+
+
+def test_a_modal_cut_off_by_an_inserted_phrase_reaches_the_relation(nlp):
+    text = "The licensee shall, within 24 hours of discovery, report the theft to the nearest ATF office."
+    assert ("licensee", "must_report", "theft", False, False) in trusted(text, nlp, "legal")
+    found = trusted("A patent airway must be established by use of an oropharyngeal airway.", nlp)
+    assert ("use of an oropharyngeal airway", "must_establish", "patent airway", False, False) in found
+
+
+def test_including_risk_for_and_nested_phrases(nlp):
+    found = trusted("Hypersensitivity reactions have been reported, including rash and urticaria.", nlp)
+    assert {("Hypersensitivity reactions", "includes", o, False, False) for o in ("rash", "urticaria")} <= found
+    found = trusted("Atorvastatin lowers the risk for stroke.", nlp)
+    assert ("Atorvastatin", "reduces_risk_of", "stroke", False, False) in found
+    text = "Administration of VIAGRA in these patients resulted in higher plasma levels of sildenafil."
+    assert ("Administration of VIAGRA", "causes", "higher plasma levels of sildenafil", False, False) in trusted(
+        text, nlp
+    )
+
+
+def test_titles_in_apposition_are_no_definitions_and_rare_reports_hedge(nlp):
+    text = "The Director, Industry Operations shall issue a notice of denial."
+    assert not any(r == "is_a" for _, r, *_ in trusted(text, nlp, "legal"))
+    text = "There have been rare reports of hepatic failure in patients taking statins."
+    assert all(f.hedged for f in facts(text, nlp) if f.object == "hepatic failure")
