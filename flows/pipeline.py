@@ -79,7 +79,7 @@ def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -
     sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
     llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws)) if sent else None
     facts, rejections = stages.extract_batch(documents, cfg.extract, llm)
-    return {"facts": facts, "rejections": rejections}
+    return {"facts": facts, "rejections": rejections, "usage": llm.usage.report(cfg.llm) if llm else {}}
 
 
 @task(retries=2, retry_delay_seconds=5, cache_key_fn=generate_key, persist_result=True, result_serializer="json")
@@ -169,7 +169,7 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
         if any(retry_could_fix(r.reason) for r in batch_rejections):  # asked again on the next run
             forget_result(ws, extract_key(None, {"cfg": cfg, "documents": batch}))
         rejections += batch_rejections
-    return stages.finish_extract(ws, run, documents, facts, rejections, started)
+    return stages.finish_extract(ws, run, documents, facts, rejections, started, stages.usage_notes(results))
 
 
 @flow(name="generate")

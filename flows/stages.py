@@ -85,7 +85,13 @@ def extract_batch(
 
 
 def finish_extract(
-    ws: Workspace, run: Path, documents: list[Document], facts: list[Fact], rejections: list[Rejection], started: float
+    ws: Workspace,
+    run: Path,
+    documents: list[Document],
+    facts: list[Fact],
+    rejections: list[Rejection],
+    started: float,
+    usage: dict | None = None,
 ) -> dict:
     """Merge the facts into graph.json, record the documents as known, and write the run's files."""
     graph = load_graph(ws.graph)
@@ -114,6 +120,7 @@ def finish_extract(
         new_facts=new,
         graph_nodes=graph.number_of_nodes(),
         graph_edges=graph.number_of_edges(),
+        **(usage or {}),
     )
     record_stats(run, stats)
     return stats
@@ -293,7 +300,9 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     unique += [s for s in clean if s.id in unjudged]
     rejections = contaminated + [r for r in rejections if r.item_id not in unjudged]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
-    verdicts = judge_samples(unique, facts, cfg.judge, judge_llm(cfg))
+    llm = judge_llm(cfg)
+    verdicts = judge_samples(unique, facts, cfg.judge, llm)
+    usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
     by_id = {s.id: s for s in unique}
     accepted = [by_id[v.sample_id] for v in verdicts if v.decision == "accept"]
     flagged = [by_id[v.sample_id] for v in verdicts if v.decision == "flag"]
@@ -318,6 +327,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
         accepted=len(accepted),
         flagged=len(flagged),
         **rebuilt,
+        **usage,
     )
     record_stats(run, stats)
     return stats

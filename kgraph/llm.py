@@ -92,6 +92,7 @@ class Usage:
     requests: int = 0
     cached: int = 0
     retries: int = 0
+    timeouts: int = 0
     repairs: int = 0
     failures: int = 0
     prompt_tokens: int = 0
@@ -303,6 +304,7 @@ class OpenAICompatible:
                 except openai.APITimeoutError as err:
                     # The aiohttp transport reports a refused connection as a connect timeout; name it rightly.
                     reason = "connection_error" if refused(err) else "timeout"
+                    self.usage.timeouts += reason == "timeout"
                     retryable, asked, raw = True, None, str(err.__cause__ or "")
                 except openai.APIConnectionError as err:
                     reason, retryable, asked, raw = "connection_error", True, None, str(err)

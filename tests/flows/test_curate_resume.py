@@ -99,3 +99,19 @@ def test_a_damaged_graph_names_the_file_and_the_backup(tmp_path):
     ws.graph.write_text(ws.graph.read_text()[:100])
     with pytest.raises(GraphDamaged, match=r"graph.json is damaged .*cp .*graph.json.bak"):
         load_graph(ws.graph)
+
+
+def test_curate_with_the_llm_judge_reports_its_requests_and_tokens(tmp_path, monkeypatch):
+    from openai_server import FakeOpenAI
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    ws, _, run = generated_workspace(tmp_path / "ws")
+    with FakeOpenAI() as server:
+        llm = {"base_url": server.base_url, "api_key": "x", "model": "fake", "cache": False}
+        cfg = load_config(None, {"llm": llm, "judge": {"mode": "llm", "audit_share": 0.0}})
+        stats = stages.curate_run(ws, run, cfg)
+    judged = stats["in"] - sum(stats["dropped"].get(r, 0) for r in ("near_duplicate", "eval_contamination"))
+    # the fake server's replies do not fit the rubric schema: each is repaired once, then flagged for people
+    assert stats["requests"] == 2 * judged > 0 and stats["repairs"] == stats["failures"] == judged
+    assert stats["flagged"] == judged and stats["prompt_tokens"] > 0 and stats["timeouts"] == 0

@@ -162,6 +162,7 @@ def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
         ("metformin", "Glukoseproduktion", "Metformin senkt die Glukoseproduktion der Leber.")
     ]
     assert stats["kept"] == 4 and len(facts) > len(german)  # the English documents still went through spaCy
+    assert stats["requests"] >= 1 and stats["timeouts"] == 0 and stats["prompt_tokens"] > 0  # LLM use in the summary
 
 
 def test_a_flow_that_waits_too_long_for_an_llm_slot_stops_with_a_clear_error(prefect_api, tmp_path, monkeypatch):
