@@ -4,19 +4,13 @@ it below generation's threshold (0.7), or is not extracted at all."""
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 from kgraph.corpus import make_document
-from kgraph.extract import extract_facts, load_nlp
+from kgraph.extract import extract_facts
 from kgraph.graph import add_facts, graph_facts, load_graph, save_graph
 from kgraph.records import Evidence, Fact
 
 THRESHOLD = 0.7
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_nlp()
 
 
 def facts(text: str, nlp, domain: str = "medical") -> list[Fact]:

@@ -2,32 +2,7 @@
 generation's threshold (0.7), while clean vocabulary relations between specific noun phrases stay above; and the
 rule fixes the dev set asked for."""
 
-from pathlib import Path
-
-import pytest
-
-from kgraph.corpus import make_document
-from kgraph.extract import extract_facts, load_nlp
-from kgraph.records import Fact
-
-THRESHOLD = 0.7
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_nlp()
-
-
-def facts(text: str, nlp, domain: str = "medical") -> list[Fact]:
-    return extract_facts(make_document(Path(domain) / "t.txt", text), nlp)
-
-
-def trusted(text: str, nlp, domain: str = "medical") -> set[tuple]:
-    return {
-        (f.subject, f.relation, f.object, f.negated, f.hedged)
-        for f in facts(text, nlp, domain)
-        if f.confidence >= THRESHOLD
-    }
+from test_fact_checks import facts, trusted
 
 
 def checks_of(text: str, nlp, domain: str = "medical") -> set[str]:
