@@ -71,8 +71,8 @@ class JudgeConfig(BaseModel):
     )
     accept_fluency: float = Field(default=0.4, ge=0, le=1, description="mean token likelihood score to accept")
     reject_fluency: float = Field(default=0.2, ge=0, le=1, description="below this mean score: rejected, disfluent")
-    accept_fluency_worst: float = Field(default=0.45, ge=0, le=1, description="worst token's score to accept")
-    reject_fluency_worst: float = Field(default=0.3, ge=0, le=1, description="below this worst token: rejected")
+    accept_fluency_worst: float = Field(default=0.3, ge=0, le=1, description="worst token's score to accept")
+    reject_fluency_worst: float = Field(default=0.15, ge=0, le=1, description="below this worst token: rejected")
     reject_score: int = Field(default=2, ge=1, le=5, description="LLM judge: a criterion scored this or lower rejects")
     flag_score: int = Field(default=3, ge=1, le=5, description="LLM judge: a criterion scored this or lower flags")
 
