@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from curation import claims, fluency
 from curation.minhash import UNSPACED
@@ -75,6 +75,17 @@ class JudgeConfig(BaseModel):
     reject_fluency_worst: float = Field(default=0.15, ge=0, le=1, description="below this worst token: rejected")
     reject_score: int = Field(default=2, ge=1, le=5, description="LLM judge: a criterion scored this or lower rejects")
     flag_score: int = Field(default=3, ge=1, le=5, description="LLM judge: a criterion scored this or lower flags")
+
+    @model_validator(mode="after")
+    def thresholds_in_order(self) -> JudgeConfig:
+        """A reject threshold above its accept threshold would reject what it should accept: refuse it at load."""
+        pairs = [(f"reject_{n}", f"accept_{n}") for n in ("grounding", "similarity", "entailment", "fluency")]
+        pairs += [("reject_fluency_worst", "accept_fluency_worst"), ("reject_score", "flag_score")]
+        pairs += [("min_answer_chars", "max_answer_chars")]
+        for low, high in pairs:
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} ({getattr(self, low)}) must not exceed {high} ({getattr(self, high)})")
+        return self
 
 
 def content_words(text: str) -> list[str]:

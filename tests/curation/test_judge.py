@@ -1,5 +1,6 @@
 import asyncio
 
+import pytest
 from fakes import FakeLLM
 
 from curation.embed import WEIGHTS_SHA256, embed, weights_sha256
@@ -107,3 +108,19 @@ def test_bundled_minilm_weights_are_the_pinned_file_and_embed_meaningfully():
         ]
     )
     assert abs(float(a @ a) - 1) < 1e-5 and float(a @ b) > 0.6 > float(a @ c)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"accept_grounding": 0.2, "reject_grounding": 0.3},
+        {"accept_entailment": 0.5, "reject_entailment": 0.6},
+        {"reject_score": 4, "flag_score": 3},
+        {"min_answer_chars": 100, "max_answer_chars": 50},
+    ],
+)
+def test_contradictory_thresholds_fail_at_load_naming_both_fields(settings):
+    from flows.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="must not exceed"):
+        load_config(None, {"judge": settings})
