@@ -43,7 +43,13 @@ class GenerationConfig(BaseModel):
     question_types: list[str] | None = Field(
         default=None, description=f"only these question types (default: all that fit the fact): {', '.join(ALL_TYPES)}"
     )
-    dialogues_per_fact: int = Field(default=1, ge=0, le=5, description="self-chat dialogues per fact")
+    dialogues_per_fact: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="self-chat dialogues per fact (off by default: one weak turn spoils a dialogue, and offline "
+        "follow-ups wander between documents through shared words)",
+    )
     min_turns: int = Field(
         default=3,
         ge=1,
@@ -52,7 +58,13 @@ class GenerationConfig(BaseModel):
         "facts ends the dialogue earlier rather than padding it",
     )
     max_turns: int = Field(default=6, ge=1, le=12, description="most user/assistant exchanges in a dialogue")
-    multihop_per_fact: int = Field(default=1, ge=0, le=3, description="multi-hop questions per fact (2-3 hop paths)")
+    multihop_per_fact: int = Field(
+        default=0,
+        ge=0,
+        le=3,
+        description="multi-hop questions per fact (2-3 hop paths; off by default: in one label or contract most "
+        "paths only say that two facts share a document)",
+    )
     min_confidence: float = Field(
         default=MIN_CONFIDENCE,
         ge=0.0,

@@ -17,6 +17,30 @@ ANAPHOR = re.compile(
     re.IGNORECASE,
 )
 
+# A pointer into the document ('[see Warnings and Precautions (5.1)]', '(see WARNINGS)', '(see § 555.77)'): the
+# reader of a closed-book answer has no sections to turn to.
+CROSS_REFERENCE = re.compile(r"\s*\[\s*see\b[^\]]*\]|\s*\(\s*(?:see|refer to)\b[^)]*\)", re.IGNORECASE)
+# What only makes sense beside the rest of the document: the sentence is not asked about.
+POINTS_AWAY = re.compile(
+    r"other sections of (the|this) label|(described|listed|discussed|mentioned|shown) (above|below)|"
+    r"\bthe following\b|\bas follows\b|\bthis section\b|\bin table \d|\bthe above\b",
+    re.IGNORECASE,
+)
+# A sentence cut before its list ('risk factors for heart disease such as'): it ends on a word that leads on.
+DANGLING = re.compile(
+    r"(\b(such as|including|like|e\.g\.|i\.e\.|and|or|to|of|in|for|with|by|from|on|at|as|than|the|a|an|"
+    r"following|include|includes|are|is|were|was)|[:—–-])\s*$",
+    re.IGNORECASE,
+)
+
+# Words that make a plain 'Yes' or 'No' false to the sentence: an unknown, a hedge, a negation the fact did not get.
+UNKNOWN = re.compile(
+    r"\b(whether|unknown|not known|insufficient|unclear|uncertain|cannot be excluded|not been (established|studied))\b",
+    re.IGNORECASE,
+)
+HEDGE = re.compile(r"\b(may|might|could|possibl[ey]|potential(ly)?|suggest(s|ed)?)\b", re.IGNORECASE)
+NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nothing|cannot)\b|n't\b", re.IGNORECASE)
+
 ANAPHOR_ZH = ("它", "这", "该", "其", "此", "他们", "她们", "上述", "因此", "但")
 
 
@@ -27,7 +51,8 @@ def clean_sentence(text: str) -> str:
     while len(lines) > 1 and not lines[0].endswith((".", "!", "?", ";", ":", ",")) and len(lines[0].split()) <= 8:
         lines.pop(0)
     text = " ".join(BULLET.sub("", line) for line in lines)
-    text = CITATION.sub("", text)
+    text = CROSS_REFERENCE.sub("", CITATION.sub("", text)).lstrip(" ,;")
+    text = re.sub(r"[,;:]+\s*(?=[.!?]$)", "", text)  # 'mmHg), [see ...].' leaves 'mmHg),.'
     text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
     if not text:
         return ""
@@ -55,9 +80,27 @@ def standalone(evidence: Evidence) -> str:
     before, after = neighbour(evidence, "before"), neighbour(evidence, "after")
     if before and needs_context(evidence.sentence):
         sentence = f"{before} {sentence}"
-    if after and evidence.sentence.rstrip().endswith(":"):
-        sentence = f"{sentence[:-1]}: {after[:1].lower() + after[1:]}"
+    if after and ends_open(evidence.sentence):
+        joint = ":" if evidence.sentence.rstrip().endswith(":") else ""
+        sentence = re.sub(r"\s+([.,;:!?])", r"\1", f"{sentence[:-1]}{joint} {after[:1].lower() + after[1:]}")
     return sentence
+
+
+def ends_open(sentence: str) -> bool:
+    """True for a sentence that leads into what follows: a colon, a dangling 'such as' or 'and', no end mark."""
+    raw = CROSS_REFERENCE.sub("", sentence).rstrip()
+    return bool(DANGLING.search(raw.rstrip(".")) or not raw.endswith((".", "!", "?", '"', "”", ")", "。", "！", "？")))
+
+
+def complete(fact: Fact) -> bool:
+    """Whether the fact's answer stands whole: not cut before a list it does not carry, not pointing elsewhere
+    in the document ('the following', 'described below', 'other sections of the labeling')."""
+    if not fact.evidence:
+        return False
+    evidence = fact.evidence[0]
+    text = standalone(evidence)
+    cut = ends_open(evidence.sentence) and not neighbour(evidence, "after")
+    return bool(text) and not cut and not DANGLING.search(text.rstrip(".")) and not POINTS_AWAY.search(text)
 
 
 def fact_text(fact: Fact) -> str:
@@ -79,3 +122,12 @@ def joined(texts: list[str]) -> str:
     if len(unique) <= 3:
         return " ".join(unique)
     return "\n".join(f"- {t}" for t in unique)
+
+
+def plain_polarity(fact: Fact) -> bool:
+    """Whether a 'Yes' or 'No' can answer for the fact: its sentence states it without an unknown, and any hedge or
+    negation in the sentence is one the fact carries (its flags may miss 'under no circumstances shall')."""
+    sentence = fact.evidence[0].sentence if fact.evidence else ""
+    if UNKNOWN.search(sentence):
+        return False
+    return (fact.negated or not NEGATION.search(sentence)) and (fact.hedged or not HEDGE.search(sentence))

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from generation.aspects import fact_aspects, is_drug
+from generation.context import standalone_fact
 from generation.names import generic_argument, is_hub, vague_fact
-from generation.passage import fact_text
+from generation.passage import complete, fact_text, plain_polarity
+from generation.syntax import agent_of, alternatives
+from generation.verbalise import lemma_phrase
 from kgraph.graph import entity_key, graph_facts
 from kgraph.records import Fact
 
@@ -96,6 +99,9 @@ PERSONAS = {
     "general": ("learner", "practitioner"),
 }
 DIFFICULTIES = ("basic", "intermediate", "advanced")
+YES_NO_TYPES = {"yes_no", "comparison", "clinical_vignette", "scenario"}  # types answered 'Yes.' or 'No.'
+OPEN_TYPES = {"multiple_choice", *RELATION_TYPE.values(), "explanation", "dosage"}  # types asking 'What ...?'
+BUSY = 8  # an entity linked to this many others (the label's product, a contract's party) bridges no path
 DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|g|mcg|µg|microgram|units?|ml|mmol)\b", re.IGNORECASE)
 
 
@@ -160,6 +166,7 @@ class FactIndex:
     aspects: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
     leads: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))  # fact id -> groups
     hubs: set[str] = field(default_factory=set)
+    busy: set[str] = field(default_factory=set)  # entities too connected to link two facts meaningfully
     drugs: set[str] = field(default_factory=set)  # entities named as medicines
     parties: set[str] = field(default_factory=set)  # entities typed as parties to a contract
     min_confidence: float = MIN_CONFIDENCE
@@ -178,6 +185,7 @@ class FactIndex:
                 n for n, kind in zip(nodes(fact), (fact.subject_type, fact.object_type)) if kind == "party"
             }
         usable = [f for f in facts if index.usable(f)]
+        index.busy = {node for node, linked in index.links.items() if len(linked) >= BUSY}
         index.drugs = drugs = {entity_key(f.subject) for f in usable if is_drug(f)}
         aspects = defaultdict(dict)
         for fact in usable:
@@ -186,7 +194,8 @@ class FactIndex:
             objects[fact.relation].setdefault(entity_key(fact.object), fact)
             typed[fact.object_type].setdefault(entity_key(fact.object), fact)
             for entity, aspect in fact_aspects(fact, entity_key(fact.subject) in drugs):
-                if entity_key(entity) not in index.hubs:
+                # 'What must sealed bids do?' asks the subject to act: only when it is the verb's own subject.
+                if entity_key(entity) not in index.hubs and (entity != fact.subject or asks_agent(fact)):
                     aspects[(entity, aspect)][fact.id] = fact
         index.relation_objects = {relation: list(found.values()) for relation, found in objects.items()}
         index.type_objects = {kind: list(found.values()) for kind, found in typed.items()}
@@ -196,9 +205,14 @@ class FactIndex:
         return index
 
     def usable(self, fact: Fact) -> bool:
-        """Whether generation may write about the fact: confident enough, and both arguments name something."""
-        return fact.confidence >= self.min_confidence and not (
-            generic_argument(fact.subject) or generic_argument(fact.object) or vague_fact(fact.subject, fact.relation)
+        """Whether generation may write about the fact: confident enough, both arguments name something, its answer
+        stands whole (no list cut off, no pointer into the document) and its document can be named."""
+        return (
+            fact.confidence >= self.min_confidence
+            and not (generic_argument(fact.subject) or generic_argument(fact.object))
+            and not vague_fact(fact.subject, fact.relation)
+            and complete(fact)
+            and standalone_fact(fact)
         )
 
     def neighbours(self, fact: Fact, avoid: set[str] = frozenset()) -> list[Fact]:
@@ -220,15 +234,16 @@ class FactIndex:
 
     def path(self, fact: Fact, hops: int, salt: int = 0) -> list[Fact]:
         """A chain of `hops` facts starting at this one, each sharing a non-hub entity with the next and adding a
-        new non-hub one, each with evidence of its own and short names (a definition is no endpoint). Parties are no bridge either: every clause of a contract
-        names the supplier, so a path through it links anything to anything."""
+        new non-hub one, each with evidence of its own and short names (a definition is no endpoint). Parties and busy
+        entities are no bridge either: every clause of a contract names the supplier and every sentence of a label its
+        product, so a path through them links anything to anything ('unborn baby' to 'rate greater than placebo')."""
         chain = [fact]
         while len(chain) < hops:
             used = {e for f in chain for e in nodes(f)}
             said = {fact_text(f) for f in chain}
             options = [
-                f for f in self.neighbours(chain[-1], self.parties)
-                if set(nodes(f)) - used - self.hubs - self.parties and fact_text(f) not in said
+                f for f in self.neighbours(chain[-1], self.parties | self.busy)
+                if set(nodes(f)) - used - self.hubs - self.parties - self.busy and fact_text(f) not in said
                 and not co_effects(chain[-1], f) and max(len(f.subject.split()), len(f.object.split())) <= 6
             ]  # fmt: skip
             if not options:
@@ -243,7 +258,7 @@ class FactIndex:
             f for f in self.neighbours(fact)
             if f.relation == fact.relation != "is_a" and (f.negated, f.hedged) == (fact.negated, fact.hedged)
             and (entity_key(f.subject) == entity_key(fact.subject)) != (entity_key(f.object) == entity_key(fact.object))
-            and not set(nodes(f)) & self.hubs
+            and not set(nodes(f)) & self.hubs and not alternatives(fact, f)
         ]  # fmt: skip
         return options[stable(fact.id, "sibling") % len(options)] if options else None
 
@@ -308,6 +323,11 @@ def nodes(fact: Fact) -> tuple[str, str]:
     return entity_key(fact.subject), entity_key(fact.object)
 
 
+def asks_agent(fact: Fact) -> bool:
+    """Whether a 'What does X ...?' question can be built from the fact (see generation/syntax.py)."""
+    return lang_of(fact) != "en" or agent_of(fact, lemma_phrase(fact), fact.relation not in RELATION_TYPE)
+
+
 def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None, aspects: bool = True) -> list[str]:
     """Question types this fact can carry, most specific first, the generic ones rotated per fact. A fact an aspect
     question gathers gets no open question of its own (the aspect asks it better); a negated fact only yes/no
@@ -324,6 +344,15 @@ def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None, aspec
     # Options only make sense for a relation with a meaning of its own ('causes', not 'be started at').
     if fact.negated or fact.relation not in RELATION_TYPE or len(index.distractors(fact)) < 2:
         ordered = [t for t in ordered if t != "multiple_choice"]
+    if not plain_polarity(fact):
+        ordered = [t for t in ordered if t not in YES_NO_TYPES]
+    # A relation read off the surface ('tell', 'forfeit') asks nothing unless its subject does it; an open question
+    # needs that even of a pattern's relation ('What does haloperidol cause?').
+    agent = asks_agent(fact)
+    if not agent and fact.relation not in RELATION_TYPE:
+        return []
+    if not agent or index.question_form(fact) not in ("what", "who_what"):
+        ordered = [t for t in ordered if t not in OPEN_TYPES]
     types = [t for t in dict.fromkeys(ordered) if t in QUESTION_TYPES[domain]]
     return [t for t in types if t in allowed] if allowed else types
 

@@ -61,8 +61,9 @@ def fact_block(fact: Fact, label: str = "Fact") -> str:
     """The fact as an index into its passage: the sentence with the ones around it, which is what is true."""
     flags = ", ".join(f for f, on in (("negated", fact.negated), ("hedged", fact.hedged)) if on) or "none"
     evidence = fact.evidence[0] if fact.evidence else None
+    document = f"Document: {evidence.title}\n" if evidence and evidence.title else ""
     return (
-        f"{label}: ({fact.subject}) -[{fact.relation}]-> ({fact.object})\n"
+        f"{label}: ({fact.subject}) -[{fact.relation}]-> ({fact.object})\n{document}"
         f"Qualifiers: {flags}\n"
         f'Evidence sentence: "{clean_sentence(evidence.sentence) if evidence else ""}"\n'
         f'Passage around it: "{passage(evidence) if evidence else ""}"'
@@ -113,7 +114,8 @@ def qa_prompt(job: Job) -> Prompt:
     user = (
         f"{facts_block(job.facts)}\n\n{style_lines(job)}\n"
         f"Write one question of type '{job.question_type}' ({QUESTION_TYPE_HINTS[job.question_type]}) that this "
-        f"person would ask, naming the subject, and the answer an expert would give from the evidence.{options}\n"
+        "person would ask, naming the subject (and the document's product, rule or contract when the question would "
+        f"not stand alone without it), and the answer an expert would give from the evidence.{options}\n"
         'Return {"question": "...", "answer": "..."}.'
     )
     return Prompt(task="qa", messages=[system_message(job), {"role": "user", "content": user}], context=context(job))

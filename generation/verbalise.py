@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lemminflect import getInflection, getLemma
 
+from generation.syntax import PREPOSITION, head_token, sentence_of
 from kgraph.records import Fact
 
 # Canonical relations whose surface lemma reads badly; everything else is read from its surface form.
@@ -30,16 +31,20 @@ MODALS = {"shall", "may", "must", "can", "should", "will", "might", "could", "ca
 SURFACE_FIXES = {"be cause by": "cause", "be effect of": "cause", "be cause of": "cause"}
 
 
-def looks_plural(noun_phrase: str) -> bool:
-    """'statins', 'calcium and iron supplements' are plural; 'diabetes', 'measles', 'mg' are not."""
-    words = noun_phrase.split()
-    if not words:
-        return False
+def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
+    """Number of a noun phrase from its head's tag in the evidence sentence (NNS/NNPS: 'VIAGRA is' is one thing,
+    'statins are' many); coordinations are plural; without the sentence, lemminflect's lemma ('statins' ->
+    'statin'), all-capital names taken as singular."""
     if " and " in f" {noun_phrase.lower()} ":
         return True
-    last = words[-1]
-    lemma = getLemma(last.lower(), upos="NOUN")
-    return bool(lemma) and lemma[0] != last.lower()
+    token = head_token(noun_phrase, sentence)
+    if token is not None and token.tag_.startswith("NN"):
+        return token.tag_ in ("NNS", "NNPS")
+    words = PREPOSITION.split(f" {noun_phrase} ")[0].split() or noun_phrase.split()
+    if not words:
+        return False
+    lemma = getLemma(words[-1].lower(), upos="NOUN")
+    return bool(lemma) and lemma[0] != words[-1].lower() and not words[-1].isupper()
 
 
 def verb_lemma(word: str) -> str:
@@ -94,8 +99,8 @@ def inverted(fact: Fact, subject: str) -> tuple[str, str]:
     if head in MODALS:
         return ("must" if head == "shall" else head), rest
     if head == "be":
-        return inflect("be", looks_plural(subject)), rest
-    return ("do" if looks_plural(subject) else "does"), " ".join(words)
+        return inflect("be", looks_plural(subject, sentence_of(fact))), rest
+    return ("do" if looks_plural(subject, sentence_of(fact)) else "does"), " ".join(words)
 
 
 def sentence_case(text: str) -> str:
@@ -104,4 +109,9 @@ def sentence_case(text: str) -> str:
 
 def statement(fact: Fact) -> str:
     """'Metformin is contraindicated in severe renal impairment.'"""
-    return sentence_case(f"{fact.subject} {verb_phrase(fact, looks_plural(fact.subject))} {fact.object}".strip()) + "."
+    return (
+        sentence_case(
+            f"{fact.subject} {verb_phrase(fact, looks_plural(fact.subject, sentence_of(fact)))} {fact.object}".strip()
+        )
+        + "."
+    )

@@ -9,9 +9,11 @@ import re
 from lemminflect import getInflection
 
 from generation.aspects import ASPECT_QUESTIONS
+from generation.context import in_context
 from generation.names import noun_lemma
 from generation.passage import fact_text, joined
 from generation.plan import DOSE, stable
+from generation.syntax import sentence_of
 from generation.verbalise import MODALS, inflect, inverted, lemma_phrase, looks_plural, sentence_case
 from kgraph.records import Fact, normalise
 
@@ -55,7 +57,7 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
         text = text[:1].lower() + text[1:]
     first = text.split()[0].lower()
     if fact.domain == "legal" and kind in ("party", "entity") and text[:1].islower() and first not in ARTICLES:
-        text = text if looks_plural(text) else f"the {text}"
+        text = text if looks_plural(text, sentence_of(fact)) else f"the {text}"
     return text
 
 
@@ -100,9 +102,14 @@ def predicate_noun(fact: Fact, subject: str) -> str:
     """The object of 'X is a Y' agreeing with the subject: 'Is empagliflozin an SGLT2 inhibitor?'."""
     obj = object_of(fact)
     words = obj.split()
-    if looks_plural(subject) or words[0].lower() in ARTICLES or " and " in obj or re.search(r"(?<!\w)\d", obj):
+    if (
+        looks_plural(subject, sentence_of(fact))
+        or words[0].lower() in ARTICLES
+        or " and " in obj
+        or re.search(r"(?<!\w)\d", obj)
+    ):
         return obj
-    if looks_plural(obj):
+    if looks_plural(obj, sentence_of(fact)):
         words[-1] = (getInflection(noun_lemma(words[-1]), tag="NN") or [words[-1]])[0]
     elif not words[0][:1].islower():  # a name: 'Is warfarin Coumadin?'
         return obj
@@ -138,26 +145,27 @@ def specific_question(fact: Fact, qtype: str, form: str) -> str:
         drug = DOSE.sub("", fact.subject).strip(" ,") or fact.subject
         return f"What dose of {name(drug, fact)} is recommended?"
     if qtype == "indication" and form == "what" and fact.subject_type == "drug":
-        return f"What {inflect('be', looks_plural(fact.subject))} {subject_of(fact)} used for?"
+        return f"What {inflect('be', looks_plural(fact.subject, sentence_of(fact)))} {subject_of(fact)} used for?"
     return what_question(fact, form)
 
 
 def core_question(facts: list[Fact], qtype: str, options: list[str], key: object, form: str) -> str:
     fact = facts[0]
     if qtype == "yes_no":
-        return yes_no_question(fact)
+        return in_context(yes_no_question(fact), fact)
     if qtype in VIGNETTE:
-        return VIGNETTE[qtype].format(Q=yes_no_question(fact))
+        return VIGNETTE[qtype].format(Q=in_context(yes_no_question(fact), fact))
     if qtype == "multiple_choice":
         listed = "\n".join(f"{LETTERS[i]}) {opt}" for i, opt in enumerate(mc_options(fact, options, key)))
         aux, rest = ask_parts(fact, subject_of(fact))
-        return clean(f"Which of these {aux} {subject_of(fact)} {rest}?") + "\n" + listed
+        return in_context(clean(f"Which of these {aux} {subject_of(fact)} {rest}?"), fact) + "\n" + listed
     if qtype == "comparison" and len(facts) > 1:
         other = facts[1]
         if normalise(other.subject) == normalise(fact.subject):
-            return yes_no_question(fact, obj=f"both {object_of(fact)} and {object_of(other)}")
-        return yes_no_question(fact, subject=f"{subject_of(fact)} and {subject_of(other)}", both="both")
-    return specific_question(fact, qtype, form)
+            return in_context(yes_no_question(fact, obj=f"both {object_of(fact)} and {object_of(other)}"), fact)
+        pair = f"{subject_of(fact)} and {subject_of(other)}"
+        return in_context(yes_no_question(fact, subject=pair, both="both"), fact)
+    return in_context(specific_question(fact, qtype, form), fact)
 
 
 def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
@@ -167,7 +175,7 @@ def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
 
 def aspect_question(entity: str, aspect: str, fact: Fact) -> str:
     template = ASPECT_QUESTIONS[aspect]
-    if looks_plural(entity):
+    if looks_plural(entity, sentence_of(fact)):
         template = template.replace("is {e}", "are {e}").replace("does {e}", "do {e}")
     kind = fact.subject_type if normalise(entity) == normalise(fact.subject) else fact.object_type
     # 'How is diagnosis of type 2 diabetes diagnosed?': the aspect is already in the question.
@@ -188,7 +196,7 @@ def framed(question: str, fact: Fact, qtype: str, persona: str, difficulty: str,
 def question(ctx: dict, facts: list[Fact], key: object) -> str:
     qtype, persona, level = ctx["question_type"], ctx["persona"], ctx["difficulty"]
     if qtype == "aspect":
-        q = aspect_question(ctx["entity"], ctx["aspect"], facts[0])
+        q = in_context(aspect_question(ctx["entity"], ctx["aspect"], facts[0]), facts[0])
     else:
         q = core_question(facts, qtype, ctx["options"], key, (ctx.get("forms") or ["what"])[0])
     return framed(q, facts[0], qtype, persona, level, key)
@@ -202,7 +210,9 @@ def answer(ctx: dict, facts: list[Fact], key: object) -> str:
     else:
         body = fact_text(fact)
     if qtype in ("yes_no", "comparison", *VIGNETTE):
-        plural = looks_plural(fact.subject) or (qtype == "comparison" and fact.object == facts[-1].object)
+        plural = looks_plural(fact.subject, sentence_of(fact)) or (
+            qtype == "comparison" and fact.object == facts[-1].object
+        )
         body = f"{verdict(fact, plural)} {body}"
     elif qtype == "multiple_choice":
         letter = LETTERS[mc_options(fact, ctx["options"], key).index(fact.object)]
@@ -234,7 +244,11 @@ def turn_question(facts: list[Fact], turn: int, forms: list[str], key: object) -
 def turn_answer(facts: list[Fact], turn: int, forms: list[str]) -> str:
     fact = facts[turn]
     form = forms[turn] if turn < len(forms) else "what"
-    return f"{verdict(fact, looks_plural(fact.subject))} {fact_text(fact)}" if form == "yes_no" else fact_text(fact)
+    return (
+        f"{verdict(fact, looks_plural(fact.subject, sentence_of(fact)))} {fact_text(fact)}"
+        if form == "yes_no"
+        else fact_text(fact)
+    )
 
 
 def endpoints(facts: list[Fact]) -> tuple[str, str, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from pathlib import Path
 
 from kgraph.records import Document, Domain, Rejection, content_id
@@ -118,7 +119,7 @@ def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
         if not text.strip():
             return [], [Rejection(item_id=str(path), stage="read", reason="empty")]
         parts = split_long(text)
-        title = markdown_title(text) or path.stem
+        title = text_title(text) or path.stem
         return [
             make_document(path, part, title=title if len(parts) == 1 else f"{title} (part {n} of {len(parts)})")
             for n, part in enumerate(parts, 1)
@@ -158,9 +159,18 @@ def split_long(text: str, limit: int = MAX_PART_CHARS) -> list[str]:
     return [*parts, text]
 
 
-def markdown_title(text: str) -> str:
-    first = text.lstrip().splitlines()[0] if text.strip() else ""
-    return first.lstrip("#").strip() if first.startswith("#") else ""
+def text_title(text: str) -> str:
+    """The document's name from its head, so a question can say which label or contract it is about: a markdown
+    heading, or the first short line that is no sentence, skipping filing labels ('EXHIBIT 10.2')."""
+    for line in [line.strip() for line in text.strip().splitlines() if line.strip()][:3]:
+        if line.startswith("#"):
+            return line.lstrip("#").strip()
+        if len(line.split()) <= 12 and not line.endswith((".", ",", ";", ":")) and not FILING_LABEL.match(line):
+            return line
+    return ""
+
+
+FILING_LABEL = re.compile(r"^(exhibit|page|annex|schedule)\b[\s\w.]{0,12}$", re.IGNORECASE)
 
 
 def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:

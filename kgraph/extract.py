@@ -355,6 +355,7 @@ def evidence_of(doc: Document, sents: list, index: int) -> Evidence:
         end=sent.end_char,
         before=neighbour(index - 1),
         after=neighbour(index + 1),
+        title=doc.title,
     )
 
 

@@ -45,6 +45,8 @@ class Evidence(Record):
     # The neighbouring sentences of the same paragraph, so an answer can be written from the text ('It...').
     before: str = ""
     after: str = ""
+    # The document's title ('VIAGRA (sildenafil citrate) tablets'): what a question names when the sentence does not.
+    title: str = ""
 
 
 class Fact(Record):

@@ -41,7 +41,10 @@ def chain_graph(n: int) -> tuple[list[Fact], nx.MultiDiGraph]:
 
 def test_plan_covers_types_personas_dialogue_and_multihop():
     facts, graph = chain_graph(6)
-    jobs = plan_fact(facts[0], FactIndex.of(graph), GenerationConfig())
+    assert plan_fact(facts[0], FactIndex.of(graph), GenerationConfig()) == plan_fact(
+        facts[0], FactIndex.of(graph), GenerationConfig(dialogues_per_fact=0, multihop_per_fact=0)
+    )  # dialogues and multi-hop questions are off by default
+    jobs = plan_fact(facts[0], FactIndex.of(graph), GenerationConfig(dialogues_per_fact=1, multihop_per_fact=1))
     qa = [j for j in jobs if j.kind == "qa" and j.question_type != "aspect"]
     assert len(qa) == 2 and len({j.question_type for j in qa}) == 2  # two QA per fact by default
     assert all(j.persona in ("patient", "student", "clinician") for j in jobs)
@@ -100,7 +103,7 @@ def test_diversity_report_measures_questions_within_a_fact():
 
 @pytest.mark.slow
 def test_thousand_requests_against_a_faulty_server_are_all_accounted_for(tmp_path):
-    """250 facts x 4 QA types = 1,000 samples through retries, repairs, timeouts: each kept or rejected."""
+    """250 facts x up to 4 QA types, ~1,000 samples through retries, repairs, timeouts: each kept or rejected."""
     facts, graph = chain_graph(125)
     cfg = GenerationConfig(
         qa_per_fact=4, aspect_questions=False, dialogues_per_fact=0, multihop_per_fact=0, max_samples_per_document=5000
@@ -108,8 +111,10 @@ def test_thousand_requests_against_a_faulty_server_are_all_accounted_for(tmp_pat
     settings = LLMConfig(concurrency=64, timeout=2.0, max_retries=3, backoff_base=0.01, backoff_max=0.05)
     with FakeOpenAI(faults=FAULTS, stall=3.0) as server:
         llm = OpenAICompatible("fake", base_url=server.base_url, settings=settings, cache=ResponseCache(tmp_path / "c"))
-        samples, rejections = run_generation([(cfg, facts)], FactIndex.of(graph), llm)
-        assert len(samples) + len(rejections) == 1000
+        index = FactIndex.of(graph)
+        planned = sum(len(plan_fact(f, index, cfg)) for f in facts)  # the parse of 'drugN treats conditionN.'
+        samples, rejections = run_generation([(cfg, facts)], index, llm)  # may leave a fact fewer question types
+        assert len(samples) + len(rejections) == planned > 900
         assert {r.reason for r in rejections} == {"invalid_json", "server_error"}
         assert all(r.raw for r in rejections if r.reason == "invalid_json")
         fates = {server.fate(key) for key in server.seen}
@@ -168,7 +173,7 @@ def test_jobs_run_longest_first_from_a_bounded_pool_and_return_in_plan_order(mon
     import generation.generate as generate
 
     facts, graph = chain_graph(8)
-    index, cfg = FactIndex.of(graph), GenerationConfig()
+    index, cfg = FactIndex.of(graph), GenerationConfig(dialogues_per_fact=1)
     jobs = [job for f in facts for job in plan_fact(f, index, cfg)]
     running, most, started = [0], [0], []
     real_run_job = generate.run_job

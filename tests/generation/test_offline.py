@@ -73,7 +73,9 @@ def test_morphology_comes_from_lemminflect():
     assert verb_phrase(fact("Diabetes", "is_a", "x", "be"), plural=False) == "is"
     assert statement(fact("Warfarin", "carries", "a bleeding risk", "carry")) == "Warfarin carries a bleeding risk."
     assert statement(fact("Diabetes", "has", "two main types", "have")) == "Diabetes has two main types."
-    assert yes_no_question(fact("Empagliflozin", "is_a", "SGLT2 inhibitors", "be")).endswith("an SGLT2 inhibitor?")
+    assert yes_no_question(
+        fact("Empagliflozin", "is_a", "SGLT2 inhibitors", "be", sentence="Empagliflozin is an SGLT2 inhibitor.")
+    ).endswith("an SGLT2 inhibitor?")
 
 
 def test_sentences_are_cleaned_and_made_to_stand_alone():
@@ -163,7 +165,7 @@ def test_confidence_gate_generic_arguments_and_document_budget_are_counted():
 
 
 def test_dialogues_end_when_the_walk_ends_and_never_ask_about_a_source():
-    samples, _ = run(METFORMIN, [METFORMIN, ACIDOSIS], min_turns=5, max_turns=6)
+    samples, _ = run(METFORMIN, [METFORMIN, ACIDOSIS], min_turns=5, max_turns=6, dialogues_per_fact=1)
     dialogue = next(s for s in samples if s.kind == "dialogue")
     assert len(dialogue.messages) == 4  # two facts, two exchanges, no padding
     assert not any(SOURCE_TALK.search(t) for t in texts([dialogue]))

@@ -1,0 +1,72 @@
+"""What a question needs to stand alone: the label, rule or contract its fact comes from. A closed-book model never
+sees the document, so 'Is renal dialysis expected to accelerate clearance?' must say it is about sildenafil, and a
+question about 'the grantee' must say which agreement; a contract without a usable title is not asked about."""
+
+from __future__ import annotations
+
+import re
+
+from kgraph.records import Fact
+
+REGULATION = re.compile(r"^PART\s+(\d+)\s*[—–-]+\s*(.+)$", re.IGNORECASE)
+CONTRACT = re.compile(r"\b(agreement|contract|addendum|lease|licen[cs]e|franchise|amendment)\b", re.IGNORECASE)
+# A dosage form or a leaflet kind closes a label's title; the product is what comes before.
+FORM = re.compile(
+    r"(\s*[-–—]\s*drug facts|\s+(tablets?|capsules?|injection|oral solution|solution|suspension|cream|ointment|"
+    r"for oral use|film-coated|extended-release|delayed-release|chewable))+\s*$",
+    re.IGNORECASE,
+)
+# Words of a title that name no product: salts, forms, generic words.
+PLAIN = {"calcium", "citrate", "sodium", "potassium", "sulfate", "hydrochloride", "children's", "tablets", "and"}
+# A contract's clause speaks of itself and its parties: without the contract's name it reads as a general rule.
+SELF_REFERENCE = re.compile(
+    r"\b(this|the) (agreement|contract|addendum)\b|\bhere(to|in|under|inafter|by)\b|\bpart(y|ies)\b", re.I
+)
+
+
+def title_of(fact: Fact) -> str:
+    """The document title recorded with the evidence, unless it is only a file name ('med_viagra_label')."""
+    title = fact.evidence[0].title.strip() if fact.evidence else ""
+    return "" if not title or ("_" in title and " " not in title) else title
+
+
+def setting(fact: Fact) -> str:
+    """The phrase that puts a question in its document: 'For VIAGRA (sildenafil citrate)', 'Under the Gas Franchise
+    Agreement', 'Under the rules on commerce in explosives (CFR Part 555)'; empty when there is no usable title."""
+    title = title_of(fact)
+    if not title:
+        return ""
+    if rule := REGULATION.match(title):
+        return f"Under the rules on {rule.group(2).strip().lower()} (CFR Part {rule.group(1)})"
+    if fact.domain == "legal" and CONTRACT.search(title):
+        name = title.title() if title.isupper() else title
+        return f"Under the {name}"
+    product = FORM.sub("", title).strip()
+    if product[1:].islower():
+        product = product[:1].lower() + product[1:]
+    return f"For {product}" if product else ""
+
+
+def names(fact: Fact) -> set[str]:
+    """The words by which a question already names its document's product ('lipitor', 'atorvastatin')."""
+    words = re.findall(r"[\w'-]+", FORM.sub("", title_of(fact)).lower())
+    return {w for w in words if len(w) >= 4 and w not in PLAIN}
+
+
+def standalone_fact(fact: Fact) -> bool:
+    """False for a contract clause whose contract has no usable title: its questions would read as general law."""
+    if fact.domain != "legal" or setting(fact):
+        return True
+    party = "party" in (fact.subject_type, fact.object_type)
+    return not party and not SELF_REFERENCE.search(fact.evidence[0].sentence if fact.evidence else "")
+
+
+def in_context(question: str, fact: Fact) -> str:
+    """The question with its setting in front, unless it already names the product. Rules and contracts always get
+    theirs: 'the director' or 'the grantee' mean something only under one rule or one contract."""
+    where = setting(fact)
+    lowered = question.lower()
+    if not where or (fact.domain != "legal" and any(re.search(rf"\b{re.escape(n)}", lowered) for n in names(fact))):
+        return question
+    keep = question.startswith(("I ", "I'")) or question[1:2].isupper()
+    return f"{where}, {question if keep else question[:1].lower() + question[1:]}"

@@ -1,0 +1,87 @@
+"""What the evidence sentence's parse says about a fact's subject: its number (a capitalised brand such as
+'VIAGRA' is one thing, whatever its letters look like) and whether it is the agent of the fact's verb, which an
+open question ('What does X cause?') needs: 'What does thyrotoxicosis receive?' comes from a subject that only sits
+in a prepositional phrase of the sentence."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lemminflect import getLemma
+
+from kgraph.records import Fact
+
+PREPOSITION = re.compile(r"\s(?:with|of|in|for|on|at|to|from|by|under|during|after|before|who|which|that)\s", re.I)
+# Verbs that say too little to ask 'What does X <verb>?' about: the answer is whatever followed them.
+WEAK_VERBS = {
+    "have", "receive", "tell", "take", "give", "get", "keep", "help", "show", "provide", "accept", "see", "find",
+    "make", "use", "do", "occur", "include", "contain", "consider", "warrant", "manifest", "establish", "support",
+    "inform", "report", "describe", "discuss", "follow", "list", "identify", "note", "observe", "become", "remain",
+}  # fmt: skip
+AGENT_DEPS = {"nsubj", "nsubjpass"}
+
+
+@lru_cache(maxsize=8192)
+def parse(sentence: str):
+    from kgraph.extract import load_nlp
+
+    return load_nlp()(sentence)
+
+
+def head_token(phrase: str, sentence: str):
+    """The token of the sentence that heads the phrase: its last word before any preposition or clause."""
+    words = PREPOSITION.split(f" {phrase} ")[0].split()
+    if not words or not sentence:
+        return None
+    matches = [t for t in parse(sentence) if t.text.lower() == words[-1].lower()]
+    return matches[0] if matches else None
+
+
+def sentence_of(fact: Fact) -> str:
+    return fact.evidence[0].sentence if fact.evidence else ""
+
+
+def relation_verb(fact: Fact, phrase: str) -> str:
+    """The relation's content verb: 'be contraindicated in' -> 'contraindicate', 'may cause' -> 'cause'."""
+    words = [w for w in phrase.split() if w not in ("be", "shall", "may", "must", "can", "should", "will", "not")]
+    if not words:
+        return ""
+    found = getLemma(words[0], upos="VERB")
+    return found[0] if found else words[0]
+
+
+def agent_of(fact: Fact, phrase: str, surface: bool = True) -> bool:
+    """Whether an open question can make the subject the doer of the relation: the verb is not a weak one, and in the
+    evidence the subject's head is the (passive) subject of that verb or of one it is coordinated with; a passive
+    subject only with a passive relation ('be withheld or discontinued in' read as 'discontinue in' is not). A
+    relation a pattern named ('increases_risk_of' from 'raise ... risk') need not be the sentence's own verb."""
+    verb = relation_verb(fact, phrase)
+    if not verb or verb in WEAK_VERBS:
+        return False
+    token = head_token(fact.subject, sentence_of(fact))
+    if token is None or not any(t.pos_ in ("VERB", "AUX") for t in token.doc):
+        return True  # no parse to go by (no verb found): the relation's own checks stand
+    while token.dep_ == "conj" and token.head != token:
+        token = token.head
+    if token.dep_ not in AGENT_DEPS and not (token.dep_ == "compound" and token.head.pos_ in ("VERB", "AUX")):
+        return False  # (a subject the small model glued onto its verb as a compound still counts)
+    governor = token.head
+    verbs = {governor.lemma_, *(c.lemma_ for c in governor.children if c.dep_ == "conj")}
+    if surface and verb not in verbs and governor.pos_ in ("VERB", "AUX") and governor.lemma_ != "be":
+        return False
+    return token.dep_ != "nsubjpass" or "be" in phrase.split()
+
+
+def alternatives(a: Fact, b: Fact) -> bool:
+    """Two facts from one sentence whose differing names it joins with 'or' ('the Director or his delegate', 'theft
+    or loss'): a 'both' question over them claims what the sentence leaves open."""
+    sentence = sentence_of(a).lower()
+    if sentence != sentence_of(b).lower():
+        return False
+    first, second = (a.object, b.object) if a.subject.lower() == b.subject.lower() else (a.subject, b.subject)
+    where = sorted(sentence.find(name.lower()) for name in (first, second))
+    if where[0] < 0:
+        return False
+    between = sentence[where[0] : where[1]]
+    return " or " in f" {between} " or between.rstrip().endswith((" or", "/"))

@@ -1,0 +1,145 @@
+"""Failure classes people labelled in dev samples from FDA labels and US rules and contracts: questions missing the
+document that makes them true, brand names read as plurals, answers cut before their list or pointing into the
+label, a 'Yes' for an unknown, garbled questions from subjects that do not act, 'both' over alternatives."""
+
+import asyncio
+
+import networkx as nx
+from fakes import make_fact
+
+from generation.generate import GenerationConfig, generate_samples
+from generation.offline import OfflineGenerator
+from generation.passage import fact_text
+from generation.plan import FactIndex, fitting_types
+from generation.wording_en import yes_no_question
+from kgraph.corpus import text_title
+from kgraph.graph import add_facts
+from kgraph.records import Evidence
+
+VIAGRA = "VIAGRA (sildenafil citrate) tablets"
+
+
+def fact(subject, relation, obj, surface="", sentence=None, title="", domain="medical", after="", **extra):
+    flags = {k: extra.pop(k) for k in ("negated", "hedged") if k in extra}
+    made = make_fact(subject, relation, obj, surface, domain=domain, sentence=sentence, **flags)
+    e = made.evidence[0]
+    evidence = Evidence(doc_id="d", sentence=e.sentence, start=0, end=e.end, after=after, title=title)
+    return made.model_copy(update={"evidence": [evidence], **extra})
+
+
+def index_of(facts):
+    graph = nx.MultiDiGraph()
+    add_facts(graph, facts)
+    return FactIndex.of(graph, 0.0)
+
+
+def questions(f, facts=None, **settings):
+    samples, _ = asyncio.run(
+        generate_samples(f, index_of(facts or [f]), OfflineGenerator(), GenerationConfig(**settings))
+    )
+    return [s.messages[0].content for s in samples]
+
+
+def test_titles_come_from_the_head_of_the_text_not_filing_labels():
+    assert text_title("VIAGRA (sildenafil citrate) tablets\n\n1 INDICATIONS") == VIAGRA
+    assert text_title("Exhibit 10.3\n\nGAS FRANCHISE AGREEMENT\n\nTHIS AGREEMENT is made.") == "GAS FRANCHISE AGREEMENT"
+    assert text_title("Metformin reduces glucose. It is taken daily.") == ""
+
+
+def test_a_question_names_the_product_rule_or_contract_it_is_about():
+    dialysis = fact(
+        "renal dialysis",
+        "accelerate",
+        "clearance",
+        "be expected to accelerate",
+        sentence="Renal dialysis is not expected to accelerate clearance as sildenafil is highly bound.",
+        title=VIAGRA,
+        negated=True,
+    )
+    assert questions(dialysis, question_types=["yes_no"]) == [
+        "For VIAGRA (sildenafil citrate), is renal dialysis expected to accelerate clearance?"
+    ]
+    fee = fact(
+        "Grantee",
+        "must_pay",
+        "a franchise fee",
+        "shall pay",
+        sentence="Grantee shall pay to Grantor a franchise fee.",
+        title="GAS FRANCHISE AGREEMENT",
+        domain="legal",
+        subject_type="party",
+    )
+    assert all(q.startswith("Under the Gas Franchise Agreement, ") for q in questions(fee, aspect_questions=False))
+    unnamed = fee.model_copy(update={"evidence": [fee.evidence[0].model_copy(update={"title": "contract_7"})]})
+    assert questions(unnamed) == []  # which contract? a closed-book model would learn it as a general rule
+    viagra = fact("VIAGRA", "treats", "erectile dysfunction", "treat", title=VIAGRA, subject_type="drug")
+    assert all(q.count("VIAGRA") == 1 for q in questions(viagra))  # named already: no setting in front
+
+
+def test_brand_names_in_capitals_are_singular():
+    viagra = fact(
+        "VIAGRA",
+        "contraindicated_in",
+        "known hypersensitivity",
+        sentence="VIAGRA is contraindicated in patients with a known hypersensitivity to sildenafil.",
+    )
+    assert yes_no_question(viagra) == "Is VIAGRA contraindicated in known hypersensitivity?"
+    contains = fact("VIAGRA", "contains", "sildenafil", "contain", sentence="VIAGRA contains sildenafil.")
+    assert yes_no_question(contains) == "Does VIAGRA contain sildenafil?"
+    statins = fact("Statins", "causes", "myalgia", "cause", sentence="Statins cause myalgia.")
+    assert yes_no_question(statins) == "Do statins cause myalgia?"
+
+
+def test_answers_cut_before_their_list_take_the_list_or_are_not_asked():
+    cut = "LIPITOR can lower the risk for chest pain in patients who have risk factors for heart disease such as"
+    listed = fact("LIPITOR", "reduces_risk_of", "chest pain", sentence=cut, after="age, smoking or diabetes.")
+    assert fact_text(listed).endswith("heart disease such as age, smoking or diabetes.")
+    assert questions(fact("LIPITOR", "reduces_risk_of", "chest pain", sentence=cut)) == []
+
+
+def test_cross_references_are_stripped_and_pointers_into_the_label_not_asked():
+    sentence = "VIAGRA potentiates the hypotensive effects of nitrates [see Clinical Pharmacology (12.2)]."
+    nitrates = fact("VIAGRA", "potentiates", "hypotensive effects of nitrates", "potentiate", sentence=sentence)
+    assert fact_text(nitrates) == "VIAGRA potentiates the hypotensive effects of nitrates."
+    listed = fact("VIAGRA", "causes", "decreases", "cause", sentence="VIAGRA causes decreases, [see Pharmacology].")
+    assert fact_text(listed) == "VIAGRA causes decreases."
+    elsewhere = "The following are discussed in more detail in other sections of the labeling."
+    assert questions(fact("following", "discussed_in", "more detail", "be discuss in", sentence=elsewhere)) == []
+    above = "Hyperpyrexia, not associated with the above symptom complex, has been reported with haloperidol."
+    assert questions(fact("hyperpyrexia", "associated_with", "above symptom complex", sentence=above)) == []
+
+
+def test_no_yes_or_no_for_an_unknown_or_a_negation_the_fact_missed():
+    unknown = fact(
+        "antipsychotic drug products",
+        "differ_in",
+        "potential",
+        "differ in",
+        sentence="Whether antipsychotic drug products differ in their potential to cause it is unknown.",
+    )
+    deemed = fact(
+        "representatives",
+        "be_deem",
+        "employees of Principal",
+        "shall be deemed",
+        sentence="Under no circumstances shall representatives be deemed employees of Principal.",
+        domain="legal",
+    )
+    for f in (unknown, deemed):
+        types = fitting_types(f, index_of([f]), None)
+        assert not {"yes_no", "comparison", "clinical_vignette", "scenario"} & set(types)
+
+
+def test_no_questions_that_make_a_bystander_the_subject_of_a_weak_verb():
+    sentence = "Severe neurotoxicity may occur in patients with thyrotoxicosis who are also receiving haloperidol."
+    garbled = fact("thyrotoxicosis", "receive", "antipsychotic medication", "receive", sentence=sentence)
+    assert questions(garbled) == []  # 'What does thyrotoxicosis receive?'
+    told = fact("healthcare provider", "tell", "to take", "tell", sentence="Your healthcare provider will tell you.")
+    assert questions(told) == []
+
+
+def test_no_both_question_over_alternatives():
+    sentence = "All sealed bids must be filed with the Director or his delegate before the sale."
+    director = fact("sealed bids", "be_file_with", "the Director", "must be filed with", sentence=sentence)
+    delegate = fact("sealed bids", "be_file_with", "his delegate", "must be filed with", sentence=sentence)
+    assert index_of([director, delegate]).sibling(director) is None
