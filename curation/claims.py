@@ -25,7 +25,10 @@ BOILERPLATE = re.compile(
 CITES_SOURCE = re.compile(
     r"\b(?:the|this) (?:source|text|document|passage|excerpt)\b"
     r"|\baccording to (?:the|this) (?:study|article|evidence|author|wording|section)\b"
-    r"|\b(?:the|this) evidence (?:says|shows|states)\b",
+    r"|\b(?:the|this) evidence (?:says|shows|states)\b"
+    # cross-references into a document the reader does not have
+    r"|\[see\b|\bsee (?:section|paragraph|above|below)\b|\b(?:listed|described|discussed|defined) (?:above|below)\b"
+    r"|\bother sections of\b|\bin this (?:section|paragraph|labeling)\b",
     re.IGNORECASE,
 )
 NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "none", "nobody", "nothing", "cannot"}
@@ -123,12 +126,29 @@ class ClaimCheck:
     contradictions: list[str] = field(default_factory=list)
 
 
-def check_claims(answer_doc, source_doc) -> ClaimCheck:
-    """Each non-boilerplate sentence of the answer against the source passage."""
+def yes_no_conflict(answer_doc, question_doc, evidence_clauses) -> bool:
+    """A 'Yes' or 'No' opening is a claim about the question: the question's clause, negated by 'No', must have the
+    polarity of the evidence clause that matches it best."""
+    opening = next((t.lower_ for t in answer_doc if not t.is_punct), "")
+    if question_doc is None or opening not in ("yes", "no"):
+        return False
+    best = (1, False, False)
+    for question_negated, words in clauses(question_doc):
+        for negated_there, ev in evidence_clauses:
+            if len(words & ev) > best[0]:
+                best = (len(words & ev), question_negated != (opening == "no"), negated_there)
+    return best[0] >= 2 and best[1] != best[2]
+
+
+def check_claims(answer_doc, source_doc, question_doc=None) -> ClaimCheck:
+    """Each non-boilerplate sentence of the answer against the source passage; a yes/no opening against the
+    question (given its parse)."""
     lemmas = {lemma(t) for t in source_doc} | {t.lower_ for t in source_doc}
     stems = {w[:5] for w in lemmas if len(w) >= 5}
     evidence_clauses = clauses(source_doc)
     result = ClaimCheck()
+    if yes_no_conflict(answer_doc, question_doc, evidence_clauses):
+        result.contradictions.append(answer_doc[:1].text)
     for sent in answer_doc.sents:
         if is_boilerplate(sent.text):
             continue

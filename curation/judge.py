@@ -196,7 +196,8 @@ def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> di
             fluency.fluency_scores(logprobs[(source, m.content)]) for m in s.messages if (source, m.content) in logprobs
         ]
         worst = (min(m for m, _ in scored), min(w for _, w in scored)) if scored else None
-        result[s.id] = Analysis(claims.check_claims(docs[answer], docs[source]), grammar, worst)
+        question = next((docs[m.content] for m in s.messages if m.role == "user"), None) if s.kind == "qa" else None
+        result[s.id] = Analysis(claims.check_claims(docs[answer], docs[source], question), grammar, worst)
     return result
 
 

@@ -122,3 +122,16 @@ def test_smollm2_scores_broken_answers_below_good_ones():
     broken = judged("What can replace penicillin?", "Clarithromycin is alternatives.", MACROLIDES, cfg)
     assert good.judge.endswith("smollm2-135m-instruct") and good.decision == "accept", good
     assert broken.scores["fluency"] < good.scores["fluency"] and broken.decision == "reject"
+
+
+def test_yes_or_no_must_agree_with_the_evidence_clause_the_question_asks_about():
+    f = fact("Representatives", "not_deemed", "employees of the Principal",
+             "Representatives of the Distributor shall not be deemed employees of the Principal.")  # fmt: skip
+    question = "Must the representatives of the Distributor be deemed employees of the Principal?"
+    assert "contradicts_evidence" in judged(question, "Yes. " + f.evidence[0].sentence, f).reasons
+    assert judged(question, "No. " + f.evidence[0].sentence, f).decision == "accept"
+
+
+def test_cross_references_into_the_document_cite_the_source():
+    answer = "Metformin is contraindicated in patients with severe renal impairment [see Warnings (5.1)]."
+    assert "cites_source" in judged("When should metformin be avoided?", answer).reasons
