@@ -294,6 +294,9 @@ def run_flow(
     # An export or a training that a kill cut short is redone even when nothing is new.
     if nothing_new and stages.export_complete(ws):
         summary.append(skipped("export", "nothing new: export kept"))
+    elif not stages.accepted_samples(ws):
+        summary.append(skipped("export", "no accepted samples: export and training skipped (see the judge's reasons)"))
+        train = False
     else:
         summary.append(stages.export_workspace(ws))
     if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():
