@@ -3,7 +3,7 @@ and print, per split, the accepted share, the share of accepted samples that are
 of the judge's doubts (reject or flag) for bad samples; then the thresholds chosen on dev (best recall of bad at the
 precision floor) and what they give on test. The baseline in the same run: accept everything.
 
-    .venv/bin/python bench/quality.py [--labels bench/quality/labels] [--min-precision 0.8] [--fluency-model auto]
+    .venv/bin/python bench/quality.py [--labels bench/quality/labels] [--min-precision 0.8] [--fluency-model none|auto|PATH]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", type=Path, default=Path("bench/quality/labels"))
     parser.add_argument("--min-precision", type=float, default=0.8)
-    parser.add_argument("--fluency-model", default="auto", help="auto, none (rules only) or a checkpoint folder")
+    parser.add_argument("--fluency-model", default="none", help="none (rules only, the default), auto or a checkpoint")
     args = parser.parse_args()
     cfg = JudgeConfig(audit_share=0, fluency_model=args.fluency_model)
     dev, dev_s = judged(args.labels / "dev.jsonl", cfg)
