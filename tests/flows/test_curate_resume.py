@@ -115,3 +115,16 @@ def test_curate_with_the_llm_judge_reports_its_requests_and_tokens(tmp_path, mon
     # the fake server's replies do not fit the rubric schema: each is repaired once, then flagged for people
     assert stats["requests"] == 2 * judged > 0 and stats["repairs"] == stats["failures"] == judged
     assert stats["flagged"] == judged and stats["prompt_tokens"] > 0 and stats["timeouts"] == 0
+
+
+def test_a_document_whose_llm_extraction_failed_is_not_recorded_as_known(tmp_path):
+    import time
+
+    from kgraph.records import Document, Rejection
+
+    ws = Workspace(tmp_path / "ws").create()
+    run = ws.new_run()
+    failed, fine = (Document(id=i, path=f"{i}.txt", text=f"Text {i}.") for i in ("failed", "fine"))
+    timeout = Rejection(item_id="failed", stage="extract", reason="timeout")
+    stages.finish_extract(ws, run, [failed, fine], [], [timeout], time.perf_counter())
+    assert stages.read_ids(ws.state / stages.KNOWN_DOCUMENTS) == {"fine"}  # the failed one is extracted again
