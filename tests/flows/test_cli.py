@@ -42,15 +42,18 @@ def test_run_end_to_end_then_nothing_new(env, small_corpus, tmp_path):
     stats = json.loads((run_dirs[0] / "stats.json").read_text())
     assert stats["generate"]["samples"] > 0 and stats["curate"]["accepted"] > 0
 
-    shutil.rmtree(ws / "export" / "hf")  # as a kill during the export would leave it (without the atomic swap)
-    (ws / "models" / "demo" / "adapter_model.safetensors").unlink()  # as a kill during training would leave it
     second = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
     assert second.returncode == 0, second.stderr[-3000:]
     assert "nothing new" in second.stderr
-    assert (ws / "export" / "hf").exists()  # an incomplete export is redone even when nothing is new
-    assert (ws / "models" / "demo" / "adapter_model.safetensors").exists()  # and so is an unfinished training
     stats = json.loads((sorted((ws / "runs").iterdir())[-1] / "stats.json").read_text())
     assert stats["extract"]["kept"] == 0 and stats["generate"]["samples"] == 0
+
+    shutil.rmtree(ws / "export" / "hf")  # as a kill during the export would leave it (without the atomic swap)
+    (ws / "models" / "demo" / "adapter_model.safetensors").unlink()  # as a kill during training would leave it
+    third = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert (ws / "export" / "hf").exists()  # an incomplete export is redone even when nothing is new
+    assert (ws / "models" / "demo" / "adapter_model.safetensors").exists()  # and so is an unfinished training
 
 
 def test_missing_corpus_is_one_line_without_traceback(env, tmp_path):
