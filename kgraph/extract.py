@@ -111,8 +111,13 @@ def subjects_of(verb) -> list:
 
 def lemma_phrase(verb) -> str:
     """'be contraindicated' for a passive (its participle reads right), 'reduce' for an active verb."""
-    passive = any(c.dep_ == "auxpass" for c in verb.children) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
+    passive = any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb)
     return f"be {verb.lower_}" if passive else verb.lemma_.lower()
+
+
+def is_reduced_relative(verb) -> bool:
+    """A participle hung on a noun: 'products forfeited under the laws'."""
+    return verb.dep_ == "acl" and verb.tag_ == "VBN"
 
 
 def modal_of(phrase: str, lemma: str) -> str:
@@ -216,6 +221,7 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     )
     phrase = f"{modal} {lemma_phrase(verb)}" if modal and not prohibited else lemma_phrase(verb)
     doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
+    reduced = is_reduced_relative(verb)
     for subject in subjects:
         negated_here = negated or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
         found = list(object_candidates(verb, subject, phrase))
@@ -224,7 +230,6 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             inverted = source is not subject
             if inverted or not has_objects:
                 found.append((source, surface, target))
-        reduced = verb.dep_ == "acl" and verb.tag_ == "VBN"
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()

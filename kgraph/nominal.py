@@ -1,5 +1,6 @@
 """The noun-phrase relations of case reports and abstracts: 'X-induced Y', 'Y due to X', 'Y following X
-therapy', 'Y in a patient treated with X', 'a patient who received X developed Y'. Each yields (subject, surface relation, object, excluded tokens)."""
+therapy', 'Y in a patient treated with X', 'a patient who received X developed Y'. Each yields (subject, surface
+relation, object, excluded tokens)."""
 
 from __future__ import annotations
 

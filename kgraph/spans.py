@@ -16,11 +16,6 @@ TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "
 TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period"}
 
 
-def entity_span(token, exclude=frozenset()) -> str:
-    """The token with its compounds, modifiers and of-phrases: 'type 2 diabetes mellitus', not 'mellitus'."""
-    return span_text(entity_tokens(token, exclude))
-
-
 def span_text(words: list) -> str:
     """The words' text; where a left-out token stood between two words, a space ('fluids, plasma' never becomes
     'fluidsplasma')."""
@@ -32,7 +27,8 @@ def span_text(words: list) -> str:
 
 
 def entity_tokens(token, exclude=frozenset()) -> list:
-    """The tokens of the entity's name, in order, without leading determiners and clause-starting children."""
+    """The tokens of the entity's name, in order: the token with its compounds, modifiers and of-phrases ('type 2
+    diabetes mellitus', not 'mellitus'), without leading determiners and clause-starting children."""
     excluded = set(exclude)
     for child in token.children:
         if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and child.lower_ == "of"):

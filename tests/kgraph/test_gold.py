@@ -24,9 +24,9 @@ def test_gold_set_is_big_enough():
 
 
 def test_offline_extractor_precision_and_recall():
-    nlp = load_nlp()
-    result = score(read_gold(GOLD), lambda doc: extract_facts(doc, nlp))
-    print(f"\ngold set: precision {result.precision:.3f} recall {result.recall:.3f} ({len(read_gold(GOLD))} sentences)")
+    nlp, rows = load_nlp(), read_gold(GOLD)
+    result = score(rows, lambda doc: extract_facts(doc, nlp))
+    print(f"\ngold set: precision {result.precision:.3f} recall {result.recall:.3f} ({len(rows)} sentences)")
     print("\n".join(result.errors))
     assert result.precision >= PRECISION_FLOOR and result.recall >= RECALL_FLOOR, (result.precision, result.recall)
 
