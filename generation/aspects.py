@@ -84,10 +84,12 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
         return [(s, "rights")]
     if r in SCOPE:
         return [(s, "conditions")]
-    if r in HARMS or r == "causes":
+    if r in HARMS:
         return [(s, "consequences")]
-    if r in DEFINES or (r == "is_a" and not fact.negated):
-        return [(s, "meaning" if r in DEFINES else "definition")]
+    if r in DEFINES:
+        return [(s, "meaning")]
+    if r == "is_a" and not fact.negated:
+        return [(s, "definition")]
     return []
 
 

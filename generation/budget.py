@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from generation.names import generic_argument, vague_fact
-from generation.plan import FactIndex, plan_fact
+from generation.plan import FactIndex, Job, plan_fact
 from kgraph.records import Fact, Rejection
 
 
@@ -17,6 +17,12 @@ def skip(fact: Fact, reason: str, detail: str) -> Rejection:
 def select_facts(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[Fact], list[Rejection]]:
     """The facts to write from (in their given order), and one Rejection per fact skipped, by reason:
     low_confidence, generic_argument, vague_relation, over_document_budget. cfg is a GenerationConfig."""
+    selected, skipped = plan_selected(facts, index, cfg)
+    return [fact for fact, _ in selected], skipped
+
+
+def plan_selected(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[tuple[Fact, list[Job]]], list[Rejection]]:
+    """select_facts, with each kept fact's planned jobs (the budget plans them already), so they are planned once."""
     skipped: list[Rejection] = []
     by_document: dict[str, list[Fact]] = defaultdict(list)
     for fact in facts:
@@ -30,15 +36,16 @@ def select_facts(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[Fact], 
             skipped.append(skip(fact, "vague_relation", f"{fact.subject!r} {fact.relation} {fact.object!r}"))
         else:
             by_document[fact.evidence[0].doc_id if fact.evidence else ""].append(fact)
-    kept: set[str] = set()
+    kept: dict[str, list[Job]] = {}
     for doc_id, found in by_document.items():
         spent = 0
         # The most trusted facts spend the document's budget first.
         for fact in sorted(found, key=lambda f: (-f.confidence, f.id)):
-            cost = len(plan_fact(fact, index, cfg))
+            planned = plan_fact(fact, index, cfg)
+            cost = len(planned)
             if spent + cost > cfg.max_samples_per_document:
                 skipped.append(skip(fact, "over_document_budget", f"document {doc_id}: {spent} samples planned"))
                 continue
             spent += cost
-            kept.add(fact.id)
-    return [f for f in facts if f.id in kept], skipped
+            kept[fact.id] = planned
+    return [(f, kept[f.id]) for f in facts if f.id in kept], skipped

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from generation.syntax import sentence_of
+from generation.verbalise import lower_first
 from kgraph.records import Fact
 
 REGULATION = re.compile(r"^PART\s+(\d+)\s*[—–-]+\s*(.+)$", re.IGNORECASE)
@@ -58,7 +60,7 @@ def standalone_fact(fact: Fact) -> bool:
     if fact.domain != "legal" or setting(fact):
         return True
     party = "party" in (fact.subject_type, fact.object_type)
-    return not party and not SELF_REFERENCE.search(fact.evidence[0].sentence if fact.evidence else "")
+    return not party and not SELF_REFERENCE.search(sentence_of(fact))
 
 
 def in_context(question: str, fact: Fact) -> str:
@@ -68,5 +70,4 @@ def in_context(question: str, fact: Fact) -> str:
     lowered = question.lower()
     if not where or (fact.domain != "legal" and any(re.search(rf"\b{re.escape(n)}", lowered) for n in names(fact))):
         return question
-    keep = question.startswith(("I ", "I'")) or question[1:2].isupper()
-    return f"{where}, {question if keep else question[:1].lower() + question[1:]}"
+    return f"{where}, {lower_first(question)}"

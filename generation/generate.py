@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from generation.budget import select_facts
+from generation.budget import plan_selected
 from generation.passage import joined, passage
 from generation.plan import ALL_TYPES, MIN_CONFIDENCE, FactIndex, Job, plan_fact
 from generation.prompts import (
@@ -191,10 +191,9 @@ def requests_in_a_row(job: Job) -> int:
 def plan_all(facts: list[Fact], index: FactIndex, cfg: GenerationConfig) -> tuple[list[Job], list[Rejection]]:
     """Every selected fact's planned jobs; a Rejection for each fact skipped (low confidence, generic argument,
     over its document's budget) and for each that no sample kind or type fits."""
-    facts, unplanned = select_facts(facts, index, cfg)
+    selected, unplanned = plan_selected(facts, index, cfg)
     jobs = []
-    for fact in facts:
-        planned = plan_fact(fact, index, cfg)
+    for fact, planned in selected:
         jobs += planned
         if not planned:
             detail = "no sample kind or type fits the settings"

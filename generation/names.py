@@ -27,6 +27,7 @@ GENERIC = {
 HUB_HEADS = GENERIC | {"party", "agreement", "contract", "clause", "section", "provision", "term", "notice", "law"}
 PREPOSITION = re.compile(r"\s(?:with|of|in|for|on|at|to|from|by|under|during|after|before)\s", re.IGNORECASE)
 NUMBER = re.compile(r"^[\d.,/–-]+$")
+PREPOSITIONS = {"on", "in", "at", "for", "of", "with", "to", "from", "by", "under", "during", "after", "before"}
 
 
 def noun_lemma(word: str) -> str:
@@ -60,9 +61,6 @@ def vague_fact(subject: str, relation: str) -> bool:
     return (words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS) or (
         relation == "is_a" and head_word(subject) in GENERIC
     )
-
-
-PREPOSITIONS = {"on", "in", "at", "for", "of", "with", "to", "from", "by", "under", "during", "after", "before"}
 
 
 def is_hub(name: str) -> bool:

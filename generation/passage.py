@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from generation.syntax import sentence_of
 from kgraph.records import Evidence, Fact, normalise
 
 BULLET = re.compile(r"^\s*(?:[-*•·▪◦–]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,4}\))\s+")
@@ -127,7 +128,7 @@ def joined(texts: list[str]) -> str:
 def plain_polarity(fact: Fact) -> bool:
     """Whether a 'Yes' or 'No' can answer for the fact: its sentence states it without an unknown, and any hedge or
     negation in the sentence is one the fact carries (its flags may miss 'under no circumstances shall')."""
-    sentence = fact.evidence[0].sentence if fact.evidence else ""
+    sentence = sentence_of(fact)
     if UNKNOWN.search(sentence):
         return False
     return (fact.negated or not NEGATION.search(sentence)) and (fact.hedged or not HEDGE.search(sentence))

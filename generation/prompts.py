@@ -144,7 +144,7 @@ def dialogue_user_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> 
     ask = (
         "Open the conversation with a question about this fact"
         if turn == 0
-        else ("Ask a natural follow-up that moves on to this fact")
+        else "Ask a natural follow-up that moves on to this fact"
     )
     user = (
         f"You play the human in a conversation about {job.seed.subject}. {style_lines(job)}\n"

@@ -107,11 +107,12 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def lower_first(text: str) -> str:
+    """A sentence set inside another: its first letter lowered, unless it is 'I' or starts an acronym."""
+    return text if text.startswith(("I ", "I'")) or text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
 def statement(fact: Fact) -> str:
     """'Metformin is contraindicated in severe renal impairment.'"""
-    return (
-        sentence_case(
-            f"{fact.subject} {verb_phrase(fact, looks_plural(fact.subject, sentence_of(fact)))} {fact.object}".strip()
-        )
-        + "."
-    )
+    verb = verb_phrase(fact, looks_plural(fact.subject, sentence_of(fact)))
+    return sentence_case(f"{fact.subject} {verb} {fact.object}".strip()) + "."

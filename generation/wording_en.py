@@ -14,7 +14,15 @@ from generation.names import noun_lemma
 from generation.passage import fact_text, joined
 from generation.plan import DOSE, stable
 from generation.syntax import sentence_of
-from generation.verbalise import MODALS, inflect, inverted, lemma_phrase, looks_plural, sentence_case
+from generation.verbalise import (
+    MODALS,
+    inflect,
+    inverted,
+    lemma_phrase,
+    looks_plural,
+    lower_first,
+    sentence_case,
+)
 from kgraph.records import Fact, normalise
 
 # Persona frames, each only where it fits the question; most questions are asked plainly.
@@ -41,10 +49,6 @@ def pick(options: list[str], *keys: object) -> str:
 
 def clean(text: str) -> str:
     return re.sub(r"\s+([?.,:])", r"\1", re.sub(r"\s+", " ", text)).strip()
-
-
-def lower_first(text: str) -> str:
-    return text if text.startswith(("I ", "I'")) or text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def name(text: str, fact: Fact, kind: str = "") -> str:
