@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from curation.calibrate import doubts
+from curation.calibrate import agreement, doubts
 from curation.records import Verdict
 from generation.records import Sample
 from kgraph.records import Fact
@@ -61,16 +61,16 @@ def read_labelled(path: Path) -> list[Labelled]:
 def quality(caught: list[bool], bad: list[bool]) -> dict:
     """Accepted share, share of accepted that are good, and precision / recall of the judge's doubts for bad."""
     n = len(bad)
-    tp = sum(c and b for c, b in zip(caught, bad))
-    doubted, accepted = sum(caught), n - sum(caught)
+    accepted = n - sum(caught)
     accepted_good = sum(not c and not b for c, b in zip(caught, bad))
+    doubts_of_bad = agreement(caught, bad)
     return {
         "samples": n,
         "bad": sum(bad),
         "accepted_share": round(accepted / n, 3) if n else None,
         "accepted_good": round(accepted_good / accepted, 3) if accepted else None,
-        "precision": round(tp / doubted, 3) if doubted else None,
-        "recall": round(tp / sum(bad), 3) if sum(bad) else None,
+        "precision": doubts_of_bad["precision"],
+        "recall": doubts_of_bad["recall"],
     }
 
 
@@ -84,7 +84,8 @@ def choose_thresholds(verdicts: list[Verdict], bad: list[bool], min_precision: f
     """Greedy search on a dev split: raise one score's threshold at a time to the cut that adds the most recall of
     bad samples while precision stays at `min_precision` or above; stop when no cut adds any."""
     names = [n for n in THRESHOLDS if any(n in v.scores for v in verdicts)]
-    cuts = {n: min((v.scores[n] for v in verdicts if n in v.scores), default=0.0) for n in names}
+    start = {n: min((v.scores[n] for v in verdicts if n in v.scores), default=0.0) for n in names}
+    cuts = dict(start)
 
     def measure(trial: dict[str, float]) -> dict:
         return quality([caught_with(v, trial) for v in verdicts], bad)
@@ -106,7 +107,6 @@ def choose_thresholds(verdicts: list[Verdict], bad: list[bool], min_precision: f
         if step is None:
             break
         cuts[step[0]], best = step[1], step[2]
-    start = {n: min((v.scores[n] for v in verdicts if n in v.scores), default=0.0) for n in names}
     # only the thresholds the search raised: a score left at its floor catches nothing and sets nothing
     return {"thresholds": {n: round(c, 4) for n, c in cuts.items() if c > start[n]}, "dev": best}
 

@@ -54,7 +54,7 @@ def passage(facts: list[Fact]) -> str:
     parts = []
     for fact in facts:
         for e in fact.evidence:
-            for text in (getattr(e, "before", ""), e.sentence, getattr(e, "after", "")):
+            for text in (e.before, e.sentence, e.after):
                 if text and text not in parts:
                     parts.append(text)
     return " ".join(parts)

@@ -20,7 +20,7 @@ from flows import stages
 from flows.config import ConfigError, KgsynthConfig
 from flows.report import build_report
 from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
-from flows.workspace import Workspace, WorkspaceError
+from flows.workspace import Workspace, WorkspaceError, stage_stats
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
 from kgraph.llm import endpoint, llm_from_config, retry_could_fix
@@ -255,7 +255,7 @@ def recorded_stats(run: Path) -> dict:
 
 
 def skipped(stage: str, note: str) -> dict:
-    return {"stage": stage, "in": 0, "kept": 0, "dropped": {}, "seconds": 0.0, "note": note}
+    return stage_stats(stage, 0, 0, [], 0.0, note=note)
 
 
 def publish_report(run: Path) -> Path:

@@ -268,14 +268,18 @@ def eval_questions(path: Path) -> list[str]:
         raise ConfigError(f"dedup.eval_file: {err}") from err
 
 
-def judged_samples(ws: Workspace) -> list[Sample]:
+def judged_samples(ws: Workspace, ids: set[str] | None = None) -> list[Sample]:
     """Every sample a curate kept past dedup (it has a verdict), over all runs: what the dedup index holds."""
-    ids = all_verdict_ids(ws)
+    ids = all_verdict_ids(ws) if ids is None else ids
     return [s for run in sorted(ws.runs.glob("*")) for s in read_jsonl(run / "samples.jsonl", Sample) if s.id in ids]
 
 
+def all_verdicts(ws: Workspace) -> list[Verdict]:
+    return [v for run in sorted(ws.runs.glob("*")) for v in read_jsonl(run / "verdicts.jsonl", Verdict)]
+
+
 def all_verdict_ids(ws: Workspace) -> set[str]:
-    return {v.sample_id for run in sorted(ws.runs.glob("*")) for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
+    return {v.sample_id for v in all_verdicts(ws)}
 
 
 def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
@@ -287,16 +291,17 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     questions = heldout_questions(ws.models, read_jsonl(ws.state / ACCEPTED, Sample))
     questions += eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
+    curated = all_verdict_ids(ws)
     try:
         index, rebuilt = load_index(ws.state, cfg.dedup), {}
     except IndexDamaged as err:
-        kept_before = judged_samples(ws)
+        kept_before = judged_samples(ws, curated)
         index = rebuild_index(kept_before, ws.state, cfg.dedup)
         rebuilt = {"index_rebuilt": f"{err}; rebuilt from {len(kept_before)} judged samples, old file kept as .damaged"}
     unique, rejections = dedup_samples(clean, index, cfg.dedup)
     # A curate killed after saving the index but before its verdicts left samples the index knows and no run
     # judged: judge them now instead of losing them as already curated.
-    unjudged = {r.item_id for r in rejections if r.reason == "already_curated"} - all_verdict_ids(ws)
+    unjudged = {r.item_id for r in rejections if r.reason == "already_curated"} - curated
     unique += [s for s in clean if s.id in unjudged]
     rejections = contaminated + [r for r in rejections if r.item_id not in unjudged]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
@@ -337,8 +342,7 @@ def calibrate_judge(ws: Workspace) -> dict:
     """Agreement of the judge's verdicts (every run) with people's latest reviews in review.db."""
     if not ws.state.exists():
         raise WorkspaceError(f"no curated runs in {ws.root}: run `kgsynth curate --workspace {ws.root}` first")
-    verdicts = [v for run in sorted(ws.runs.glob("*")) for v in read_jsonl(run / "verdicts.jsonl", Verdict)]
-    return calibration_report(verdicts, read_reviews(ws.state / REVIEW_DB, latest_only=True))
+    return calibration_report(all_verdicts(ws), read_reviews(ws.state / REVIEW_DB, latest_only=True))
 
 
 def accepted_samples(ws: Workspace) -> list[Sample]:
