@@ -9,7 +9,7 @@ import json
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from curation.dedup import DedupConfig
+from curation.dedup_config import DedupConfig
 from curation.minhash import Sketches, bands, confirm, permutations
 
 
