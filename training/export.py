@@ -11,25 +11,26 @@ from generation.records import Sample
 SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "system": "system"}
 
 
-def to_sharegpt(sample: Sample) -> dict:
-    """One conversation with its provenance (fact ids and evidence) kept beside it."""
-    system = [m.content for m in sample.messages if m.role == "system"]
-    row = {
-        "id": sample.id,
-        "conversations": [
-            {"from": SHAREGPT_ROLES[m.role], "value": m.content} for m in sample.messages if m.role != "system"
-        ],
+def provenance(sample: Sample) -> dict:
+    """What every format keeps beside the text, so each answer can be traced to its source sentence."""
+    return {
         "kind": sample.kind,
+        "question_type": sample.style.get("question_type", ""),
         "fact_ids": sample.fact_ids,
         "evidence": [e.model_dump() for e in sample.evidence],
     }
-    if system:
-        row["system"] = system[0]
-    return row
+
+
+def to_sharegpt(sample: Sample) -> dict:
+    """One conversation; a system prompt is its first turn (LLaMA-Factory's system_tag), so no row needs a
+    `system` column that others lack."""
+    turns = [{"from": SHAREGPT_ROLES[m.role], "value": m.content} for m in sample.messages]
+    return {"id": sample.id, "conversations": turns, **provenance(sample)}
 
 
 def to_alpaca(sample: Sample) -> dict:
     """Instruction/output with earlier turns as history, as LLaMA-Factory's alpaca format expects."""
+    system = next((m.content for m in sample.messages if m.role == "system"), "")
     turns = [m for m in sample.messages if m.role != "system"]
     pairs = [(turns[i].content, turns[i + 1].content) for i in range(0, len(turns) - 1, 2)]
     *history, (instruction, output) = pairs
@@ -38,10 +39,9 @@ def to_alpaca(sample: Sample) -> dict:
         "instruction": instruction,
         "input": "",
         "output": output,
+        "system": system,
         "history": [list(p) for p in history],
-        "kind": sample.kind,
-        "fact_ids": sample.fact_ids,
-        "evidence": [e.model_dump() for e in sample.evidence],
+        **provenance(sample),
     }
 
 
@@ -50,9 +50,7 @@ def to_chat(sample: Sample) -> dict:
     return {
         "id": sample.id,
         "messages": [{"role": m.role, "content": m.content} for m in sample.messages],
-        "kind": sample.kind,
-        "fact_ids": sample.fact_ids,
-        "question_type": sample.style.get("question_type", ""),
+        **provenance(sample),
     }
 
 
@@ -61,20 +59,32 @@ def sha1_of(path: Path) -> str:
 
 
 def dataset_info(export_dir: Path) -> dict:
-    """LLaMA-Factory's dataset_info.json entries for both files, with their sha1."""
+    """LLaMA-Factory's dataset_info.json entries for both files, with their sha1; only columns every row has."""
     return {
         "kgsynth_sharegpt": {
             "file_name": "sharegpt.json",
             "file_sha1": sha1_of(export_dir / "sharegpt.json"),
             "formatting": "sharegpt",
-            "columns": {"messages": "conversations", "system": "system"},
-            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
+            "columns": {"messages": "conversations"},
+            "tags": {
+                "role_tag": "from",
+                "content_tag": "value",
+                "user_tag": "human",
+                "assistant_tag": "gpt",
+                "system_tag": "system",
+            },
         },
         "kgsynth_alpaca": {
             "file_name": "alpaca.json",
             "file_sha1": sha1_of(export_dir / "alpaca.json"),
             "formatting": "alpaca",
-            "columns": {"prompt": "instruction", "query": "input", "response": "output", "history": "history"},
+            "columns": {
+                "prompt": "instruction",
+                "query": "input",
+                "response": "output",
+                "system": "system",
+                "history": "history",
+            },
         },
     }
 

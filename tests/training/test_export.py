@@ -20,6 +20,7 @@ def sample(*turns):
         fact_ids=["f1"],
         evidence=EVIDENCE,
         generator=GEN,
+        style={"question_type": "object"},
     )
 
 
@@ -44,9 +45,12 @@ def test_all_formats_agree_and_keep_provenance(tmp_path):
         path = tmp_path / entry["file_name"]
         assert entry["file_sha1"] == hashlib.sha1(path.read_bytes()).hexdigest()
         rows = json.loads(path.read_text())
-        assert all(column in rows[0] for column in entry["columns"].values() if column != "system")
+        assert all(column in rows[0] for column in entry["columns"].values())
     assert sharegpt[0]["conversations"][0]["from"] == "human"
-    assert len(load_from_disk(str(tmp_path / "hf"))) == 2
+    assert all(row["question_type"] == "object" for row in sharegpt + alpaca)
+    hf = load_from_disk(str(tmp_path / "hf"))
+    assert len(hf) == 2 and hf[0]["evidence"][0]["sentence"] == "Metformin lowers glucose."
+    assert hf[0]["question_type"] == "object"
 
 
 def test_nothing_to_export_is_an_error(tmp_path):
