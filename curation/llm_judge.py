@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 from curation.judge import JudgeConfig, judge_offline, with_audit
 from curation.records import Verdict
 from generation.records import Sample
-from kgraph.llm import LLM, LLMError, Prompt
-from kgraph.llm_loop import run_llm
+from kgraph.llm import LLM, LLMError, Prompt, run_llm
 from kgraph.records import Fact
 
 PROMPT_VERSION = "judge-v2"

@@ -18,8 +18,7 @@ from generation.prompts import (
     qa_prompt,
 )
 from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
-from kgraph.llm import LLM, LLMError
-from kgraph.llm_loop import run_llm
+from kgraph.llm import LLM, LLMError, run_llm
 from kgraph.records import Fact, Rejection
 
 

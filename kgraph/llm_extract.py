@@ -11,8 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kgraph.llm import LLM, LLMError, Prompt
-from kgraph.llm_loop import run_llm
+from kgraph.llm import LLM, LLMError, Prompt, run_llm
 from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import VOCABULARY, canonical_relation
 

@@ -7,7 +7,7 @@ from openai_server import FakeOpenAI
 from pydantic import BaseModel
 
 from kgraph.llm import LLMConfig, LLMError, OpenAICompatible, Prompt, ResponseCache, retry_after
-from kgraph.llm_loop import close_connections, run_llm
+from kgraph.llm.loop import close_connections, run_llm
 
 FAST = LLMConfig(timeout=0.5, max_retries=3, backoff_base=0.01, backoff_max=0.05, concurrency=32)
 
@@ -138,7 +138,7 @@ def test_batches_in_threads_share_one_bound_on_requests_in_flight():
 
 
 def test_a_free_slot_goes_to_the_earliest_batch_and_a_cancelled_waiter_passes_it_on():
-    from kgraph.llm_loop import PriorityLimit
+    from kgraph.llm.loop import PriorityLimit
 
     async def main():
         limit, served = PriorityLimit(1), []

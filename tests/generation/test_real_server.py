@@ -21,7 +21,7 @@ from flows.workspace import Workspace, read_ids
 from generation.records import QAPair
 from kgraph.graph import add_facts, save_graph
 from kgraph.llm import LLMConfig, LLMError, OpenAICompatible, Prompt
-from kgraph.llm_loop import close_connections, run_llm
+from kgraph.llm.loop import close_connections, run_llm
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,11 @@ import threading
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import openai
 
-if TYPE_CHECKING:
-    from kgraph.llm import LLM, LLMConfig
+from kgraph.llm.seam import LLM, LLMConfig
 
 R = TypeVar("R")
 
@@ -109,7 +108,6 @@ def llm_loop() -> asyncio.AbstractEventLoop:
     """The process's event loop for LLM work, on a daemon thread, started on first use and closed at exit."""
     with LLM_LOOP_LOCK:
         if not LLM_LOOP:
-            relax_garbage_collector()
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="kgsynth-llm", daemon=True).start()
             atexit.register(stop_llm_loop, loop)
@@ -118,8 +116,9 @@ def llm_loop() -> asyncio.AbstractEventLoop:
 
 
 def relax_garbage_collector() -> None:
-    """Each request allocates hundreds of short-lived containers, and by default the collector then makes a full
-    pass over the whole heap (Prefect, spaCy, the graph) every few hundred requests, all while the loop waits.
+    """Called by a command that sends many requests (never on import or first use: it changes the whole process).
+    Each request allocates hundreds of short-lived containers, and by default the collector then makes a full pass
+    over the whole heap (Prefect, spaCy, the graph) every few hundred requests, all while the loop waits.
     Freezing what exists now and collecting young objects less often made bench/generate.py's generation stage
     15-20% faster. Thresholds are only ever raised."""
     gc.collect()
