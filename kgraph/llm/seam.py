@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -44,7 +44,8 @@ class LLMConfig(BaseModel):
 
     model_config = {"extra": "forbid"}
     base_url: str | None = Field(default=None, description="endpoint URL, e.g. http://localhost:8000/v1 for vLLM")
-    api_key: str | None = Field(default=None, description="API key; prefer the OPENAI_API_KEY variable")
+    # A secret: shown and serialised as ********** (Prefect stores flow parameters, which hold this config).
+    api_key: SecretStr | None = Field(default=None, description="API key; prefer the OPENAI_API_KEY variable")
     model: str | None = Field(
         default=None, description="model the endpoint serves (else KGSYNTH_MODEL, else gpt-4o-mini)"
     )
@@ -81,7 +82,7 @@ def retry_could_fix(reason: str) -> bool:
 def endpoint(cfg: LLMConfig) -> tuple[str | None, str | None, str] | None:
     """(base_url, api_key, model) from the config, then OPENAI_BASE_URL / OPENAI_API_KEY / KGSYNTH_MODEL; None offline."""
     base_url = cfg.base_url or os.environ.get("OPENAI_BASE_URL")
-    api_key = cfg.api_key or os.environ.get("OPENAI_API_KEY")
+    api_key = (cfg.api_key.get_secret_value() if cfg.api_key else None) or os.environ.get("OPENAI_API_KEY")
     if not base_url and not api_key:
         return None
     return base_url, api_key, cfg.model or os.environ.get("KGSYNTH_MODEL", "gpt-4o-mini")
