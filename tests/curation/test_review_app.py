@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from test_review_store import entry
 
 from curation import review_store as store
-from curation.review_app import TOKEN_ATTEMPTS, allowed_hosts, create_app, highlight, is_loopback
+from curation.review_app import create_app
+from curation.review_auth import TOKEN_ATTEMPTS, allowed_hosts, is_loopback
+from curation.review_views import highlight
 
 LOCAL = "http://127.0.0.1"  # the review page answers only to the host names it is bound to
 SCRIPT = "<script>alert('x')</script> warfarin interacts with aspirin."

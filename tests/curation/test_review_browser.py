@@ -102,6 +102,13 @@ def served(workspace, tmp_path):
         server.wait(timeout=10)
 
 
+def press(page, key: str) -> None:
+    """A key press once the page's deferred script has run: the DOM a locator waits for can be there before the
+    keyboard shortcuts are (a loaded machine serves review.js late)."""
+    page.wait_for_load_state("load")
+    page.keyboard.press(key)
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -125,23 +132,23 @@ def test_review_in_chromium_then_export_uses_the_decisions(workspace, served):
         expect(ana.locator("#queue tbody tr")).to_have_count(5)
         expect(ana.locator("#score-chart rect")).to_have_count(5)
 
-        ana.keyboard.press("j")  # the first sample
+        press(ana, "j")  # the first sample
         expect(ana.locator("article.sample")).to_have_attribute("data-sample", flagged[0].id)
         expect(ana.locator(".evidence mark").first).to_be_visible()
-        ana.keyboard.press("a")  # accept: on to the second
+        press(ana, "a")  # accept: on to the second
 
         expect(ana.locator("article.sample")).to_have_attribute("data-sample", flagged[1].id)
-        ana.keyboard.press("r")
+        press(ana, "r")
         ana.select_option("#reason-choice", "not supported by the evidence")
-        ana.keyboard.press("Enter")  # reject with that reason: on to the third
+        press(ana, "Enter")  # reject with that reason: on to the third
 
         expect(ana.locator("article.sample")).to_have_attribute("data-sample", flagged[2].id)
         expect(ana.locator(".tag.audit")).to_have_text("audit")
-        ana.keyboard.press("e")
+        press(ana, "e")
         answer = ana.locator("#edit-form textarea").nth(1)
         expect(answer).to_be_focused()
         answer.fill("A corrected answer, checked against the source.")
-        ana.keyboard.press("Control+Enter")  # edit and accept: on to the fourth
+        press(ana, "Control+Enter")  # edit and accept: on to the fourth
 
         expect(ana.locator("article.sample")).to_have_attribute("data-sample", flagged[3].id)
         ben = browser.new_context().new_page()  # a second reviewer never gets the sample Ana has open
@@ -154,7 +161,7 @@ def test_review_in_chromium_then_export_uses_the_decisions(workspace, served):
         ben.goto(f"{url.split('?')[0]}sample/{flagged[3].id}")
         expect(ben.locator("#error-message")).to_contain_text("Dr Ana is reviewing")
 
-        ana.keyboard.press("k")  # previous: back to the edited one, with its history
+        press(ana, "k")  # previous: back to the edited one, with its history
         expect(ana.locator("#status")).to_have_text("edited")
         expect(ana.locator("#history")).to_contain_text("Dr Ana edit")
         browser.close()
