@@ -18,6 +18,7 @@ from prefect.futures import as_completed
 import kgraph.extract
 from flows import stages
 from flows.config import ConfigError, KgsynthConfig
+from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
 from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
 from flows.workspace import Workspace, WorkspaceError, stage_stats
@@ -29,7 +30,6 @@ from kgraph.records import Document, Fact, Rejection, content_id
 
 LLM_LIMIT = "kgsynth-llm"
 RUN_STATE = "run.json"
-REPORT_KEY = "kgsynth-run-report"
 
 
 def batched(items: list, size: int) -> list[list]:
@@ -73,7 +73,14 @@ def generate_key(context, parameters: dict) -> str:
     )
 
 
-@task(retries=1, retry_delay_seconds=2, cache_key_fn=extract_key, persist_result=True, result_serializer="json")
+@task(
+    name="kgsynth-extract-batch",
+    retries=1,
+    retry_delay_seconds=2,
+    cache_key_fn=extract_key,
+    persist_result=True,
+    result_serializer="json",
+)
 def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -> dict:
     """One batch of documents, through the LLM extractor where the config sends them (the flow holds the slot)."""
     sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
@@ -82,7 +89,14 @@ def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -
     return {"facts": facts, "rejections": rejections, "usage": llm.usage.report(cfg.llm) if llm else {}}
 
 
-@task(retries=2, retry_delay_seconds=5, cache_key_fn=generate_key, persist_result=True, result_serializer="json")
+@task(
+    name="kgsynth-generate-batch",
+    retries=2,
+    retry_delay_seconds=5,
+    cache_key_fn=generate_key,
+    persist_result=True,
+    result_serializer="json",
+)
 def generate_task(ws: Workspace, fact_ids: list[str], cfg: KgsynthConfig) -> dict:
     """One batch of facts, passed by id (Prefect walks every parameter of every task, and a list of ids is
     cheap to walk); its requests share the process's LLM connection with the other batches."""
@@ -152,13 +166,18 @@ def ensure_llm_limit(slots: int) -> None:
                 pass  # another flow created it a moment ago
 
 
-@flow(name="extract")
+@flow(name="kgsynth-extract", flow_run_name=run_name("extract"))
 def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: KgsynthConfig | None = None) -> dict:
     """Read the corpus, extract facts from documents no earlier run has seen, merge them into graph.json."""
+    tag_run("extract", ws)
     cfg = cfg or KgsynthConfig()
     started = time.perf_counter()
     run = run or ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
+    run_logger().info(
+        "%d new documents in %s (%d files unreadable), in batches of %d",
+        len(documents), corpus, len(rejections), cfg.flows.extract_batch,
+    )  # fmt: skip
     extract = cached(extract_task, ws)
     with llm_slot(cfg, bool(llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None))):
         batches = batched(documents, cfg.flows.extract_batch)
@@ -169,15 +188,21 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
         if any(retry_could_fix(r.reason) for r in batch_rejections):  # asked again on the next run
             forget_result(ws, extract_key(None, {"cfg": cfg, "documents": batch}))
         rejections += batch_rejections
-    return stages.finish_extract(ws, run, documents, facts, rejections, started, stages.usage_notes(results))
+    stats = stages.finish_extract(ws, run, documents, facts, rejections, started, stages.usage_notes(results))
+    run_logger().info("%d facts extracted; the graph has %d entities", len(facts), stats["graph_nodes"])
+    return stats
 
 
-@flow(name="generate")
+@flow(name="kgsynth-generate", flow_run_name=run_name("generate"))
 def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> dict:
     """Write samples for every fact that no earlier run generated from, recording each batch as it finishes."""
+    tag_run("generate", ws)
     started = time.perf_counter()
     run = run or ws.latest_run()
     facts, skipped = stages.generation_facts(ws, cfg)
+    log = run_logger()
+    log.info("%d facts to generate from (%d set aside), in batches of %d", len(facts), len(skipped),
+             cfg.flows.generate_batch)  # fmt: skip
     stages.record_skipped(ws, run, skipped)
     generate = cached(generate_task, ws)
     with llm_slot(cfg, bool(facts) and endpoint(cfg.llm) is not None):
@@ -186,23 +211,47 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
             lambda batch: generate.submit(ws, [f.id for f in batch], cfg), batches, cfg.flows.batches_in_flight
         )
         # Only this process writes: remote workers return records, so appends never interleave.
-        results = [stages.record_batch(ws, run, result) for result in finished]
+        results = []
+        for done, result in enumerate(finished, 1):
+            results.append(stages.record_batch(ws, run, result))
+            log.info("batch %d of %d: %d samples", done, len(batches), results[-1]["samples"])
     for result in results:
         if result["pending"]:  # a rerun must ask again, not replay the failure from the task cache
             forget_result(ws, generate_key(None, {"cfg": cfg, "ws": ws, "fact_ids": result["fact_ids"]}))
     return stages.finish_generate(run, len(facts) + len(skipped), results, started, skipped)
 
 
-@flow(name="curate")
+@flow(name="kgsynth-curate", flow_run_name=run_name("curate"))
 def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> dict:
     """Dedup and judge the run's samples."""
-    return stages.curate_run(ws, run or ws.latest_run(), cfg)
+    tag_run("curate", ws)
+    run = run or ws.latest_run()
+    run_logger().info("dedup and judge the samples of run %s", run.name)
+    stats = stages.curate_run(ws, run, cfg)
+    run_logger().info(
+        "%d samples: %d accepted, %d flagged for review, dropped %s",
+        stats["in"], stats["accepted"], stats["flagged"], stats["dropped"] or "none",
+    )  # fmt: skip
+    return stats
 
 
-@flow(name="train")
+@task(name="kgsynth-export")
+def export_task(ws: Workspace) -> dict:
+    """The export inside a run, as a task so it shows in the run's graph."""
+    stats = stages.export_workspace(ws)
+    run_logger().info("exported %d samples to %s", stats["kept"], ws.export)
+    return stats
+
+
+@flow(name="kgsynth-train", flow_run_name=run_name("train"))
 def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
     """LoRA fine-tune on the exported samples, then closed-book QA before and after (one summary row)."""
+    tag_run("train", ws)
+    run_logger().info(
+        "LoRA fine-tune of %s into %s", base_model or "a tiny model built from the corpus", ws.models / name
+    )
     stats = stages.train_workspace(ws, cfg, base_model, name)
+    run_logger().info("%d steps, loss %s -> %s", stats["steps"], stats["first_loss"], stats["last_loss"])
     if not cfg.evaluate.after_training:
         return stats
     evaluation = stages.evaluate_workspace(ws, cfg, ws.models / name)
@@ -210,9 +259,11 @@ def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: 
     return {**stats, **notes, "seconds": round(stats["seconds"] + evaluation["seconds"], 2)}
 
 
-@flow(name="evaluate")
+@flow(name="kgsynth-evaluate", flow_run_name=run_name("evaluate"))
 def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
     """Closed-book QA of a fine-tune before and after."""
+    tag_run("evaluate", ws)
+    run_logger().info("closed-book QA of %s before and after", model_dir)
     return stages.evaluate_workspace(ws, cfg, model_dir)
 
 
@@ -258,18 +309,20 @@ def skipped(stage: str, note: str) -> dict:
     return stage_stats(stage, 0, 0, [], 0.0, note=note)
 
 
-def publish_report(run: Path) -> Path:
-    """Write WS/runs/<id>/report.md and show the same page as an artifact in the Prefect UI."""
+@task(name="kgsynth-report")
+def publish_report(ws: Workspace, run: Path) -> Path:
+    """Write WS/runs/<id>/report.md and show the same page as the workspace's artifact in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
     markdown = build_report(run)
     path = run / "report.md"
     path.write_text(markdown, encoding="utf-8")
-    create_markdown_artifact(markdown=markdown, key=REPORT_KEY, description=f"kgsynth run {run.name}")
+    create_markdown_artifact(markdown=markdown, key=report_key(ws), description=f"kgsynth run {run.name} in {ws.root}")
+    run_logger().info("report: %s", path)
     return path
 
 
-@flow(name="kgsynth-run")
+@flow(name="kgsynth-run", flow_run_name=run_name("run"))
 def run_flow(
     corpus: Path,
     ws: Workspace,
@@ -280,8 +333,10 @@ def run_flow(
 ) -> list[dict]:
     """Everything, end to end: extract, generate, curate, export, train. Later runs do only new work, and a
     killed run picks up where it stopped."""
+    tag_run("run", ws)
     ws.create()
     run = open_run(ws)
+    run_logger().info("run %s in %s", run.name, ws.root)
     done = recorded_stats(run)
     with shared_cluster(cfg.flows) as flows_cfg:
         on_runner = llm_share(cfg, flows_cfg)
@@ -298,11 +353,11 @@ def run_flow(
         summary.append(skipped("export", "no accepted samples: export and training skipped (see the judge's reasons)"))
         train = False
     else:
-        summary.append(stages.export_workspace(ws))
+        summary.append(export_task(ws))
     if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():
         summary.append(skipped("train", "nothing new: training skipped"))
     elif train:
         summary.append(train_flow(ws, cfg, base_model, name))
-    publish_report(run)
+    publish_report(ws, run)
     (run / RUN_STATE).write_text(json.dumps({"status": "finished"}))
     return summary

@@ -3,13 +3,13 @@ each doing only the work the corpus's new or changed documents bring."""
 
 # No `from __future__ import annotations`: a served flow reaches its runner pickled by value, and
 # Prefect validates parameters from real annotations, since string ones would need this module's globals.
-import hashlib
 import time
 from pathlib import Path
 
 from prefect import flow
 
 from flows.config import ConfigError, load_config
+from flows.labels import workspace_slug
 from flows.pipeline import run_flow
 from flows.preflight import check_endpoints, prefect_api_url
 from flows.workspace import Workspace
@@ -40,8 +40,7 @@ def scheduled_flow(
 
 def deployment_name(ws: Workspace) -> str:
     """Readable and unique per workspace folder, so two workspaces called `ws` do not share a deployment."""
-    root = ws.root.resolve()
-    return f"{root.name}-{hashlib.sha1(str(root).encode()).hexdigest()[:6]}"
+    return workspace_slug(ws)
 
 
 def check_cron(cron: str) -> None:
