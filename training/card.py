@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+CARD_FIELDS = {"license", "language", "dataset_id"}  # [train] settings that are card metadata, not hyperparameters
+
 
 def plot_losses(losses: list[float], path: Path) -> None:
     """Training loss per logged step as a PNG."""
@@ -49,23 +51,88 @@ def evaluation_section(evaluation: dict | None) -> list[str]:
     return lines
 
 
+def card_metadata(name: str, metrics: dict, evaluation: dict | None) -> str:
+    """The card's YAML header, built by huggingface_hub so the Hub reads it: the closed-book results after
+    fine-tuning become `model-index` entries, one per question set."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    cfg = metrics.get("config", {})
+    results = [
+        EvalResult(
+            task_type="question-answering",
+            task_name="Closed-book QA on facts from the sources",
+            dataset_type="kgsynth-closed-book",
+            dataset_name=f"{set_name} questions",
+            dataset_split=set_name,
+            metric_type="accuracy",
+            metric_name="answers naming the expected entity",
+            metric_value=round(row["after"], 4),
+        )
+        for set_name, row in (evaluation or {}).get("sets", {}).items()
+    ]
+    data = ModelCardData(
+        base_model=(metrics.get("base") or {}).get("hub_id"),  # a local folder is no hub id: named in the text
+        datasets=[cfg["dataset_id"]] if cfg.get("dataset_id") else None,
+        language=cfg.get("language"),
+        license=cfg.get("license"),
+        library_name="peft",
+        pipeline_tag="text-generation",
+        tags=["kgsynth", "lora", "sft", "trl"],
+        model_name=name,
+        eval_results=results or None,
+    )
+    return data.to_yaml()
+
+
+def base_line(metrics: dict) -> str:
+    """Which base, exactly: the hub id at its commit, or the local folder with the hash of its weights."""
+    base = metrics.get("base")
+    if not base:  # trained before kgsynth recorded it
+        return f"`{metrics.get('base_model')}`"
+    where = f"`{base['hub_id']}`" if base.get("hub_id") else f"the local folder `{base['name_or_path']}`"
+    if base.get("revision"):
+        where += f" at commit `{base['revision']}`"
+    if base.get("sha256"):
+        where += f" (sha256 of its config and weights `{base['sha256']}`)"
+    return where
+
+
+def usage(model_dir: Path) -> list[str]:
+    return [
+        "```python",
+        "from peft import AutoPeftModelForCausalLM",
+        "from transformers import AutoTokenizer",
+        "",
+        f'path = "{model_dir.resolve()}"  # or the hub repository you pushed this folder to',
+        "model = AutoPeftModelForCausalLM.from_pretrained(path)  # loads the base named in adapter_config.json",
+        "tokenizer = AutoTokenizer.from_pretrained(path)",
+        'messages = [{"role": "user", "content": "Your question about the sources"}]',
+        'inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)',
+        'output = model.generate(**inputs, max_new_tokens=64)[0][inputs["input_ids"].shape[1] :]',
+        "print(tokenizer.decode(output, skip_special_tokens=True))",
+        "```",
+    ]
+
+
 def write_card(model_dir: Path) -> Path:
     """README.md from metrics.json, split.json and (when present) evaluation.json."""
     model_dir = Path(model_dir)
     metrics = read_json(model_dir / "metrics.json") or {}
     evaluation = read_json(model_dir / "evaluation.json")
-    cfg = metrics.get("config", {})
+    cfg = {k: v for k, v in metrics.get("config", {}).items() if k not in CARD_FIELDS}
     split = metrics.get("split", {})
     lines = [
         "---",
-        f"base_model: {metrics.get('base_model', 'unknown')}",
-        "library_name: peft",
-        "tags: [kgsynth, lora, sft, trl]",
+        card_metadata(model_dir.name, metrics, evaluation).strip(),
         "---",
         f"# {model_dir.name}",
         "",
-        f"A LoRA adapter on `{metrics.get('base_model')}`, fine-tuned by kgsynth on question-answer samples and",
+        f"A LoRA adapter on {base_line(metrics)}, fine-tuned by kgsynth on question-answer samples and",
         "dialogues generated from a knowledge graph of facts extracted from the sources below.",
+        "",
+        "## Usage",
+        "",
+        *usage(model_dir),
         "",
         "## Data",
         "",

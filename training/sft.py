@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from training.base import absolute_base, describe_base
 from training.mix import BUNDLED_GENERAL, load_general, mix_general
 from training.split import split_rows, split_summary
-from training.template import training_chat_template
+from training.template import inference_chat_template, training_chat_template
 
 
 class TrainingError(ValueError):
@@ -48,6 +51,14 @@ class TrainConfig(BaseModel):
     )
     merge: bool = Field(default=False, description="also save the base model with the adapter merged in (merged/)")
     qlora: bool = Field(default=False, description="load the base model in 4 bits (QLoRA; CUDA and bitsandbytes)")
+    report_to: Literal["auto", "none", "tensorboard"] = Field(
+        default="auto", description="training logs: auto = TensorBoard (WS/models/NAME/runs) when it is installed"
+    )
+    license: str = Field(default="unknown", description="license in the model card (usually the base model's)")
+    language: list[str] = Field(default=["en"], description="languages in the model card (ISO 639-1)")
+    dataset_id: str = Field(
+        default="", description="hub id of the training data (`kgsynth export --push-to-hub`), named in the model card"
+    )
 
 
 def pick_device(cfg: TrainConfig) -> str:
@@ -138,11 +149,19 @@ def progress_callback():
     return Progress()
 
 
+def reporting(cfg: TrainConfig) -> list[str]:
+    """Where the trainer logs: TensorBoard when asked, or with `auto` when it is installed; nowhere otherwise."""
+    installed = importlib.util.find_spec("tensorboard") is not None
+    if cfg.report_to == "tensorboard" and not installed:
+        raise TrainingError("report_to = tensorboard needs tensorboard: `pip install tensorboard`, or report_to = none")
+    return ["tensorboard"] if cfg.report_to == "tensorboard" or (cfg.report_to == "auto" and installed) else []
+
+
 def sft_config(cfg: TrainConfig, output_dir: Path, device: str):
     from trl import SFTConfig
 
     return SFTConfig(
-        output_dir=str(output_dir / "checkpoints"),
+        output_dir=str(output_dir),  # nothing is saved there (save_strategy "no") but TensorBoard's runs/
         num_train_epochs=cfg.epochs,
         max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.batch_size,
@@ -156,7 +175,7 @@ def sft_config(cfg: TrainConfig, output_dir: Path, device: str):
         activation_checkpointing=cfg.qlora,  # QLoRA is for models too big for memory: trade compute for it
         logging_steps=1,
         save_strategy="no",
-        report_to=[],
+        report_to=reporting(cfg),
         seed=cfg.seed,
         data_seed=cfg.seed,
         bf16=device == "cuda",
@@ -218,6 +237,7 @@ def save_merged(base_model: str, output_dir: Path, cfg: TrainConfig) -> Path:
     from peft import PeftModel
 
     tokenizer, base = load_base(base_model, cfg.model_copy(update={"qlora": False}), "cpu")
+    tokenizer.chat_template = inference_chat_template(tokenizer.chat_template)
     merged = PeftModel.from_pretrained(base, output_dir).merge_and_unload()
     merged.save_pretrained(output_dir / "merged")
     tokenizer.save_pretrained(output_dir / "merged")
@@ -234,6 +254,7 @@ def train_lora(
     if not rows:
         raise TrainingError("no training rows: export accepted samples first (`kgsynth export`)")
     output_dir = Path(output_dir)
+    base_model = absolute_base(base_model)  # recorded in adapter_config.json: it must load from any folder
     split = split_rows(rows, cfg.control_ratio, cfg.hold_paraphrases, cfg.seed)
     if not split["train"]:
         raise TrainingError("every sample was held out for evaluation: lower control_ratio")
@@ -243,10 +264,12 @@ def train_lora(
     started = time.perf_counter()
     result = trainer.train()
     seconds = time.perf_counter() - started
-    if (output_dir / "checkpoints").is_dir() and not any((output_dir / "checkpoints").iterdir()):
-        (output_dir / "checkpoints").rmdir()  # save_strategy "no" leaves it empty
+    base = describe_base(base_model)
+    trainer.model.peft_config["default"].revision = base["revision"]
     trainer.model.save_pretrained(output_dir)
-    trainer.processing_class.save_pretrained(output_dir)
+    tokenizer = load_tokenizer(base_model)  # shipped with the base's own template, not the marked training one
+    tokenizer.chat_template = inference_chat_template(tokenizer.chat_template)
+    tokenizer.save_pretrained(output_dir)
     losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     summary = split_summary(split)
@@ -256,6 +279,7 @@ def train_lora(
         kinds[row.get("kind", "chat")] = kinds.get(row.get("kind", "chat"), 0) + 1
     metrics = {
         "base_model": base_model,
+        "base": base,
         "samples": len(rows),
         "trained_rows": len(mixed),
         "general_rows": len(mixed) - len(split["train"]),

@@ -1,4 +1,6 @@
-"""Chat templates fit for assistant-only loss: `{% generation %}` markers around every assistant turn."""
+"""Chat templates fit for assistant-only loss (`{% generation %}` markers around every assistant turn), and the
+plain template shipped with a fine-tune: the markers are a transformers extension that plain Jinja2, llama.cpp,
+vLLM and most other runtimes reject."""
 
 from __future__ import annotations
 
@@ -15,8 +17,21 @@ PROBE = [
 ]
 
 
+MARKER = re.compile(r"\{%(-?)\s*(generation|endgeneration)\s*(-?)%\}")
+
+
 def has_generation_markers(template: str) -> bool:
     return re.search(r"\{%-?\s*generation\s*-?%\}", template) is not None
+
+
+def inference_chat_template(template):
+    """The template without generation markers, rendering the same text (a dict of named templates: each one)."""
+    if isinstance(template, dict):
+        return {name: inference_chat_template(t) for name, t in template.items()}
+    if not any(left or right for left, _, right in MARKER.findall(template)):
+        return MARKER.sub("", template)
+    # A marker that trims whitespace must keep trimming: an always-true `if` block does so and prints nothing.
+    return MARKER.sub(lambda m: f"{{%{m[1]} {'if true' if m[2] == 'generation' else 'endif'} {m[3]}%}}", template)
 
 
 def mark_concatenated_messages(template: str) -> str | None:
@@ -50,6 +65,10 @@ def training_chat_template(tokenizer) -> str:
         original = original["default"]
     if has_generation_markers(original):
         return original
+    from training.tiny import TRAINING_TEMPLATE
+
+    if original == inference_chat_template(TRAINING_TEMPLATE):  # kgsynth's tiny base ships the plain form
+        return TRAINING_TEMPLATE
     try:
         patched = get_training_chat_template(tokenizer) or original
     except ValueError:

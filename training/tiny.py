@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Chat template with {% generation %} markers so TRL can mask everything but the assistant's words.
-CHAT_TEMPLATE = (
+from training.template import inference_chat_template
+
+# Chat template with {% generation %} markers so TRL can mask everything but the assistant's words; the tokenizer
+# saves the plain form, which other runtimes can render, and training puts this one back.
+TRAINING_TEMPLATE = (
     "{% for message in messages %}"
     "{% if message['role'] == 'assistant' %}<|assistant|>\n{% generation %}{{ message['content'] }}<|end|>{% endgeneration %}\n"
     "{% else %}<|{{ message['role'] }}|>\n{{ message['content'] }}<|end|>\n{% endif %}"
     "{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
+CHAT_TEMPLATE = inference_chat_template(TRAINING_TEMPLATE)
 SPECIAL_TOKENS = ["<|pad|>", "<|bos|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|unk|>"]
 
 
