@@ -1,0 +1,158 @@
+"""DPO on the exported preference pairs with TRL's DPOTrainer, on top of the SFT adapter: the SFT adapter is trained
+further and a frozen copy of it is the reference, so DPO moves the fine-tune rather than the base model. The
+margin (log-probability of the chosen answer minus the rejected one) is measured before and after."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from training.sft import TrainConfig, TrainingError, load_base, load_tokenizer, pick_device, progress_callback
+
+
+class DPOSettings(BaseModel):
+    """Preference training on dpo.jsonl; LoRA rank and the rest come from the SFT adapter it continues."""
+
+    model_config = {"extra": "forbid"}
+    beta: float = Field(default=0.1, gt=0, description="DPO beta: how far the policy may move from the SFT reference")
+    loss_type: Literal["sigmoid", "ipo", "hinge", "robust"] = Field(
+        default="sigmoid", description="TRL loss: sigmoid is DPO, ipo is IPO"
+    )
+    learning_rate: float = Field(default=5e-5, gt=0, description="peak learning rate of the preference step")
+    epochs: float = Field(default=1.0, gt=0, description="passes over the pairs")
+    max_steps: int = Field(default=-1, description="stop after this many steps (-1: use epochs)")
+    batch_size: int = Field(default=4, ge=1, description="pairs per step")
+    max_length: int = Field(default=512, ge=16, description="tokens of prompt plus answer")
+    margin_pairs: int = Field(default=64, ge=1, description="pairs whose margin is measured before and after")
+
+
+def answer_logprob(model, tokenizer, prompt: list[dict], answer: list[dict]) -> float:
+    """Summed log-probability of the answer's tokens after the prompt, under the chat template."""
+    import torch
+
+    head = tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=False)
+    full = tokenizer.apply_chat_template(prompt + answer, tokenize=False)
+    ids = tokenizer(full, add_special_tokens=False, return_tensors="pt")["input_ids"].to(model.device)
+    start = len(tokenizer(head, add_special_tokens=False)["input_ids"])
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, :-1].float()
+    picked = torch.log_softmax(logits, -1).gather(1, ids[0, 1:, None])[:, 0]
+    return float(picked[start - 1 :].sum())
+
+
+def preference_margin(model, tokenizer, pairs: list[dict]) -> float:
+    """Mean over pairs of log p(chosen) - log p(rejected): positive when the model prefers the true answer."""
+    was_training = model.training
+    model.eval()
+    gaps = [
+        answer_logprob(model, tokenizer, p["prompt"], p["chosen"])
+        - answer_logprob(model, tokenizer, p["prompt"], p["rejected"])
+        for p in pairs
+    ]
+    model.train(was_training)
+    return sum(gaps) / len(gaps)
+
+
+def dpo_args(settings: DPOSettings, seed: int, output_dir: Path, device: str):
+    from trl import DPOConfig
+
+    return DPOConfig(
+        output_dir=str(output_dir / "checkpoints"),
+        beta=settings.beta,
+        loss_type=[settings.loss_type],
+        learning_rate=settings.learning_rate,
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps,
+        per_device_train_batch_size=settings.batch_size,
+        max_length=settings.max_length,
+        lr_scheduler_type="cosine",
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        seed=seed,
+        bf16=device == "cuda",
+        use_cpu=device == "cpu",
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+    )
+
+
+def load_sft(sft_dir: Path, device: str):
+    """The base model named in the SFT adapter's metrics.json with that adapter on top, trainable."""
+    from peft import PeftModel
+
+    metrics_path = Path(sft_dir) / "metrics.json"
+    if not metrics_path.exists() or not (Path(sft_dir) / "adapter_config.json").exists():
+        raise TrainingError(f"{sft_dir} holds no SFT adapter: run `kgsynth train` (method sft) first")
+    sft = json.loads(metrics_path.read_text(encoding="utf-8"))
+    cfg = TrainConfig.model_validate(sft["config"])
+    _, base = load_base(sft["base_model"], cfg, device)
+    return PeftModel.from_pretrained(base, sft_dir, is_trainable=True), load_tokenizer(str(sft_dir)), sft, cfg
+
+
+def held_out(sft_dir: Path) -> set[str]:
+    """Sample ids the SFT run held out (paraphrases, controls): their pairs would teach the evaluation's answers."""
+    path = sft_dir / "split.json"
+    split = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {i for name, part in split.items() if name != "train" for i in part.get("ids", [])}
+
+
+def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOSettings) -> dict:
+    """Continue the SFT adapter with DPO on the pairs; save the adapter, tokenizer and metrics.json (with the margin
+    before and after) into output_dir."""
+    from datasets import Dataset
+    from transformers import PrinterCallback
+    from trl import DPOTrainer
+
+    output_dir, held = Path(output_dir), held_out(Path(sft_dir))
+    pairs = [p for p in pairs if p["id"] not in held]
+    if not pairs:
+        raise TrainingError("no preference pairs on trained facts: export with `[export] preference = true` first")
+    device = pick_device(TrainConfig())
+    model, tokenizer, sft, cfg = load_sft(sft_dir, device)
+    probe = pairs[: settings.margin_pairs]
+    before = preference_margin(model, tokenizer, probe)
+    dataset = Dataset.from_list([{k: p[k] for k in ("prompt", "chosen", "rejected")} for p in pairs])
+    trainer = DPOTrainer(
+        model=model,
+        args=dpo_args(settings, cfg.seed, output_dir, device),
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        callbacks=[progress_callback()],
+    )
+    trainer.remove_callback(PrinterCallback)
+    started = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - started
+    model = trainer.model
+    model.set_adapter("default")  # the trained copy, not the frozen reference TRL added as "ref"
+    after = preference_margin(model, tokenizer, probe)
+    if (output_dir / "checkpoints").is_dir() and not any((output_dir / "checkpoints").iterdir()):
+        (output_dir / "checkpoints").rmdir()
+    model.save_pretrained(output_dir, selected_adapters=["default"])
+    tokenizer.save_pretrained(output_dir)
+    logs = trainer.state.log_history
+    metrics = {
+        "method": "dpo",
+        "base_model": sft["base_model"],
+        "sft_adapter": str(sft_dir),
+        "pairs": len(pairs),
+        "steps": trainer.state.global_step,
+        "losses": [log["loss"] for log in logs if "loss" in log],
+        "reward_margins": [log["rewards/margins"] for log in logs if "rewards/margins" in log],
+        "margin_before": before,
+        "margin_after": after,
+        "seconds": round(seconds, 1),
+        "device": device,
+        "settings": settings.model_dump(),
+        "config": cfg.model_dump(),
+    }
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    if (Path(sft_dir) / "split.json").exists():  # the same held-out sets, so `kgsynth evaluate` can score it
+        shutil.copy(Path(sft_dir) / "split.json", output_dir / "split.json")
+    return metrics
