@@ -27,6 +27,7 @@ from generation.prompts import PROMPT_VERSION
 from kgraph.llm import endpoint, llm_from_config, retry_could_fix
 from kgraph.llm_extract import llm_documents
 from kgraph.records import Document, Fact, Rejection, content_id
+from training.dataset_card import ExportConfig
 
 LLM_LIMIT = "kgsynth-llm"
 RUN_STATE = "run.json"
@@ -236,9 +237,9 @@ def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> d
 
 
 @task(name="kgsynth-export")
-def export_task(ws: Workspace) -> dict:
+def export_task(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
     """The export inside a run, as a task so it shows in the run's graph."""
-    stats = stages.export_workspace(ws)
+    stats = stages.export_workspace(ws, cfg)
     run_logger().info("exported %d samples to %s", stats["kept"], ws.export)
     return stats
 
@@ -353,7 +354,7 @@ def run_flow(
         summary.append(skipped("export", "no accepted samples: export and training skipped (see the judge's reasons)"))
         train = False
     else:
-        summary.append(export_task(ws))
+        summary.append(export_task(ws, cfg.export))
     if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():
         summary.append(skipped("train", "nothing new: training skipped"))
     elif train:
