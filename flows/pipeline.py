@@ -20,6 +20,7 @@ from flows import stages
 from flows.config import ConfigError, KgsynthConfig
 from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
+from flows.report_html import build_html
 from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
 from flows.workspace import Workspace, WorkspaceError, stage_stats
 from generation.offline import OfflineGenerator
@@ -311,13 +312,15 @@ def skipped(stage: str, note: str) -> dict:
 
 
 @task(name="kgsynth-report")
-def publish_report(ws: Workspace, run: Path) -> Path:
-    """Write WS/runs/<id>/report.md and show the same page as the workspace's artifact in the Prefect UI."""
+def publish_report(ws: Workspace, run: Path, model_dir: Path | None = None) -> Path:
+    """Write WS/runs/<id>/report.md and report.html (with the fine-tune's evaluation and loss curve when there is
+    one) and show the markdown as the workspace's artifact in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
-    markdown = build_report(run)
+    markdown = build_report(run, model_dir)
     path = run / "report.md"
     path.write_text(markdown, encoding="utf-8")
+    (run / "report.html").write_text(build_html(run, model_dir, ws.root / "graph.png"), encoding="utf-8")
     create_markdown_artifact(markdown=markdown, key=report_key(ws), description=f"kgsynth run {run.name} in {ws.root}")
     run_logger().info("report: %s", path)
     return path
@@ -359,6 +362,6 @@ def run_flow(
         summary.append(skipped("train", "nothing new: training skipped"))
     elif train:
         summary.append(train_flow(ws, cfg, base_model, name))
-    publish_report(ws, run)
+    publish_report(ws, run, ws.models / name if train else None)
     (run / RUN_STATE).write_text(json.dumps({"status": "finished"}))
     return summary

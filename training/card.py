@@ -66,25 +66,39 @@ def read_json(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def evaluation_table(evaluation: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the before/after table, one row per question set (the card and the run report show it)."""
+    header = ["set", "questions", "before", "after", "majority baseline", "word recall before → after",
+              "grounding before → after"]  # fmt: skip
+    rows = [
+        [
+            name,
+            str(row["questions"]),
+            f"{row['before']:.1%}",
+            f"{row['after']:.1%}",
+            f"{row['majority']:.1%}",
+            f"{row['recall_before']:.2f} → {row['recall_after']:.2f}",
+            f"{row['grounding_before']:.2f} → {row['grounding_after']:.2f}",
+        ]
+        for name, row in evaluation["sets"].items()
+    ]
+    return header, rows
+
+
 def evaluation_section(evaluation: dict | None) -> list[str]:
     if evaluation is None:
         return ["Not evaluated yet: run `kgsynth evaluate --workspace WS --model THIS_FOLDER`."]
-    lines = [
+    header, rows = evaluation_table(evaluation)
+    return [
         "Closed-book QA: the answer counts when it names the fact's expected entity. The majority baseline always",
         "gives the most frequent expected answer of the set. Word recall gives partial credit (share of the",
         "entity's content words named); grounding is the offline judge's share of answer content words found in",
         "the fact's evidence.",
         "",
-        "| set | questions | before | after | majority baseline | word recall before → after | grounding before → after |",
-        "|---|---|---|---|---|---|---|",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
     ]
-    for name, row in evaluation["sets"].items():
-        lines.append(
-            f"| {name} | {row['questions']} | {row['before']:.1%} | {row['after']:.1%} | {row['majority']:.1%} "
-            f"| {row['recall_before']:.2f} → {row['recall_after']:.2f} "
-            f"| {row['grounding_before']:.2f} → {row['grounding_after']:.2f} |"
-        )
-    return lines
 
 
 def card_metadata(name: str, metrics: dict, evaluation: dict | None) -> str:

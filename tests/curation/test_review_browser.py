@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from chromium import ARGS, CHROMIUM
 
 from curation.records import Verdict
 from flows.stages import ACCEPTED, FLAGGED, REVIEW_DB, export_workspace, extract_batch, finish_extract, new_documents
@@ -17,17 +18,6 @@ from flows.workspace import Workspace, write_jsonl
 from generation.records import GeneratorInfo, Message, Sample
 from kgraph.graph import graph_facts, load_graph
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
 pytestmark = [
     pytest.mark.slow,
