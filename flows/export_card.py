@@ -3,6 +3,7 @@ reviews and everything dropped on the way, gathered over every run (the export h
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -37,8 +38,11 @@ def workspace_quality(ws: Workspace) -> dict:
 
 
 def workspace_sources(ws: Workspace) -> list[dict]:
+    """The documents read, by path under the corpus folder: a card pushed to the Hub names no local folders."""
     documents = {d.path: d for run in sorted(ws.runs.glob("*")) for d in read_jsonl(run / "documents.jsonl", Document)}
-    return [{"path": path, "domain": d.domain} for path, d in sorted(documents.items())]
+    paths = sorted(documents)
+    common = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(paths[0]) if paths else ""
+    return [{"path": os.path.relpath(path, common or "."), "domain": documents[path].domain} for path in paths]
 
 
 def write_export_card(ws: Workspace, samples: list[Sample], export_dir: Path, cfg: ExportConfig | None) -> Path:

@@ -131,7 +131,7 @@ def quality_section(quality: dict) -> list[str]:
 def card_text(samples: list[Sample], quality: dict, sources: list[dict], cfg: ExportConfig, name: str) -> str:
     """The whole README.md: YAML header, then the body."""
     data = card_data(samples, quality, sources, cfg, name)
-    gens = "; ".join(f"{g['provider']}/{g['model']} (prompts {g['prompt_version']}, {g['samples']})" for g in
+    gens = "; ".join(f"{g['provider']}/{g['model']} (prompts {g['prompt_version']}: {g['samples']} samples)" for g in
                      generators(samples))  # fmt: skip
     license_note = (
         ["", f"License: `{cfg.license}`."]

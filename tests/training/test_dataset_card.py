@@ -46,9 +46,13 @@ def workspace(tmp_path) -> Workspace:
     ]
     first, second = ws.new_run(), ws.new_run()
     write_jsonl(
-        first / "documents.jsonl", [Document(id="d1", path="medical/metformin.txt", text="x", domain="medical")]
+        first / "documents.jsonl",
+        [Document(id="d1", path="/home/ana/corpus/medical/metformin.txt", text="x", domain="medical")],
     )
-    write_jsonl(second / "documents.jsonl", [Document(id="d2", path="legal/termination.txt", text="y", domain="legal")])
+    write_jsonl(
+        second / "documents.jsonl",
+        [Document(id="d2", path="/home/ana/corpus/legal/termination.txt", text="y", domain="legal")],
+    )
     write_jsonl(ws.state / ACCEPTED, accepted)
     verdicts = [Verdict(sample_id=s.id, scores={}, decision="accept", judge="offline-rules-v3") for s in accepted]
     verdicts += [
@@ -79,7 +83,7 @@ def test_card_parses_with_huggingface_hub_and_holds_the_runs_figures(workspace):
     assert meta["judges"] == ["offline-rules-v3"]
     assert meta["quality"]["decisions"] == {"accept": 3, "flag": 1, "reject": 1}
     assert meta["quality"]["dropped"] == {"dedup": {"near_duplicate": 1}, "judge": {"ungrounded": 1}}
-    assert meta["sources"] == [
+    assert meta["sources"] == [  # under the corpus folder: no local folder goes to the Hub
         {"path": "legal/termination.txt", "domain": "legal"},
         {"path": "medical/metformin.txt", "domain": "medical"},
     ]
