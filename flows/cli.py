@@ -41,9 +41,11 @@ def user_errors() -> tuple[type[Exception], ...]:
     from flows.workspace import WorkspaceError
     from kgraph.corpus import CorpusError
     from kgraph.graph import GraphDamaged
+    from training.hub import HubError
     from training.sft import TrainingError
 
-    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
+    errors = ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
+    return (*errors, HubError)
 
 
 class UserErrorTracebacks(logging.Filter):
@@ -258,15 +260,43 @@ def print_calibration(result: dict) -> None:
 
 
 @app.command()
-def export(workspace_dir: WorkspaceOpt) -> None:
-    """Write ShareGPT, Alpaca, dataset_info.json and an HF dataset of the accepted samples (no Prefect needed)."""
+def export(
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    push_to_hub: Annotated[
+        str | None, typer.Option("--push-to-hub", help="then upload WS/export to this Hub dataset repo (USER/NAME)")
+    ] = None,
+    private: Annotated[bool, typer.Option("--private", help="create the Hub repository private")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what --push-to-hub would upload; no network")
+    ] = False,
+) -> None:
+    """Write ShareGPT, Alpaca, dataset_info.json, an HF dataset and the dataset card (no Prefect needed)."""
 
     def action():
         from flows.stages import export_workspace
+        from training.hub import check_push, push_export
 
-        return export_workspace(workspace(workspace_dir))
+        pushing = push_to_hub or dry_run or private
+        if pushing:
+            check_push(push_to_hub, dry_run)
+        ws = workspace(workspace_dir)
+        stats = export_workspace(ws, config_for(config).export)
+        return [stats, push_export(ws.export, push_to_hub, private, dry_run)] if pushing else stats
 
-    guarded(action, lock=workspace_dir)
+    guarded(action, print_push if push_to_hub else None, lock=workspace_dir)
+
+
+def print_push(result: list[dict]) -> None:
+    """The summary, then each file the push sent (or would send) with its size."""
+    from training.hub import human_size
+
+    export, push = result
+    print_summary([export, {k: v for k, v in push.items() if k != "upload"}], export["seconds"] + push["seconds"])
+    done = "would upload" if push.get("dry_run") else "uploaded"
+    console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
+    for path, size in push["upload"]:
+        console.print(f"  {path}  {human_size(size)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from flows.runners import FlowsConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
 from kgraph.llm_extract import ExtractConfig
+from training.dataset_card import ExportConfig
 from training.evaluate import EvalConfig
 from training.sft import TrainConfig
 
@@ -28,6 +29,7 @@ class KgsynthConfig(BaseModel):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     evaluate: EvalConfig = Field(default_factory=EvalConfig)
     flows: FlowsConfig = Field(default_factory=FlowsConfig)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from chromium import ARGS, CHROMIUM
 from fakes import make_sample
 
 from curation.records import Verdict
@@ -18,17 +19,6 @@ from flows.workspace import Workspace, write_jsonl
 from generation.records import Sample
 from kgraph.graph import graph_facts, load_graph
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
 pytestmark = [
     pytest.mark.slow,
