@@ -22,11 +22,12 @@ def make_fact(subject, relation, obj, surface="", domain="medical", negated=Fals
     )
 
 
-def make_sample(*turns: str, fact: Fact | None = None, evidence=None, style=None) -> Sample:
-    """A QA sample (two turns) or a dialogue (more), user first; about `fact` (its id, evidence and domain) or an
-    unnamed fact 'f1'."""
-    messages = [Message(role=("user", "assistant")[i % 2], content=text) for i, text in enumerate(turns)]
-    kind = "qa" if len(turns) == 2 else "dialogue"
+def make_sample(*turns, fact: Fact | None = None, evidence=None, style=None) -> Sample:
+    """A QA sample (one exchange) or a dialogue (more): turns are texts, user first, or (role, text) pairs (to
+    open with a system prompt); about `fact` (its id, evidence and domain) or an unnamed fact 'f1'."""
+    pairs = [t if isinstance(t, tuple) else (("user", "assistant")[i % 2], t) for i, t in enumerate(turns)]
+    messages = [Message(role=role, content=text) for role, text in pairs]
+    kind = "qa" if sum(role != "system" for role, _ in pairs) == 2 else "dialogue"
     fact_ids = [fact.id] if fact else ["f1"]
     return Sample(
         id=Sample.make_id(kind, fact_ids, messages),

@@ -11,7 +11,8 @@ import sys
 import types
 
 import pytest
-from test_export import sample
+from fakes import make_sample
+from test_export import EVIDENCE, OBJECT
 
 from training.export import export_samples
 
@@ -33,10 +34,11 @@ def llamafactory_data():
 
 
 SYSTEM = ("system", "You answer as a pharmacologist.")
-QA = sample(("user", "What does metformin lower?"), ("assistant", "Glucose."))
-DIALOGUE = sample(
-    SYSTEM, ("user", "Hi?"), ("assistant", "Hello."), ("user", "And metformin?"), ("assistant", "It lowers glucose.")
-)
+QA = make_sample("What does metformin lower?", "Glucose.", evidence=EVIDENCE, style=OBJECT)
+DIALOGUE = make_sample(
+    SYSTEM, ("user", "Hi?"), ("assistant", "Hello."), ("user", "And metformin?"), ("assistant", "It lowers glucose."),
+    evidence=EVIDENCE, style=OBJECT,
+)  # fmt: skip
 
 
 def align(llamafactory_data, folder, name, samples):
@@ -65,7 +67,7 @@ def test_export_converts_with_llamafactory(tmp_path, llamafactory_data, name):
 
 
 def test_declared_columns_are_in_every_row(tmp_path):
-    export_samples([sample(("user", "Q?"), ("assistant", "A."))], tmp_path)
+    export_samples([make_sample("Q?", "A.", evidence=EVIDENCE, style=OBJECT)], tmp_path)
     info = json.loads((tmp_path / "dataset_info.json").read_text())
     for entry in info.values():
         rows = json.loads((tmp_path / entry["file_name"]).read_text())
