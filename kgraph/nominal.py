@@ -130,7 +130,20 @@ def case_report_facts(sent) -> Iterator[tuple]:
                     yield drug, "cause", effect, frozenset()
 
 
+def member_facts(sent) -> Iterator[tuple]:
+    """'Allergic reactions including swelling', 'vasodilators including VIAGRA', 'symptoms such as chest pain': the
+    noun includes its listed members (a verb's 'including' is the extractor's)."""
+    for token in sent:
+        if token.dep_ != "prep" or token.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        such_as = token.lower_ == "as" and any(c.lower_ == "such" for c in token.children)
+        if token.lower_ == "including" or such_as:
+            for member in (c for c in token.children if c.dep_ == "pobj"):
+                yield token.head, "include", member, frozenset()
+
+
 def nominal_facts(sent) -> Iterator[tuple]:
     """Every noun-phrase relation of one sentence."""
-    for pattern in (hyphen_facts, due_to_facts, following_facts, treated_patient_facts, case_report_facts):
+    patterns = (hyphen_facts, due_to_facts, following_facts, treated_patient_facts, case_report_facts, member_facts)
+    for pattern in patterns:
         yield from pattern(sent)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Children that start a clause or a side remark, not part of the entity's name.
 CLAUSE_DEPS = {"relcl", "acl", "advcl", "conj", "cc", "appos", "punct", "parataxis", "prep"}
 NESTED_CLAUSE_DEPS = {"relcl", "acl", "advcl", "appos", "parataxis", "prep"}
@@ -13,7 +15,15 @@ DROP_WORDS = {
 POPULATION = {"patient", "man", "woman", "boy", "girl", "individual", "person", "people", "participant", "case"}
 GENERIC = POPULATION | {"study", "trial", "we", "author", "report", "it", "this", "which", "that", "they", "he", "she"}
 TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
-TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period"}
+TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period", "date"}
+# Nouns of change or difficulty name nothing without their complement: 'difficulty in breathing', 'elevations in
+# transaminase levels', 'use in women', 'a mood swing to depression'.
+COMPLEMENT_NOUNS = {
+    "difficulty", "elevation", "increase", "decrease", "reduction", "rise", "fall", "decline", "change", "swing",
+    "use", "abnormality", "impairment", "improvement", "damage", "injury",
+}  # fmt: skip
+COMPLEMENT_PREPOSITIONS = {"in", "to"}
+SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)+\.?")
 
 
 def span_text(words: list) -> str:
@@ -31,7 +41,7 @@ def entity_tokens(token, exclude=frozenset()) -> list:
     diabetes mellitus', not 'mellitus'), without leading determiners and clause-starting children."""
     excluded = set(exclude)
     for child in token.children:
-        if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and child.lower_ == "of"):
+        if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and is_complement(token, child)):
             excluded.update(child.subtree)
         if child.dep_ == "punct" and child.text == "-":
             excluded.discard(child)
@@ -47,18 +57,27 @@ def nested_clauses(token) -> set:
     """Clauses and non-'of' phrases inside the entity's of-phrases: 'notice of the hearing upon the applicant' is
     the notice of the hearing, 'administration of VIAGRA in these patients' the administration of VIAGRA."""
     found = set()
-    for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
+    for prep in (c for c in token.children if c.dep_ == "prep" and is_complement(token, c)):
         for pobj in (c for c in prep.children if c.dep_ == "pobj"):
             for child in pobj.children:
-                if child.dep_ in NESTED_CLAUSE_DEPS and not (child.dep_ == "prep" and child.lower_ == "of"):
+                if child.dep_ in NESTED_CLAUSE_DEPS and not (child.dep_ == "prep" and is_complement(pobj, child)):
                     found.update(child.subtree)
             found.update(nested_clauses(pobj))
     return found
 
 
+def is_complement(noun, prep) -> bool:
+    """Whether a preposition belongs to the noun's name: any of-phrase, and 'in'/'to' after a noun of change."""
+    return prep.lower_ == "of" or (
+        prep.lower_ in COMPLEMENT_PREPOSITIONS and noun.lemma_.lower() in COMPLEMENT_NOUNS and noun.pos_ == "NOUN"
+    )
+
+
 def is_list_marker(token) -> bool:
-    """'(d)', '(viii)', '2.': the number of a list item, not part of a name."""
+    """'(d)', '(viii)', '2.', a section number opening the line ('4.1 Active liver disease'): not part of a name."""
     doc = token.doc
+    if token.i == token.sent.start and SECTION_NUMBER.fullmatch(token.text):
+        return True
     bracketed = 0 < token.i < len(doc) - 1 and doc[token.i - 1].text == "(" and doc[token.i + 1].text == ")"
     return bracketed and len(token.text) <= 4 and (token.text.isdigit() or token.text.isalpha() and token.is_lower)
 
