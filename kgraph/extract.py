@@ -20,7 +20,7 @@ from kgraph.checks import (
     sentence_checks,
 )
 from kgraph.entities import find_abbreviations
-from kgraph.nominal import nominal_facts
+from kgraph.nominal import ambiguous_member, nominal_facts
 from kgraph.parse import load_nlp
 from kgraph.polarity import (
     SUBJECT_DEPS,
@@ -59,6 +59,7 @@ class Candidate:
     exclude: frozenset = frozenset()  # tokens left out of the object's span (the pattern's own words)
     checks: tuple = ()  # what the pattern itself doubts ('ambiguous_antecedent')
     reduced: bool = False  # from a reduced relative's own preposition ('products forfeited under the laws')
+    single_subject: bool = False  # 'akathisia, or dystonia (including X)': the listed subject alone includes X
 
 
 def subjects_of(verb) -> list:
@@ -265,8 +266,17 @@ def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
             yield from predicate_candidates(verb, domain)
     yield from apposition_candidates(sent)
     for subject, surface, obj, exclude in nominal_facts(sent):
-        hedged = any(called_rare(t) or in_rare_report(t) for t in (subject, obj))
-        yield Candidate(subject, surface, obj, hedged=hedged, exclude=exclude)
+        hedged = any(called_rare(t) or in_rare_report(t) for t in (subject, obj)) or clause_hedged(obj, domain)
+        member = surface == "include"
+        doubts = ("ambiguous_antecedent",) if member and ambiguous_member(subject) else ()
+        yield Candidate(subject, surface, obj, hedged=hedged, exclude=exclude, checks=doubts, single_subject=member)
+
+
+def clause_hedged(noun, domain: str) -> bool:
+    """Whether the clause a noun-phrase fact sits in is hedged: 'a syndrome may develop in patients treated with X'."""
+    if noun.dep_ not in (*SUBJECT_DEPS, "dobj") or noun.head.pos_ not in ("VERB", "AUX"):
+        return False
+    return verb_attributes(noun.head, domain)[1]
 
 
 def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:
@@ -278,7 +288,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
         relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced)
         # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
         # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).
-        for subject_token in conjuncts(found.subject):
+        for subject_token in [found.subject] if found.single_subject else conjuncts(found.subject):
             for object_token in conjuncts(resolve_entity(found.object)):
                 if is_generic(subject_token) or is_generic(object_token):
                     continue

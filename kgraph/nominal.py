@@ -142,6 +142,16 @@ def member_facts(sent) -> Iterator[tuple]:
                 yield token.head, "include", member, frozenset()
 
 
+def ambiguous_member(head) -> bool:
+    """Whether a listing may belong to an outer noun: 'risk factors for heart disease such as age', 'a purchaser of
+    property, including carriers' (after an of- or for-phrase, with a comma or 'such as')."""
+    if head.dep_ != "pobj":
+        return False
+    marker = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("including", "as")), None)
+    comma = marker is not None and marker.i > 0 and head.doc[marker.i - 1].text == ","
+    return marker is None or comma or marker.lower_ == "as"
+
+
 def nominal_facts(sent) -> Iterator[tuple]:
     """Every noun-phrase relation of one sentence."""
     patterns = (hyphen_facts, due_to_facts, following_facts, treated_patient_facts, case_report_facts, member_facts)
