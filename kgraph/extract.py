@@ -16,6 +16,7 @@ from kgraph.checks import (
     clause_checks,
     complexity_checks,
     confidence,
+    reference_checks,
     relation_checks,
     sentence_checks,
 )
@@ -138,6 +139,7 @@ def light_noun(token):
 
 def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
     """(subject, surface, object) from direct objects, attributes, light nouns and xcomp verbs."""
+    carried = None  # a light noun's relation, which a list the parser split off carries on
     for child in verb.children:
         if child.dep_ in OBJECT_DEPS and (child.pos_ in NOUNISH or child.tag_ == "VBG"):
             light = light_noun(child)
@@ -145,8 +147,11 @@ def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
                 yield from copular_candidates(subject, child)
             elif light:
                 noun, prep, objects = light
+                carried = f"{phrase} {noun} {prep}"
                 for obj in objects:
-                    yield subject, f"{phrase} {noun} {prep}", obj
+                    yield subject, carried, obj
+            elif carried and child.dep_ == "dobj":  # 'lower the risk for heart attack, ..., and chest pain'
+                yield subject, carried, child
             else:
                 yield subject, phrase, child
         elif child.dep_ == "xcomp" and child.pos_ == "VERB" and not any(c.dep_ == "dobj" for c in verb.children):
@@ -294,6 +299,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                     continue
                 subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
+                object_checks += reference_checks(obj)
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_checks, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )

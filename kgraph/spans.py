@@ -12,7 +12,10 @@ DROP_WORDS = {
     "any", "each", "all", "either", "both", "neither", "no", "such", "other", "every", "some",
 }  # fmt: skip
 # Heads that name who or what was studied rather than a domain entity: "a patient treated with X".
-POPULATION = {"patient", "man", "woman", "boy", "girl", "individual", "person", "people", "participant", "case"}
+POPULATION = {
+    "patient", "man", "woman", "boy", "girl", "individual", "person", "people", "participant", "case",
+    "animal", "rat", "mouse", "dog", "rabbit", "monkey",
+}  # fmt: skip
 GENERIC = POPULATION | {"study", "trial", "we", "author", "report", "it", "this", "which", "that", "they", "he", "she"}
 TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
 TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period", "date"}
