@@ -45,6 +45,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
+    "caution", "care",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
