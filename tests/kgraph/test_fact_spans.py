@@ -31,6 +31,8 @@ def test_reported_cases_name_the_drug(nlp):
     found = trusted("Rare cases of hepatitis, including hepatic failure, have been reported with isoniazid.", nlp)
     assert ("isoniazid", "associated_with", "hepatitis", False, True) in found
     assert ("isoniazid", "associated_with", "hepatic failure", False, True) in found
+    found = trusted("Severe hypotension occurred in patients given sildenafil.", nlp)
+    assert ("sildenafil", "associated_with", "Severe hypotension", False, False) in found
 
 
 def test_a_light_noun_carries_its_relation_to_every_listed_object(nlp):
