@@ -22,6 +22,7 @@ from kgraph.checks import (
 )
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import ambiguous_member, nominal_facts
+from kgraph.objects import NOUNISH, light_noun, modal_of, object_candidates, prep_objects
 from kgraph.parse import load_nlp
 from kgraph.polarity import (
     SUBJECT_DEPS,
@@ -33,17 +34,14 @@ from kgraph.polarity import (
     verb_attributes,
 )
 from kgraph.records import Document, Evidence, Fact, Rejection
-from kgraph.relations import CANONICAL, COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
+from kgraph.relations import CANONICAL, canonical_relation
 from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
 
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
-OBJECT_DEPS = {"dobj", "attr", "oprd"}
-NOUNISH = {"NOUN", "PROPN", "NUM", "X"}
 RELATIVE = {"which", "that", "who", "whom"}
 # Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
 NON_RELATIONAL = {"after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like"}
 EXTRACTOR = "spacy-rules"
-LIGHT_PREPOSITIONS = {"for": "of"}
 # Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
 CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect"}
 
@@ -108,72 +106,6 @@ def lemma_phrase(verb) -> str:
 def is_reduced_relative(verb) -> bool:
     """A participle hung on a noun: 'products forfeited under the laws'."""
     return verb.dep_ == "acl" and verb.tag_ == "VBN"
-
-
-def modal_of(phrase: str, lemma: str) -> str:
-    """The lemma with the modal the phrase carries: 'must be established' by X -> 'must establish'."""
-    first = phrase.split()[0]
-    return f"{first} {lemma}" if first in ("shall", "must", "may", "can", "should") else lemma
-
-
-def prep_objects(prep) -> list:
-    """Objects of a preposition; a gerund complement counts ('object to processing')."""
-    return [c for c in prep.children if c.dep_ == "pobj" or (c.dep_ == "pcomp" and c.tag_ == "VBG")]
-
-
-def light_noun(token):
-    """(noun lemma, preposition, objects) when the noun carries the relation: 'the risk of bleeding' ('the risk
-    for stroke' reads as 'risk of')."""
-    lemma = token.lemma_.lower()
-    wanted = LIGHT_NOUNS.get(lemma)
-    for prep in token.children:
-        if (
-            wanted
-            and prep.dep_ == "prep"
-            and LIGHT_PREPOSITIONS.get(prep.lower_, prep.lower_) == wanted
-            and prep_objects(prep)
-        ):
-            return lemma, wanted, prep_objects(prep)
-    return None
-
-
-def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
-    """(subject, surface, object) from direct objects, attributes, light nouns and xcomp verbs."""
-    carried = None  # a light noun's relation, which a list the parser split off carries on
-    for child in verb.children:
-        if child.dep_ in OBJECT_DEPS and (child.pos_ in NOUNISH or child.tag_ == "VBG"):
-            light = light_noun(child)
-            if verb.lemma_ == "be" and child.dep_ == "attr":
-                yield from copular_candidates(subject, child)
-            elif light:
-                noun, prep, objects = light
-                carried = f"{phrase} {noun} {prep}"
-                for obj in objects:
-                    yield subject, carried, obj
-            elif carried and child.dep_ == "dobj":  # 'lower the risk for heart attack, ..., and chest pain'
-                yield subject, carried, child
-            else:
-                yield subject, phrase, child
-        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and not any(c.dep_ == "dobj" for c in verb.children):
-            # 'may authorize the GSA to conduct the sale': the conducting is the object's, so only 'X to do Y'
-            for obj in (c for c in child.children if c.dep_ == "dobj"):
-                yield subject, f"{phrase} to {child.lemma_.lower()}", obj
-
-
-def copular_candidates(subject, attr) -> Iterator[tuple]:
-    """'X is a Y' (is_a), unless the noun carries the relation: 'X is a risk factor for Y'."""
-    for prep in (c for c in attr.children if c.dep_ == "prep"):
-        if (attr.lemma_.lower(), prep.lower_) in COPULAR_NOUNS:
-            surface = f"be {attr.lemma_.lower()} {prep.lower_}"
-            if attr.lemma_.lower() == "factor" and any(c.lower_ == "risk" for c in attr.children):
-                surface = "be risk factor for"
-            for obj in prep_objects(prep):
-                if is_inverse(surface):
-                    yield obj, surface, subject
-                else:
-                    yield subject, surface, obj
-            return
-    yield subject, "be", attr
 
 
 def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tuple]:

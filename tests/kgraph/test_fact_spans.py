@@ -75,3 +75,10 @@ def test_coordinated_passives_and_object_control(nlp):
     assert ("Payments", "be_transferred_to", "Trust Account", False, False) in found
     found = trusted("The Board may authorize the Trustee to sell the property.", nlp, "legal")
     assert found == {("Board", "may_authorize", "Trustee", False, False)}
+
+
+def test_effort_nouns_give_the_relation_of_their_infinitive(nlp):
+    found = trusted("The Supplier shall use commercially reasonable efforts to deliver the Products.", nlp, "legal")
+    assert found == {("Supplier", "must_deliver", "Products", False, False)}
+    text = "Company will not make any attempt to proof read or correct any typographical errors."
+    assert ("Company", "correct", "typographical errors", True, False) in trusted(text, nlp, "legal")
