@@ -53,7 +53,37 @@ def entity_tokens(token, exclude=frozenset()) -> list:
     words = [t for t in words if not (t.dep_ == "det" and t.lower_ in DROP_WORDS and t.head == token)]
     while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case" or is_list_marker(words[0])):
         words = words[1:]
+    if token.pos_ == "PROPN" and words:
+        if name_run(words[0].doc[words[0].i - 1], reverse=True) if words[0].i > 0 else False:
+            return []  # the tail of a name the parser split: the name's first part carries it
+        words += name_run(token.doc[words[-1].i + 1]) if words[-1].i + 1 < len(token.doc) else []
     return words
+
+
+def name_run(start, reverse: bool = False) -> list:
+    """The rest of a capitalised name the parser split into sibling objects: 'contain FD&C Blue | No. 1 Aluminum
+    Lake', 'mean BlackMP | Living Water'. Only words that hang on the name or on the same verb count."""
+    doc, head, run, i = start.doc, None, [], start.i
+    step = -1 if reverse else 1
+    while 0 <= i < len(doc) and doc[i].sent == start.sent and is_name_word(doc[i]):
+        run.append(doc[i])
+        i += step
+    if reverse:
+        return [t for t in run if t.dep_ == "dobj"][:1]
+    names = set(run)
+    head = start.head if start.dep_ in ("compound", "nmod", "nummod") else None
+    if not run or not all(t.head in names or t.dep_ in ("dobj", "npadvmod") for t in run) or head not in (*run, None):
+        return []
+    return run
+
+
+def is_name_word(token) -> bool:
+    """A word that can continue a proper name: capitalised, or the 'No. 1' of a colour or a statute."""
+    if token.text == "." and token.i > 0 and token.doc[token.i - 1].text == "No":
+        return True
+    if token.pos_ in ("VERB", "AUX", "ADP", "CCONJ", "DET", "PRON") or token.dep_ == "punct":
+        return False
+    return token.text[:1].isupper() or (token.like_num and token.doc[token.i - 1].text in (".", "No."))
 
 
 def nested_clauses(token) -> set:

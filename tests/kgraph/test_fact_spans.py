@@ -82,3 +82,8 @@ def test_effort_nouns_give_the_relation_of_their_infinitive(nlp):
     assert found == {("Supplier", "must_deliver", "Products", False, False)}
     text = "Company will not make any attempt to proof read or correct any typographical errors."
     assert ("Company", "correct", "typographical errors", True, False) in trusted(text, nlp, "legal")
+
+
+def test_a_name_the_parser_split_is_one_argument(nlp):
+    found = facts("The film coating contains FD&C Blue No. 2 Aluminum Lake.", nlp)
+    assert [(f.subject, f.object) for f in found] == [("film coating", "FD&C Blue No. 2 Aluminum Lake")]
