@@ -40,7 +40,10 @@ from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, s
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
 RELATIVE = {"which", "that", "who", "whom"}
 # Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
-NON_RELATIONAL = {"after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like"}
+NON_RELATIONAL = {
+    "after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like", "because",
+    "due",
+}  # fmt: skip
 EXTRACTOR = "spacy-rules"
 # Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
 CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect"}
@@ -152,7 +155,7 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
     reduced = is_reduced_relative(verb)
     for subject in subjects:
-        negated_here = negated or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
+        negated_here = negated or denied(subject)
         found = list(object_candidates(verb, subject, phrase))
         has_objects = bool(found)
         for source, surface, target in prep_candidates(verb, subject, phrase, prohibited):
@@ -163,9 +166,12 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
-            yield Candidate(
-                source, surface, target, negated_here and not flip, hedged, checks=doubts + listed, reduced=own
-            )
+            negation = (negated_here or denied(source) or denied(target)) and not flip  # 'revealed no evidence of X'
+            yield Candidate(source, surface, target, negation, hedged, checks=doubts + listed, reduced=own)
+
+
+def denied(noun) -> bool:
+    return any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in noun.children)
 
 
 def ambiguous_antecedent(verb) -> bool:

@@ -87,4 +87,6 @@ def copular_candidates(subject, attr) -> Iterator[tuple]:
                 else:
                     yield subject, surface, obj
             return
-    yield subject, "be", attr
+    # 'The most common adverse reactions are headache, flushing and dyspepsia' lists members, defines nothing.
+    listed = subject.tag_ in ("NNS", "NNPS") and any(c.dep_ == "conj" for c in attr.children)
+    yield subject, "include" if listed else "be", attr

@@ -87,3 +87,15 @@ def test_effort_nouns_give_the_relation_of_their_infinitive(nlp):
 def test_a_name_the_parser_split_is_one_argument(nlp):
     found = facts("The film coating contains FD&C Blue No. 2 Aluminum Lake.", nlp)
     assert [(f.subject, f.object) for f in found] == [("film coating", "FD&C Blue No. 2 Aluminum Lake")]
+
+
+def test_denied_objects_lists_and_reasons(nlp):
+    found = trusted("In rat studies, atorvastatin revealed no evidence of teratogenicity.", nlp)
+    assert ("atorvastatin", "reveal", "evidence of teratogenicity", True, False) in found
+    found = trusted("The most common adverse reactions are headache, flushing and dyspepsia.", nlp)
+    assert ("most common adverse reactions", "includes", "headache", False, False) in found
+    assert not any(r == "is_a" for _, r, *_ in found)
+    assert ("Aspirin", "is_a", "antipyretic", False, False) in trusted(
+        "Aspirin is an analgesic and an antipyretic.", nlp
+    )
+    assert not trusted("Haloperidol should be discontinued because of the difference in excretion.", nlp)
