@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kgraph.checks import (
     HARD_CHECKS,
+    MODAL_PREFIXES,
     argument_checks,
     clause_checks,
     complexity_checks,
@@ -35,14 +36,14 @@ from kgraph.polarity import (
 )
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import CANONICAL, canonical_relation
-from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
+from kgraph.spans import conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
 
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
 RELATIVE = {"which", "that", "who", "whom"}
 # Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
 NON_RELATIONAL = {
     "after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like", "because",
-    "due",
+    "due", "upon",
 }  # fmt: skip
 EXTRACTOR = "spacy-rules"
 # Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
@@ -205,7 +206,13 @@ def enumerated(first, second, separators=()) -> bool:
 
 def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
     for verb in sent:
-        if verb.pos_ == "VERB" or (verb.pos_ == "AUX" and verb.dep_ in ("ROOT", "conj", "relcl", "ccomp")):
+        # a participle tagged as adjective still has its passive: 'X is closely related to Y'
+        participle = verb.pos_ == "ADJ" and any(c.dep_ == "auxpass" for c in verb.children)
+        if (
+            verb.pos_ == "VERB"
+            or participle
+            or (verb.pos_ == "AUX" and verb.dep_ in ("ROOT", "conj", "relcl", "ccomp"))
+        ):
             yield from predicate_candidates(verb, domain)
     yield from apposition_candidates(sent)
     for subject, surface, obj, exclude in nominal_facts(sent):
@@ -229,11 +236,14 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
         relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced)
+        ruled = relation in CANONICAL or relation.startswith(MODAL_PREFIXES)  # 'contraindicated in pregnant women'
         # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
         # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).
         for subject_token in [found.subject] if found.single_subject else conjuncts(found.subject):
             for object_token in conjuncts(resolve_entity(found.object)):
-                if is_generic(subject_token) or is_generic(object_token):
+                if is_generic(subject_token) or (
+                    is_generic(object_token) and not (ruled and named_population(object_token))
+                ):
                     continue
                 subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)

@@ -136,6 +136,14 @@ def is_generic(token) -> bool:
     )
 
 
+def named_population(token) -> bool:
+    """A population the text singles out, as an object ('not be used in pregnant women', 'administered to women of
+    childbearing age'); as a subject a population is the patient, never the fact's agent."""
+    if token.lemma_.lower() not in POPULATION or token.pos_ == "PRON":
+        return False
+    return any(c.dep_ in ("amod", "compound") or (c.dep_ == "prep" and c.lower_ == "of") for c in token.children)
+
+
 def conjuncts(token) -> list:
     """'X and Y cause Z' yields X and Y: coordination gives one fact per conjunct (verbs are not conjuncts)."""
     return [token, *(c for c in token.conjuncts if c.pos_ not in ("VERB", "AUX"))]

@@ -85,8 +85,8 @@ def test_effort_nouns_give_the_relation_of_their_infinitive(nlp):
 
 
 def test_a_name_the_parser_split_is_one_argument(nlp):
-    found = facts("The film coating contains FD&C Blue No. 2 Aluminum Lake.", nlp)
-    assert [(f.subject, f.object) for f in found] == [("film coating", "FD&C Blue No. 2 Aluminum Lake")]
+    found = facts("Products shall mean BlackMP Living Water, BlackMP Sport and BlackMP Kids.", nlp, "legal")
+    assert {f.object for f in found} == {"BlackMP Living Water"}  # not 'BlackMP' and 'Living Water'
 
 
 def test_denied_objects_lists_and_reasons(nlp):
@@ -99,3 +99,15 @@ def test_denied_objects_lists_and_reasons(nlp):
         "Aspirin is an analgesic and an antipyretic.", nlp
     )
     assert not trusted("Haloperidol should be discontinued because of the difference in excretion.", nlp)
+
+
+def test_named_populations_participles_and_conditions(nlp):
+    found = trusted("Warfarin should not be used in pregnant women.", nlp)
+    assert found == {("Warfarin", "contraindicated_in", "pregnant women", False, False)}
+    assert not trusted("Hepatitis was diagnosed in a 45-year-old man.", nlp)  # who had it is no fact
+    found = trusted("Lithium toxicity is closely related to serum lithium concentrations.", nlp)
+    assert ("Lithium toxicity", "associated_with", "serum lithium concentrations", False, False) in found
+    found = trusted("Amoxicillin is used in the treatment of otitis media.", nlp)
+    assert found == {("Amoxicillin", "treats", "otitis media", False, False)}
+    found = trusted("The Supplier shall deliver the goods upon receipt of payment.", nlp, "legal")
+    assert found == {("Supplier", "must_deliver", "goods", False, False)}
