@@ -156,7 +156,6 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
     reduced = is_reduced_relative(verb)
     for subject in subjects:
-        negated_here = negated or denied(subject)
         found = list(object_candidates(verb, subject, phrase))
         has_objects = bool(found)
         for source, surface, target in prep_candidates(verb, subject, phrase, prohibited):
@@ -167,11 +166,12 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
-            negation = (negated_here or denied(source) or denied(target)) and not flip  # 'revealed no evidence of X'
+            negation = (negated or denied(source) or denied(target)) and not flip
             yield Candidate(source, surface, target, negation, hedged, checks=doubts + listed, reduced=own)
 
 
 def denied(noun) -> bool:
+    """'No cases were reported', 'revealed no evidence of X': the argument's 'no' denies the fact."""
     return any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in noun.children)
 
 
