@@ -1,5 +1,6 @@
 """Extraction quality: precision and recall of the offline extractor's facts against a gold file (one JSON line
-per sentence: domain, text, facts; see bench/quality/GOLD.md), all facts and those at or above a confidence.
+per sentence: domain, text, facts; see bench/quality/GOLD.md), for all facts and at a few confidence thresholds
+(generation's is 0.7); --errors prints every wrong and missed fact at --min-confidence.
 
     .venv/bin/python bench/extract_quality.py bench/quality/gold/test.jsonl [--min-confidence 0.7] [--errors]
 """
@@ -30,11 +31,12 @@ def main() -> None:
 
     print(f"{args.gold}: {len(rows)} sentences, {sum(len(r['facts']) for r in rows)} gold facts")
     print("| facts | predicted | precision | recall |\n|---|---|---|---|")
-    for label, threshold in (("all", 0.0), (f"confidence >= {args.min_confidence}", args.min_confidence)):
+    thresholds = sorted({0.5, 0.6, 0.8, 0.9, args.min_confidence})
+    for label, threshold in (("all", 0.0), *((f"confidence >= {t}", t) for t in thresholds)):
         result = score(rows, extract, threshold)
         print(f"| {label} | {result.predicted} | {result.precision:.3f} | {result.recall:.3f} |")
-        if args.errors:
-            print("\n".join(result.errors))
+    if args.errors:
+        print("\n".join(score(rows, extract, args.min_confidence).errors))
 
 
 if __name__ == "__main__":

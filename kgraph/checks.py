@@ -29,6 +29,7 @@ PENALTIES = {
     "clause_argument": 0.3,
     "statistic": 0.3,
     "subordinate_clause": 0.25,
+    "cross_reference": 0.35,
 }
 HARD_CHECKS = {"pronoun", "bare_number"}
 # Heads that say nothing on their own: 'the risk', 'this procedure', 'a party'. A specific modifier rescues them
@@ -44,6 +45,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
+    "caution", "care",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
@@ -64,6 +66,14 @@ UNITS = {
     "£", "$", "€", "usd", "gbp", "eur",
 }  # fmt: skip
 MAX_WORDS = 8
+DEMONSTRATIVES = {"this", "these", "that", "those", "such"}
+# 'the provisions of part 172', 'paragraph (b)', '§ 555.77': a pointer into the document, not a thing of the domain.
+CROSS_REFERENCE = re.compile(
+    r"(?:\b(?:part|subpart|section|paragraph|subparagraph|chapter|article|clause|exhibit|schedule|appendix)s?"
+    r"|§)\s*(?:\d|\([a-z0-9]+\))",
+    re.IGNORECASE,
+)
+POINTERS = {"following", "above", "below", "foregoing", "aforementioned", "aforesaid", "said"}
 # A sentence this long, or with this many commas, is a rule or a list the parse often misreads.
 MAX_SENTENCE_WORDS = 40
 MAX_COMMAS = 5
@@ -117,6 +127,20 @@ def is_generic_phrase(token, domain: str = "general") -> bool:
     return lemma in GENERIC_HEADS and not any(is_specific_modifier(c) for c in token.children)
 
 
+def reference_checks(text: str) -> list[str]:
+    """An object that points into the document ('subject to the provisions of part 172'); a section as subject states
+    its own rule ('Section 75 applies to credit card purchases')."""
+    return ["cross_reference"] if CROSS_REFERENCE.search(text) else []
+
+
+def is_anaphor(token, domain: str) -> bool:
+    """'these reactions', 'such patients': a noun that points back at an earlier sentence (in legal text 'this
+    Agreement' names the document itself)."""
+    pointed = any(c.dep_ == "det" and c.lower_ in DEMONSTRATIVES for c in token.children)
+    described = any(c.dep_ in ("compound", "amod", "nmod") for c in token.children)
+    return domain != "legal" and pointed and not described
+
+
 def argument_checks(token, text: str, tokens=(), domain: str = "general") -> list[str]:
     """What is wrong with one argument: its head token, its text, the tokens its span is made of."""
     words = text.split()
@@ -126,7 +150,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     if not letters:
         return ["bare_number"]
     checks = []
-    if is_generic_phrase(token, domain):
+    # 'the following adverse reactions', 'the above conditions' point at a list elsewhere.
+    if is_generic_phrase(token, domain) or words[0].lower() in POINTERS or is_anaphor(token, domain):
         checks.append("generic_argument")
     if len(words) > MAX_WORDS:
         checks.append("long_span")

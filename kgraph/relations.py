@@ -28,6 +28,7 @@ MEDICAL = {
     "manage": "treats",
     "be used to treat": "treats",
     "be used for treatment of": "treats",
+    "be used in treatment of": "treats",
     "be treatment for": "treats",
     "be treatment of": "treats",
     "be therapy for": "treats",
