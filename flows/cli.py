@@ -34,7 +34,7 @@ app = typer.Typer(no_args_is_help=True, help="From domain literature to a domain
 
 @app.callback()
 def kgsynth(version: VersionOpt = False) -> None:
-    """From domain literature to a domain fine-tune: results on stdout, logs on stderr."""
+    """Options before any command: --version, and typer's --install-completion and --show-completion."""
 
 
 def config_for(config: Path | None, max_steps: int | None = None, runner: str | None = None, dask: str | None = None):

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from flows.cli_output import note, show, show_summary, stderr, stdout_to_stderr
+from flows.cli_output import note, show, show_summary, stderr, working_streams
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -69,7 +69,7 @@ def guarded(
     started = time.perf_counter()
     quiet_user_error_tracebacks()
     try:
-        with workspace_lock(lock) if lock else nullcontext(), stdout_to_stderr():
+        with workspace_lock(lock) if lock else nullcontext(), working_streams():
             result = retried_once_if_prefect_is_slow(action)
     except user_errors() as err:
         stderr.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)

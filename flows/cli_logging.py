@@ -47,18 +47,6 @@ class RunFormatter(logging.Formatter):
         return super().format(record)
 
 
-class StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is when a line is logged (a test runner swaps it)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass
-
-
 def quiet_libraries() -> None:
     """Progress bars and developer warnings of datasets, transformers, torch, setuptools: not for the user."""
     for name, value in QUIET_LIBRARIES.items():
@@ -75,9 +63,9 @@ def setup_console(quiet: bool = False, verbose: bool = False) -> None:
     if not verbose:
         quiet_libraries()
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, StderrHandler)]:
+    for handler in [h for h in root.handlers if isinstance(h.formatter, RunFormatter)]:
         root.removeHandler(handler)
-    handler = StderrHandler()
+    handler = logging.StreamHandler(sys.stderr)  # this stderr, even while --quiet silences stray writes to it
     handler.setLevel(logging.ERROR if quiet else logging.INFO)
     handler.setFormatter(RunFormatter())
     if not verbose:

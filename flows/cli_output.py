@@ -42,24 +42,35 @@ def stdout() -> Console:
     return Console(width=PIPE_WIDTH if piped else None)
 
 
+def file_descriptors() -> tuple[int, int] | None:
+    try:
+        return sys.stdout.fileno(), sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # in-memory streams (a test runner): no descriptors to move
+        return None
+
+
 @contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """While a command works, whatever reaches file descriptor 1 (a library's print, or Rust and C code such as
-    the tokenizers trainer's progress) lands on stderr, so stdout carries the result alone."""
-    try:
-        out, err = sys.stdout.fileno(), sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # in-memory streams (a test runner): nothing to redirect
-        yield
-        return
+def working_streams() -> Iterator[None]:
+    """While a command works, whatever reaches stdout (a library's print, or Rust and C code such as the tokenizers
+    trainer's progress) lands on stderr, so stdout carries the result alone. With --quiet, stray output goes
+    nowhere: errors still show, through the log handler, which holds the real stderr."""
+    fds = file_descriptors()
     sys.stdout.flush()
-    saved = os.dup(out)
-    os.dup2(err, out)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, out)
-        os.close(saved)
+    saved = os.dup(fds[0]) if fds else None
+    with open(os.devnull, "w") as null:
+        if fds:
+            os.dup2(null.fileno() if OUTPUT.quiet else fds[1], fds[0])
+        real_stderr = sys.stderr
+        if OUTPUT.quiet:
+            sys.stderr = null
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr = real_stderr
+            if fds:
+                os.dup2(saved, fds[0])
+                os.close(saved)
 
 
 def note(message: str) -> None:

@@ -140,19 +140,32 @@ def test_completion_offers_commands_and_options():
     assert "_KGSYNTH_COMPLETE" in invoke("--show-completion", "bash").stdout
 
 
+NOISY = (
+    "import logging, os, sys\nfrom flows.cli_guard import guarded\nfrom flows.cli_logging import setup_console\n"
+    "from flows.cli_output import set_output\n"
+    "def noisy():\n    print('a print')\n    os.write(1, b'a Rust progress line\\n')\n"
+    "    print('train step 1/3', file=sys.stderr)\n    logging.getLogger('kgsynth').error('an error still shows')\n"
+    "    return {'stage': 'x', 'in': 1, 'kept': 1, 'dropped': {}, 'seconds': 0.0}\n"
+    "set_output(as_json=True, quiet=QUIET)\nsetup_console(quiet=QUIET)\nguarded(noisy)\n"
+    "print('after the result', flush=True)\n"
+)
+
+
 @pytest.mark.slow
-def test_whatever_a_library_writes_to_stdout_lands_on_stderr(tmp_path):
-    script = (
-        "import os\nfrom flows.cli_guard import guarded\nfrom flows.cli_output import set_output\n"
-        "def noisy():\n    print('a print')\n    os.write(1, b'a Rust progress line\\n')\n"
-        "    return {'stage': 'x', 'in': 1, 'kept': 1, 'dropped': {}, 'seconds': 0.0}\n"
-        "set_output(as_json=True)\nguarded(noisy)\nprint('after the result', flush=True)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    summary, after = done.stdout.rsplit("}\n", 1)
+def test_whatever_a_library_writes_to_stdout_lands_on_stderr_or_with_quiet_nowhere(tmp_path):
+    def run(quiet: bool) -> subprocess.CompletedProcess:
+        script = NOISY.replace("QUIET", str(quiet))
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    loud = run(quiet=False)
+    summary, after = loud.stdout.rsplit("}\n", 1)
     assert json.loads(summary + "}")["stages"][0]["stage"] == "x" and after == "after the result\n"
-    assert "a print" in done.stderr and "a Rust progress line" in done.stderr
+    assert all(line in loud.stderr for line in ("a print", "a Rust progress line", "train step", "an error"))
+    quiet = run(quiet=True)
+    assert quiet.stdout == "after the result\n" and quiet.stderr.strip().endswith("an error still shows")
+    assert quiet.stderr.count("\n") == 1
 
 
 @pytest.mark.slow
