@@ -2,127 +2,39 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import time
-from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="From domain literature to a domain fine-tune.")
-console = Console(stderr=True)
+from flows.cli_guard import guarded
+from flows.cli_options import (
+    ENVIRONMENT,
+    BaseModelOpt,
+    ConfigOpt,
+    CorpusArg,
+    DaskAddressOpt,
+    GeneralDataOpt,
+    GeneralRatioOpt,
+    MaxStepsOpt,
+    MergeOpt,
+    NameOpt,
+    QloraOpt,
+    RunnerOpt,
+    VersionOpt,
+    WorkspaceOpt,
+    output_options,
+)
+from flows.cli_output import calibration_table, graph_table, note, summary_table
 
-WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="workspace folder, reused across runs")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kgsynth.toml with per-stage settings")]
-CorpusArg = Annotated[Path, typer.Argument(help="folder (or file) of .txt, .md, .jsonl or .pdf documents")]
-BaseModelOpt = Annotated[
-    str | None, typer.Option("--base-model", help="local path or hub id; default: a tiny model built from the corpus")
-]
-NameOpt = Annotated[str, typer.Option("--name", help="adapter name under WS/models/")]
-MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", help="stop training after this many steps")]
-RunnerOpt = Annotated[
-    str | None, typer.Option("--runner", help="task runner for extraction and generation: threads (default) or dask")
-]
-DaskAddressOpt = Annotated[
-    str | None, typer.Option("--dask-address", help="Dask scheduler (tcp://host:8786); default: a LocalCluster")
-]
-
-
-def user_errors() -> tuple[type[Exception], ...]:
-    from curation.dedup_redis import IndexUnavailable
-    from curation.review_store import ReviewDbError
-    from flows.config import ConfigError
-    from flows.workspace import WorkspaceError
-    from kgraph.corpus import CorpusError
-    from kgraph.graph import GraphDamaged
-    from training.hub import HubError
-    from training.sft import TrainingError
-
-    errors = ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
-    return (*errors, HubError)
+app = typer.Typer(no_args_is_help=True, help="From domain literature to a domain fine-tune.", epilog=ENVIRONMENT)
 
 
-class UserErrorTracebacks(logging.Filter):
-    """Drops Prefect's traceback logs for user errors: the command reports those itself, in one line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], user_errors()))
-
-
-def quiet_user_error_tracebacks() -> None:
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, UserErrorTracebacks) for f in logger.filters):
-            logger.addFilter(UserErrorTracebacks())
-
-
-def prefect_start_timeout(err: BaseException) -> bool:
-    return isinstance(err, RuntimeError) and "ephemeral Prefect API server" in str(err)
-
-
-def retried_once_if_prefect_is_slow(action: Callable[[], list[dict] | dict]) -> list[dict] | dict:
-    """The ephemeral server times out before any stage work starts; on a loaded machine a second try often works
-    (every stage resumes, so nothing is done twice)."""
-    try:
-        return action()
-    except RuntimeError as err:
-        if not prefect_start_timeout(err):
-            raise
-        console.print("Prefect's local server was slow to start; trying once more", highlight=False)
-        return action()
-
-
-def guarded(
-    action: Callable[[], list[dict] | dict], report: Callable[[dict], None] | None = None, lock: Path | None = None
-) -> None:
-    """Run a command (holding the workspace when it writes there); user errors become one line on stderr and
-    exit code 2, results a summary table."""
-    from flows.workspace import workspace_lock
-
-    started = time.perf_counter()
-    quiet_user_error_tracebacks()
-    try:
-        with workspace_lock(lock) if lock else nullcontext():
-            result = retried_once_if_prefect_is_slow(action)
-    except user_errors() as err:
-        console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except RuntimeError as err:
-        if not prefect_start_timeout(err):
-            raise
-        console.print(
-            "[red]error:[/red] Prefect's local server did not start in time (machine busy?): run the command again, "
-            "or start `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(3) from None
-    if report is not None:
-        report(result)
-        return
-    print_summary(result if isinstance(result, list) else [result], time.perf_counter() - started)
-
-
-def print_summary(stats: list[dict], seconds: float) -> None:
-    table = Table(title="kgsynth summary")
-    for column in ("stage", "in", "kept", "dropped by reason", "seconds", "notes"):
-        table.add_column(column, overflow="fold")  # fold, never cut: a truncated reason or figure is lost
-    for row in stats:
-        dropped = ", ".join(f"{k}: {v}" for k, v in row.get("dropped", {}).items()) or "-"
-        notes = ", ".join(
-            f"{k}={round(v, 3) if isinstance(v, float) else v}"
-            for k, v in row.items()
-            if k not in ("stage", "in", "kept", "dropped", "seconds")
-        )
-        table.add_row(row["stage"], str(row["in"]), str(row["kept"]), dropped, f"{row['seconds']:.1f}", notes)
-    console.print(table)
-    console.print(f"total {seconds:.1f} s")
+@app.callback()
+def kgsynth(version: VersionOpt = False) -> None:
+    """Options before any command: --version, and typer's --install-completion and --show-completion."""
 
 
 def config_for(config: Path | None, max_steps: int | None = None, runner: str | None = None, dask: str | None = None):
@@ -148,6 +60,7 @@ def workspace(path: Path, must_exist: bool = True):
 
 
 @app.command()
+@output_options
 def run(
     corpus: CorpusArg,
     workspace_dir: WorkspaceOpt,
@@ -181,6 +94,7 @@ def check_corpus(corpus: Path) -> None:
 
 
 @app.command()
+@output_options
 def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
     """Read the corpus and merge its facts into WS/graph.json."""
 
@@ -195,6 +109,7 @@ def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = 
 
 
 @app.command()
+@output_options
 def generate(
     workspace_dir: WorkspaceOpt,
     config: ConfigOpt = None,
@@ -205,20 +120,17 @@ def generate(
     """Write samples for the facts no earlier run generated from."""
 
     def action():
-        from flows.pipeline import generate_flow
-        from flows.stages import estimate_generate
-
         if dry_run:
-            return estimate_generate(workspace(workspace_dir), config_for(config))
+            from flows.stages import estimate_generate
 
-        ws = workspace(workspace_dir)
-        ws.latest_run()  # fail in one line before Prefect starts when nothing was extracted yet
-        return generate_flow(ws, checked(config_for(config)))
+            return estimate_generate(workspace(workspace_dir), config_for(config))
+        return stage_on_latest_run("generate", workspace_dir, config)
 
     guarded(action, lock=workspace_dir)
 
 
 @app.command()
+@output_options
 def curate(
     workspace_dir: WorkspaceOpt,
     config: ConfigOpt = None,
@@ -233,33 +145,23 @@ def curate(
             from flows.stages import calibrate_judge
 
             return calibrate_judge(workspace(workspace_dir))
-        from flows.pipeline import curate_flow
+        return stage_on_latest_run("curate", workspace_dir, config)
 
-        ws = workspace(workspace_dir)
-        ws.latest_run()
-        return curate_flow(ws, checked(config_for(config)))
-
-    guarded(action, print_calibration if report else None, lock=workspace_dir)
+    guarded(action, calibration_table if report else None, lock=workspace_dir)
 
 
-def print_calibration(result: dict) -> None:
-    """Judge against people: agreement now, and per score the threshold that would agree best."""
-    now = result["current"]
-    console.print(
-        f"judge {', '.join(result['judge']) or '-'}: {now['reviewed']} reviewed samples, people rejected "
-        f"{now['people_reject']}, the judge doubted {now['judge_doubts']}; reject precision {now['precision']}, "
-        f"recall {now['recall']}, Cohen's kappa {now['kappa']}"
-        + (f" ({result['unmatched_reviews']} reviews without a verdict)" if result["unmatched_reviews"] else "")
-    )
-    table = Table(title="suggested thresholds (reject below)")
-    for column in ("score", "threshold", "precision", "recall", "kappa"):
-        table.add_column(column)
-    for name, best in result["suggested"].items():
-        table.add_row(name, *(str(best.get(k)) for k in ("threshold", "precision", "recall", "kappa")))
-    console.print(table if result["suggested"] else "no suggestions yet: people must both accept and reject some")
+def stage_on_latest_run(stage: str, workspace_dir: Path, config: Path | None):
+    """generate or curate over the latest run; with nothing extracted yet, one line before Prefect starts."""
+    from flows import pipeline
+
+    ws = workspace(workspace_dir)
+    ws.latest_run()
+    flow = {"generate": pipeline.generate_flow, "curate": pipeline.curate_flow}[stage]
+    return flow(ws, checked(config_for(config)))
 
 
 @app.command()
+@output_options
 def export(
     workspace_dir: WorkspaceOpt,
     config: ConfigOpt = None,
@@ -287,12 +189,13 @@ def export(
     guarded(action, print_push if push_to_hub else None, lock=workspace_dir)
 
 
-def print_push(result: list[dict]) -> None:
+def print_push(result: list[dict], console) -> None:
     """The summary, then each file the push sent (or would send) with its size."""
     from training.hub import human_size
 
     export, push = result
-    print_summary([export, {k: v for k, v in push.items() if k != "upload"}], export["seconds"] + push["seconds"])
+    stages = [export, {k: v for k, v in push.items() if k != "upload"}]
+    summary_table({"stages": stages, "seconds": round(export["seconds"] + push["seconds"], 1)}, console)
     done = "would upload" if push.get("dry_run") else "uploaded"
     console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
     for path, size in push["upload"]:
@@ -300,20 +203,17 @@ def print_push(result: list[dict]) -> None:
 
 
 @app.command()
+@output_options
 def train(
     workspace_dir: WorkspaceOpt,
     config: ConfigOpt = None,
     base_model: BaseModelOpt = None,
     name: NameOpt = "demo",
     max_steps: MaxStepsOpt = None,
-    merge: Annotated[bool, typer.Option("--merge", help="also save the merged model in WS/models/NAME/merged")] = False,
-    qlora: Annotated[bool, typer.Option("--qlora", help="4-bit QLoRA (needs CUDA and bitsandbytes)")] = False,
-    general_data: Annotated[
-        Path | None, typer.Option("--general-data", help="local alpaca/sharegpt file mixed in against forgetting")
-    ] = None,
-    general_ratio: Annotated[
-        float | None, typer.Option("--general-ratio", min=0, max=0.95, help="share of general rows (default 0.2)")
-    ] = None,
+    merge: MergeOpt = False,
+    qlora: QloraOpt = False,
+    general_data: GeneralDataOpt = None,
+    general_ratio: GeneralRatioOpt = None,
     evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="closed-book QA after training")] = True,
 ) -> None:
     """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
@@ -338,6 +238,7 @@ def train(
 
 
 @app.command("evaluate")
+@output_options
 def evaluate_command(
     workspace_dir: WorkspaceOpt,
     model: Annotated[Path, typer.Option("--model", help="fine-tune folder, WS/models/NAME")],
@@ -359,6 +260,7 @@ def evaluate_command(
 
 
 @app.command()
+@output_options
 def probe(
     workspace_dir: WorkspaceOpt,
     base_model: Annotated[str, typer.Option("--base-model", help="local path or hub id of the model to fine-tune")],
@@ -377,6 +279,7 @@ def probe(
 
 
 @app.command()
+@output_options
 def review(
     workspace_dir: WorkspaceOpt,
     host: Annotated[str, typer.Option("--host", help="address to listen on; off loopback a token is required")] = (
@@ -400,7 +303,7 @@ def review(
         ws.latest_run()
         if restore:
             restored = restore_decisions(ws.state / REVIEW_DB, lambda: queue_flagged(ws))
-            console.print(f"restored {restored} decisions into {ws.state / REVIEW_DB}", highlight=False)
+            note(f"restored {restored} decisions into {ws.state / REVIEW_DB}")
         return queue_flagged(ws)
 
     guarded(action)
@@ -410,6 +313,7 @@ def review(
 
 
 @app.command()
+@output_options
 def schedule(
     corpus: CorpusArg,
     workspace_dir: WorkspaceOpt,
@@ -434,6 +338,7 @@ def schedule(
 
 
 @app.command()
+@output_options
 def graph(
     workspace_dir: WorkspaceOpt,
     picture: Annotated[bool, typer.Option("--picture/--no-picture", help="write WS/graph.png")] = True,
@@ -445,22 +350,8 @@ def graph(
 
         return graph_report(workspace(workspace_dir), picture)
 
-    def report(stats: dict) -> None:
-        table = Table(title=f"graph of {workspace_dir}")
-        table.add_column("measure")
-        table.add_column("value")
-        for key, value in stats.items():
-            if isinstance(value, dict):
-                value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
-            elif isinstance(value, list):
-                value = ", ".join(f"{name} ({degree})" for name, degree in value) or "-"
-            table.add_row(key.replace("_", " "), str(value))
-        console.print(table)
-        console.print(
-            f"wrote {workspace_dir / 'graph.graphml'}" + (f" and {workspace_dir / 'graph.png'}" if picture else "")
-        )
-
-    guarded(action, report)
+    guarded(action, lambda stats, console: graph_table(stats, console, f"graph of {workspace_dir}"))
+    note(f"wrote {workspace_dir / 'graph.graphml'}" + (f" and {workspace_dir / 'graph.png'}" if picture else ""))
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def test_run_end_to_end_then_nothing_new(env, small_corpus, tmp_path):
     ws = tmp_path / "ws"
     first = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
     assert first.returncode == 0, first.stderr[-3000:]
-    assert "kgsynth summary" in first.stderr and "empty: 1" in first.stderr and "binary: 1" in first.stderr
+    assert "kgsynth summary" in first.stdout and "empty: 1" in first.stdout and "binary: 1" in first.stdout
     graph = json.loads((ws / "graph.json").read_text())
     assert graph["edges"] and all(e["evidence"] and e["fact_id"] for e in graph["edges"])
     for name in ("sharegpt.json", "alpaca.json", "dataset_info.json", "hf"):
@@ -46,7 +46,7 @@ def test_run_end_to_end_then_nothing_new(env, small_corpus, tmp_path):
 
     second = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "nothing new" in second.stderr
+    assert "nothing new" in second.stdout
     stats = json.loads((sorted((ws / "runs").iterdir())[-1] / "stats.json").read_text())
     assert stats["extract"]["kept"] == 0 and stats["generate"]["samples"] == 0
 
@@ -101,7 +101,7 @@ def test_stage_commands_before_extraction_fail_in_one_line(env, tmp_path, comman
 def test_user_errors_raised_inside_flows_lose_their_prefect_traceback():
     import logging
 
-    from flows.cli import UserErrorTracebacks
+    from flows.cli_guard import UserErrorTracebacks
     from flows.workspace import WorkspaceError
 
     def record(error):
@@ -156,4 +156,4 @@ def test_a_slow_prefect_server_is_tried_twice_then_one_line(monkeypatch, capsys)
         return {"stage": "extract", "in": 1, "kept": 1, "dropped": {}, "seconds": 0.0}
 
     guarded(slow_then_fine)  # the second try works: a summary, no error
-    assert len(calls) == 4 and "kgsynth summary" in capsys.readouterr().err
+    assert len(calls) == 4 and "kgsynth summary" in capsys.readouterr().out
