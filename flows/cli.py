@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -258,15 +259,32 @@ def print_calibration(result: dict) -> None:
 
 
 @app.command()
-def export(workspace_dir: WorkspaceOpt) -> None:
+def export(
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    cpt: Annotated[
+        bool, typer.Option("--cpt", help="also write continued-pretraining text to WS/export/cpt.jsonl")
+    ] = False,
+) -> None:
     """Write ShareGPT, Alpaca, dataset_info.json and an HF dataset of the accepted samples (no Prefect needed)."""
 
     def action():
         from flows.stages import export_workspace
 
-        return export_workspace(workspace(workspace_dir))
+        cfg = config_for(config)
+        stats = [export_workspace(workspace(workspace_dir))]
+        if cpt or cfg.cpt.enabled:
+            from flows.cpt import export_cpt
+
+            stats.append(export_cpt(workspace(workspace_dir), checked(cfg)))
+        return stats
 
     guarded(action, lock=workspace_dir)
+
+
+class TrainMethod(StrEnum):
+    sft = "sft"
+    cpt = "cpt"
 
 
 @app.command()
@@ -285,12 +303,24 @@ def train(
         float | None, typer.Option("--general-ratio", min=0, max=0.95, help="share of general rows (default 0.2)")
     ] = None,
     evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="closed-book QA after training")] = True,
+    method: Annotated[
+        TrainMethod,
+        typer.Option(
+            "--method", help="sft: chat samples (assistant tokens); cpt: continued pretraining on WS/export/cpt.jsonl"
+        ),
+    ] = TrainMethod.sft,
 ) -> None:
     """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
 
     def action():
         from flows.config import load_config
         from flows.pipeline import train_flow
+
+        if method is TrainMethod.cpt:
+            from flows.cpt import train_cpt_workspace
+
+            cfg = load_config(config, {"train": {"max_steps": max_steps, "qlora": qlora or None}})
+            return train_cpt_workspace(workspace(workspace_dir), cfg, base_model, name)
 
         overrides = {
             "train": {
