@@ -21,7 +21,9 @@ console = Console(stderr=True)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="workspace folder, reused across runs")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="kgsynth.toml with per-stage settings")]
-CorpusArg = Annotated[Path, typer.Argument(help="folder (or file) of .txt, .md, .jsonl or .pdf documents")]
+CorpusArg = Annotated[
+    Path, typer.Argument(help="folder (or file) of .txt, .md, .jsonl, .pdf, .html or .docx documents")
+]
 BaseModelOpt = Annotated[
     str | None, typer.Option("--base-model", help="local path or hub id; default: a tiny model built from the corpus")
 ]
@@ -176,7 +178,9 @@ def check_corpus(corpus: Path) -> None:
     from kgraph.corpus import CorpusError
 
     if not corpus.exists():
-        raise CorpusError(f"corpus path {corpus} does not exist: pass a folder of .txt/.md/.jsonl/.pdf files")
+        raise CorpusError(
+            f"corpus path {corpus} does not exist: pass a folder of .txt/.md/.jsonl/.pdf/.html/.docx files"
+        )
 
 
 @app.command()
