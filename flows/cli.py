@@ -273,15 +273,15 @@ def export(
     """Write ShareGPT, Alpaca, dataset_info.json and an HF dataset of the accepted samples (no Prefect needed)."""
 
     def action():
-        from flows.stages import export_workspace
+        from flows.stages import accepted_samples, export_workspace
 
-        cfg = config_for(config)
-        stats = [export_workspace(workspace(workspace_dir))]
-        if cpt or cfg.cpt.enabled:
-            from flows.cpt import export_cpt
+        cfg, ws = config_for(config), workspace(workspace_dir)
+        if not (cpt or cfg.cpt.enabled):
+            return export_workspace(ws)
+        from flows.cpt import export_cpt
 
-            stats.append(export_cpt(workspace(workspace_dir), checked(cfg)))
-        return stats
+        # The text comes from the graph, so it is written even before any sample is accepted.
+        return ([export_workspace(ws)] if accepted_samples(ws) else []) + [export_cpt(ws, checked(cfg))]
 
     guarded(action, lock=workspace_dir)
 

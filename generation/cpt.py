@@ -88,19 +88,17 @@ def statement(facts: list[Fact]) -> str:
     return joined([fact_text(f) for f in sorted(facts, key=lambda f: (f.evidence[0].doc_id, f.evidence[0].start))])
 
 
-def pair_groups(facts: list[Fact], index: FactIndex) -> dict[tuple[str, str], list[Fact]]:
-    """Checked facts by the (sorted) pair of entities they relate, hub entities ('patients') left out."""
+def pair_groups(facts: list[Fact]) -> dict[tuple[str, str], list[Fact]]:
+    """Checked facts by the (sorted) pair of entities they relate (every checked fact has one)."""
     groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     for fact in facts:
-        a, b = nodes(fact)
-        if a != b and a not in index.hubs and b not in index.hubs:
-            groups[tuple(sorted((a, b)))].append(fact)
+        groups[tuple(sorted(nodes(fact)))].append(fact)
     return groups
 
 
-def pair_passages(facts: list[Fact], index: FactIndex) -> list[tuple[list[str], list[Fact], PassageKind]]:
+def pair_passages(facts: list[Fact]) -> list[tuple[list[str], list[Fact], PassageKind]]:
     """One group per related pair of entities: what the facts say about the two of them."""
-    return [(list(pair), group, "pair") for pair, group in sorted(pair_groups(facts, index).items())]
+    return [(list(pair), group, "pair") for pair, group in sorted(pair_groups(facts).items())]
 
 
 def triple_passages(
@@ -108,7 +106,7 @@ def triple_passages(
 ) -> list[tuple[list[str], list[Fact], PassageKind]]:
     """Groups over three entities, A-B and B-C linked through a shared B that is no hub, party or busy entity
     (every clause of a contract names its party; a path through it links anything to anything)."""
-    groups = pair_groups(facts, index)
+    groups = pair_groups(facts)
     blocked = index.hubs | index.parties | index.busy
     seen, out = set(), []
     for fact in facts:
@@ -172,7 +170,7 @@ def source_paragraphs(facts: list[Fact], documents: dict[str, Document]) -> list
 def offline_passages(index: FactIndex, documents: dict[str, Document], cfg: CPTConfig) -> list[Passage]:
     """Every offline passage: pairs, triples and the source paragraphs, in a stable order."""
     facts = checked_facts(index)
-    groups = pair_passages(facts, index) if cfg.pairs else []
+    groups = pair_passages(facts) if cfg.pairs else []
     groups += triple_passages(facts, index, cfg.triples_per_fact) if cfg.triples_per_fact else []
     out = relation_passages(groups, entity_names(facts))
     out += source_paragraphs(facts, documents) if cfg.source_paragraphs else []
