@@ -40,7 +40,7 @@ class LayoutText:
             self.add("\n\n")
         start = self.length
         self.add(text)
-        headings = [t for _, t in self.path]
+        headings = tuple(t for _, t in self.path)
         last = self.sections[-1] if self.sections else None
         if last is not None and last.headings == headings and last.page == page:
             self.sections[-1] = last.model_copy(update={"end": self.length})

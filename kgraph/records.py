@@ -33,7 +33,7 @@ class Section(Record):
 
     start: int
     end: int
-    headings: list[str] = []
+    headings: tuple[str, ...] = ()
     page: int | None = None
 
 
@@ -59,7 +59,8 @@ class Evidence(Record):
     # The document's title ('VIAGRA (sildenafil citrate) tablets'): what a question names when the sentence does not.
     title: str = ""
     # Where in a structured document: the heading path ('4 Dosage', '4.2 Renal impairment') and the PDF page.
-    section: list[str] = []
+    # A tuple, as evidence is hashed (samples keep each evidence once).
+    section: tuple[str, ...] = ()
     page: int | None = None
 
 

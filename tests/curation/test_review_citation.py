@@ -8,7 +8,7 @@ from curation.review_app import create_app
 from training.export import provenance
 
 PLACED = FACT.model_copy(
-    update={"evidence": [FACT.evidence[0].model_copy(update={"section": ["4 Interactions", "4.2 Aspirin"], "page": 7})]}
+    update={"evidence": [FACT.evidence[0].model_copy(update={"section": ("4 Interactions", "4.2 Aspirin"), "page": 7})]}
 )
 
 

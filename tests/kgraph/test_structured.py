@@ -95,7 +95,7 @@ def test_html_keeps_headings_lists_and_tables_and_drops_page_furniture(corpus):
     assert "| Drug | Dose |" in lines and "| Metformin | 500 mg |" in lines
     assert "never read" not in doc.text and "About us" not in doc.text and "color" not in doc.text
     section = section_at(doc, doc.text.index("Metformin is contraindicated"))
-    assert section.headings == ["Metformin", "4 Dosage", "4.2 Renal impairment"] and section.page is None
+    assert section.headings == ("Metformin", "4 Dosage", "4.2 Renal impairment") and section.page is None
     assert section_at(doc, doc.text.index("| Metformin")).headings[-1] == "4.2 Renal impairment"
 
 
@@ -109,7 +109,7 @@ def test_docx_keeps_headings_lists_and_tables_in_order(corpus):
         < lines.index("| Aspirin | Bleeding |")
     )
     assert "1. Avoid aspirin." in lines and "## 4 Monitoring" in lines
-    assert section_at(doc, doc.text.index("Bleeding is")).headings == ["Warfarin", "4 Monitoring"]
+    assert section_at(doc, doc.text.index("Bleeding is")).headings == ("Warfarin", "4 Monitoring")
 
 
 def test_pdf_headings_from_font_size_lists_tables_and_pages(corpus):
@@ -121,7 +121,7 @@ def test_pdf_headings_from_font_size_lists_tables_and_pages(corpus):
     assert "| Atorvastatin | 20 mg |" in lines and "1" not in lines
     assert section_at(doc, doc.text.index("Myalgia")).page == 1
     renal = section_at(doc, doc.text.index("Rosuvastatin is"))
-    assert renal.headings == ["1 Statins", "1.2 Renal impairment"] and renal.page == 2
+    assert renal.headings == ("1 Statins", "1.2 Renal impairment") and renal.page == 2
 
 
 def test_a_fact_cites_its_section_and_page(corpus):
@@ -130,19 +130,19 @@ def test_a_fact_cites_its_section_and_page(corpus):
     facts, _ = extract_documents(documents)
     found = {(f.subject.lower(), f.object.lower()): f.evidence[0] for f in facts}
     renal = found[("rosuvastatin", "severe renal impairment")]
-    assert renal.section == ["1 Statins", "1.2 Renal impairment"] and renal.page == 2
+    assert renal.section == ("1 Statins", "1.2 Renal impairment") and renal.page == 2
     assert citation(renal) == "Section 1.2 Renal impairment, p. 2"
     html = found[("metformin", "severe renal impairment")]
     assert citation(html) == "Section 4.2 Renal impairment" and html.page is None
     warfarin = found[("warfarin", "vitamin k epoxide reductase")]
-    assert warfarin.section == ["Warfarin", "3 Interactions"]
+    assert warfarin.section == ("Warfarin", "3 Interactions")
 
 
 def test_sections_follow_a_long_document_into_its_parts():
     sections = [Section(start=0, end=50, headings=["A"], page=1), Section(start=52, end=120, headings=["B"], page=2)]
     assert shifted(sections, 40, 100) == [
-        Section(start=0, end=10, headings=["A"], page=1),
-        Section(start=12, end=60, headings=["B"], page=2),
+        Section(start=0, end=10, headings=("A",), page=1),
+        Section(start=12, end=60, headings=("B",), page=2),
     ]
     evidence = Evidence(doc_id="d", sentence="s.", start=0, end=2, section=["Dosage", "Renal impairment"], page=7)
     assert citation(evidence) == "Dosage › Renal impairment, p. 7"
