@@ -134,7 +134,7 @@ def relation_passages(groups: list[tuple[list[str], list[Fact], PassageKind]], n
     merged: dict[str, tuple[dict[str, None], dict[str, Fact], PassageKind]] = {}
     for keys, facts, kind in groups:
         body = statement(facts)
-        entities, found, first_kind = merged.setdefault(normalise(body), ({}, {}, kind))
+        entities, found, _ = merged.setdefault(normalise(body), ({}, {}, kind))
         for fact in sorted(facts, key=lambda f: f.id):
             entities.update(dict.fromkeys(k for k in nodes(fact) if k in keys))
             found[fact.id] = fact
