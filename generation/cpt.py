@@ -144,10 +144,10 @@ def relation_passages(groups: list[tuple[list[str], list[Fact], PassageKind]], n
     ]
 
 
-def paragraph_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The blank-line paragraph around a sentence's offsets."""
+def paragraph_span(text: str, start: int) -> tuple[int, int]:
+    """The blank-line paragraph a sentence starts in (its end offset may reach past the blank line after it)."""
     head = text.rfind("\n\n", 0, start)
-    tail = text.find("\n\n", end)
+    tail = text.find("\n\n", start)
     return (0 if head < 0 else head + 2), (len(text) if tail < 0 else tail)
 
 
@@ -158,7 +158,7 @@ def source_paragraphs(facts: list[Fact], documents: dict[str, Document]) -> list
         for evidence in fact.evidence:
             doc = documents.get(evidence.doc_id)
             if doc is not None and evidence.end <= len(doc.text):
-                found[(doc.id, *paragraph_span(doc.text, evidence.start, evidence.end))][fact.id] = fact
+                found[(doc.id, *paragraph_span(doc.text, evidence.start))][fact.id] = fact
     out = []
     for (doc_id, start, end), group in sorted(found.items()):
         text = documents[doc_id].text[start:end].strip()
