@@ -1,9 +1,10 @@
-"""PDF into LayoutText with pdfplumber (MIT, pure Python): headings from font size and weight against the body
-text's size, bullets and numbered items as lists, ruled tables as markdown tables, and each stretch of text with
+"""PDF into LayoutText with PDFium (pypdfium2) for the text and pdfplumber for ruled tables: headings from font size
+and weight against the body text's size, bullets and numbered items as lists, ruled tables as markdown tables, and each stretch of text with
 its page number. A scanned PDF without a text layer comes back empty and is reported as such."""
 
 from __future__ import annotations
 
+import ctypes
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -27,17 +28,43 @@ class Line:
     bold: bool
 
 
+def font_name(textpage, index: int) -> str:
+    from pypdfium2 import raw
+
+    size = raw.FPDFText_GetFontInfo(textpage, index, None, 0, None)
+    buffer = ctypes.create_string_buffer(size)
+    raw.FPDFText_GetFontInfo(textpage, index, buffer, size, None)
+    return buffer.value.decode("utf-8", "replace")
+
+
 def pdf_lines(page, boxes: list[tuple]) -> list[Line]:
-    """The page's text lines outside its tables, each with its dominant font size and whether it is all bold."""
-    lines = []
-    for found in page.extract_text_lines(return_chars=True, strip=True):
-        chars = [c for c in found["chars"] if c["text"].strip()]
-        middle = (found["top"] + found["bottom"]) / 2
-        if not chars or any(x0 <= found["x0"] and top <= middle <= bottom for x0, top, _, bottom in boxes):
+    """The page's text lines outside its tables, read with PDFium (ten times faster than pdfminer), each with its
+    dominant font size and whether it is all bold; tops count from the top of the page, as pdfplumber's do."""
+    from pypdfium2 import raw
+
+    textpage, height = page.get_textpage(), page.get_height()
+    text = textpage.get_text_range(0, textpage.count_chars())
+    lines, start = [], 0
+    for piece in re.split(r"(\r\n|\n|\r)", text):
+        indexes = [i for i in range(start, start + len(piece)) if not piece[i - start].isspace()]
+        start += len(piece)
+        if not indexes or not piece.strip():
             continue
-        size = Counter(round(c["size"] * 2) / 2 for c in chars).most_common(1)[0][0]
-        bold = all(re.search(r"bold|black|heavy", c.get("fontname", ""), re.IGNORECASE) for c in chars)
-        lines.append(Line(found["text"], found["top"], found["bottom"], found["x0"], size, bold))
+        boxes_of = [textpage.get_charbox(i) for i in indexes]
+        top, bottom = height - max(b[3] for b in boxes_of), height - min(b[1] for b in boxes_of)
+        x0, middle = (
+            min(b[0] for b in boxes_of),
+            height - (max(b[3] for b in boxes_of) + min(b[1] for b in boxes_of)) / 2,
+        )
+        if any(left <= x0 and upper <= middle <= lower for left, upper, _, lower in boxes):
+            continue
+        size = Counter(round(raw.FPDFText_GetFontSize(textpage, i) * 2) / 2 for i in indexes).most_common(1)[0][0]
+        bold = all(
+            raw.FPDFText_GetFontWeight(textpage, i) >= 600
+            or re.search(r"bold|black|heavy", font_name(textpage, i), re.I)
+            for i in indexes
+        )
+        lines.append(Line(" ".join(piece.split()), top, bottom, x0, size, bold))
     return lines
 
 
@@ -126,18 +153,32 @@ class PageWriter:
         self.last = None
 
 
-def read_pdf(path: Path) -> LayoutText:
-    """A PDF as LayoutText; its title is the document's metadata title, else its first heading."""
+def ruled_tables(path: Path, number: int) -> list:
+    """The page's ruled tables by pdfplumber (bounding box from the top, rows of cells)."""
     import pdfplumber
 
-    with pdfplumber.open(Path(path)) as pdf:
+    with pdfplumber.open(path, pages=[number]) as pdf:
+        return [(t.bbox, t.extract()) for t in pdf.pages[0].find_tables()]
+
+
+def read_pdf(path: Path) -> LayoutText:
+    """A PDF as LayoutText; its title is the document's metadata title, else its first heading. Only pages that
+    draw lines are handed to pdfplumber's table finder (pdfminer parses a page ten times slower than PDFium)."""
+    import pypdfium2 as pdfium
+    from pypdfium2 import raw
+
+    path = Path(path)
+    document = pdfium.PdfDocument(str(path))
+    try:
         pages = []
-        for page in pdf.pages:
-            tables = page.find_tables()
-            boxes = [t.bbox for t in tables]
-            lines = [line for line in pdf_lines(page, boxes) if not PAGE_FURNITURE.match(line.text)]
-            pages.append((page.page_number, lines, [(t.bbox[1], t.extract()) for t in tables]))
-        title = str((pdf.metadata or {}).get("Title") or "").strip()
+        for number, page in enumerate(document, 1):
+            drawn = next(iter(page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH])), None) is not None
+            tables = ruled_tables(path, number) if drawn else []
+            lines = [line for line in pdf_lines(page, [b for b, _ in tables]) if not PAGE_FURNITURE.match(line.text)]
+            pages.append((number, lines, [(box[1], rows) for box, rows in tables]))
+        title = str(document.get_metadata_dict().get("Title") or "").strip()
+    finally:
+        document.close()
     body, levels = heading_levels(pages)
     out = LayoutText()
     for number, lines, tables in pages:
