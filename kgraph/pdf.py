@@ -43,7 +43,8 @@ def pdf_lines(page, boxes: list[tuple]) -> list[Line]:
     from pypdfium2 import raw
 
     textpage, height = page.get_textpage(), page.get_height()
-    text = textpage.get_text_range(0, textpage.count_chars())
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count)[:count]  # one character per index (outside the BMP it may differ)
     lines, start = [], 0
     for piece in re.split(r"(\r\n|\n|\r)", text):
         indexes = [i for i in range(start, start + len(piece)) if not piece[i - start].isspace()]
@@ -52,10 +53,7 @@ def pdf_lines(page, boxes: list[tuple]) -> list[Line]:
             continue
         boxes_of = [textpage.get_charbox(i) for i in indexes]
         top, bottom = height - max(b[3] for b in boxes_of), height - min(b[1] for b in boxes_of)
-        x0, middle = (
-            min(b[0] for b in boxes_of),
-            height - (max(b[3] for b in boxes_of) + min(b[1] for b in boxes_of)) / 2,
-        )
+        x0, middle = min(b[0] for b in boxes_of), (top + bottom) / 2
         if any(left <= x0 and upper <= middle <= lower for left, upper, _, lower in boxes):
             continue
         size = Counter(round(raw.FPDFText_GetFontSize(textpage, i) * 2) / 2 for i in indexes).most_common(1)[0][0]

@@ -118,7 +118,7 @@ def test_pdf_headings_from_font_size_lists_tables_and_pages(corpus):
     lines = doc.text.splitlines()
     assert {"# 1 Statins", "## 1.1 Adverse effects", "## 1.2 Renal impairment"} <= set(lines)
     assert {"- Myalgia is common.", "- Statins may cause rhabdomyolysis."} <= set(lines)
-    assert "| Atorvastatin | 20 mg |" in lines and "1" not in lines
+    assert "| Atorvastatin | 20 mg |" in lines and "1" not in lines and "Atorvastatin 20 mg" not in doc.text
     assert section_at(doc, doc.text.index("Myalgia")).page == 1
     renal = section_at(doc, doc.text.index("Rosuvastatin is"))
     assert renal.headings == ("1 Statins", "1.2 Renal impairment") and renal.page == 2
