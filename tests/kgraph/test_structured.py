@@ -147,3 +147,22 @@ def test_sections_follow_a_long_document_into_its_parts():
     evidence = Evidence(doc_id="d", sentence="s.", start=0, end=2, section=["Dosage", "Renal impairment"], page=7)
     assert citation(evidence) == "Dosage › Renal impairment, p. 7"
     assert citation(Evidence(doc_id="d", sentence="s.", start=0, end=2)) == ""
+
+
+def test_the_llm_extractor_reads_one_section_per_request_and_its_facts_are_placed(corpus):
+    from fakes import FakeLLM
+
+    from kgraph.llm_extract import ExtractConfig, ExtractedFact
+
+    (doc,), _ = read_file(corpus / "guide.html")
+    sentence = "Metformin is contraindicated in severe renal impairment."
+    found = ExtractedFact(
+        subject="Metformin", subject_type="drug", relation="be contraindicated in", object="severe renal impairment",
+        object_type="disease", evidence=sentence,
+    ).model_dump()  # fmt: skip
+    llm = FakeLLM(*([{"facts": []}] * 2), {"facts": [found]})
+    facts, _ = extract_documents([doc], ExtractConfig(extractor="llm", second_pass=False), llm)
+    chunks = [call.messages[-1]["content"] for call in llm.calls]
+    assert len(chunks) == len(doc.sections) == 3  # short sections: a request each, none crossing a heading
+    assert "# Metformin" in chunks[0] and "4.2 Renal impairment" not in chunks[0] and sentence in chunks[2]
+    assert [citation(e) for f in facts for e in f.evidence] == ["Section 4.2 Renal impairment"]
