@@ -44,9 +44,11 @@ def user_errors() -> tuple[type[Exception], ...]:
     from flows.workspace import WorkspaceError
     from kgraph.corpus import CorpusError
     from kgraph.graph import GraphDamaged
+    from training.hub import HubError
     from training.sft import TrainingError
 
-    return ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
+    errors = ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
+    return (*errors, HubError)
 
 
 class UserErrorTracebacks(logging.Filter):
@@ -269,21 +271,49 @@ def export(
     cpt: Annotated[
         bool, typer.Option("--cpt", help="also write continued-pretraining text to WS/export/cpt.jsonl")
     ] = False,
+    push_to_hub: Annotated[
+        str | None, typer.Option("--push-to-hub", help="then upload WS/export to this Hub dataset repo (USER/NAME)")
+    ] = None,
+    private: Annotated[bool, typer.Option("--private", help="create the Hub repository private")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what --push-to-hub would upload; no network")
+    ] = False,
 ) -> None:
-    """Write ShareGPT, Alpaca, dataset_info.json and an HF dataset of the accepted samples (no Prefect needed)."""
+    """Write ShareGPT, Alpaca, dataset_info.json, an HF dataset and the dataset card (no Prefect needed)."""
 
     def action():
         from flows.stages import accepted_samples, export_workspace
+        from training.hub import check_push, push_export
 
+        pushing = push_to_hub or dry_run or private
+        if pushing:
+            check_push(push_to_hub, dry_run)
         cfg, ws = config_for(config), workspace(workspace_dir)
-        if not (cpt or cfg.cpt.enabled):
-            return export_workspace(ws)
-        from flows.cpt import export_cpt
+        with_cpt = cpt or cfg.cpt.enabled
+        # The continued-pretraining text comes from the graph: it is written even before any sample is accepted.
+        stats = [export_workspace(ws, cfg.export)] if not with_cpt or accepted_samples(ws) else []
+        if with_cpt:
+            from flows.cpt import export_cpt
 
-        # The text comes from the graph, so it is written even before any sample is accepted.
-        return ([export_workspace(ws)] if accepted_samples(ws) else []) + [export_cpt(ws, checked(cfg))]
+            stats.append(export_cpt(ws, checked(cfg)))
+        if pushing:
+            stats.append(push_export(ws.export, push_to_hub, private, dry_run))
+        return stats[0] if len(stats) == 1 else stats
 
-    guarded(action, lock=workspace_dir)
+    guarded(action, print_push if push_to_hub else None, lock=workspace_dir)
+
+
+def print_push(result: list[dict]) -> None:
+    """The summary, then each file the push sent (or would send) with its size."""
+    from training.hub import human_size
+
+    *stages, push = result
+    seconds = sum(row["seconds"] for row in result)
+    print_summary([*stages, {k: v for k, v in push.items() if k != "upload"}], seconds)
+    done = "would upload" if push.get("dry_run") else "uploaded"
+    console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
+    for path, size in push["upload"]:
+        console.print(f"  {path}  {human_size(size)}", highlight=False, soft_wrap=True)
 
 
 class TrainMethod(StrEnum):

@@ -14,6 +14,7 @@ from generation.cpt import CPTConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
 from kgraph.llm_extract import ExtractConfig
+from training.dataset_card import ExportConfig
 from training.evaluate import EvalConfig
 from training.sft import TrainConfig
 
@@ -30,6 +31,7 @@ class KgsynthConfig(BaseModel):
     cpt: CPTConfig = Field(default_factory=CPTConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     evaluate: EvalConfig = Field(default_factory=EvalConfig)
     flows: FlowsConfig = Field(default_factory=FlowsConfig)

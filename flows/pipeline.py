@@ -20,6 +20,7 @@ from flows import stages
 from flows.config import ConfigError, KgsynthConfig
 from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
+from flows.report_html import build_html
 from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
 from flows.workspace import Workspace, WorkspaceError, stage_stats
 from generation.offline import OfflineGenerator
@@ -27,6 +28,7 @@ from generation.prompts import PROMPT_VERSION
 from kgraph.llm import endpoint, llm_from_config, retry_could_fix
 from kgraph.llm_extract import llm_documents
 from kgraph.records import Document, Fact, Rejection, content_id
+from training.dataset_card import ExportConfig
 
 LLM_LIMIT = "kgsynth-llm"
 RUN_STATE = "run.json"
@@ -236,9 +238,9 @@ def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> d
 
 
 @task(name="kgsynth-export")
-def export_task(ws: Workspace) -> dict:
+def export_task(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
     """The export inside a run, as a task so it shows in the run's graph."""
-    stats = stages.export_workspace(ws)
+    stats = stages.export_workspace(ws, cfg)
     run_logger().info("exported %d samples to %s", stats["kept"], ws.export)
     return stats
 
@@ -320,13 +322,15 @@ def skipped(stage: str, note: str) -> dict:
 
 
 @task(name="kgsynth-report")
-def publish_report(ws: Workspace, run: Path) -> Path:
-    """Write WS/runs/<id>/report.md and show the same page as the workspace's artifact in the Prefect UI."""
+def publish_report(ws: Workspace, run: Path, model_dir: Path | None = None) -> Path:
+    """Write WS/runs/<id>/report.md and report.html (with the fine-tune's evaluation and loss curve when there is
+    one) and show the markdown as the workspace's artifact in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
-    markdown = build_report(run)
+    markdown = build_report(run, model_dir)
     path = run / "report.md"
     path.write_text(markdown, encoding="utf-8")
+    (run / "report.html").write_text(build_html(run, model_dir, ws.root / "graph.png"), encoding="utf-8")
     create_markdown_artifact(markdown=markdown, key=report_key(ws), description=f"kgsynth run {run.name} in {ws.root}")
     run_logger().info("report: %s", path)
     return path
@@ -363,13 +367,13 @@ def run_flow(
         summary.append(skipped("export", "no accepted samples: export and training skipped (see the judge's reasons)"))
         train = False
     else:
-        summary.append(export_task(ws))
+        summary.append(export_task(ws, cfg.export))
     if cfg.cpt.enabled:
         summary.append(cpt_task(ws, cfg))
     if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():
         summary.append(skipped("train", "nothing new: training skipped"))
     elif train:
         summary.append(train_flow(ws, cfg, base_model, name))
-    publish_report(ws, run)
+    publish_report(ws, run, ws.models / name if train else None)
     (run / RUN_STATE).write_text(json.dumps({"status": "finished"}))
     return summary

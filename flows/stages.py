@@ -58,6 +58,7 @@ from kgraph.graph import (
 from kgraph.llm import LLM, OpenAICompatible, llm_from_config, retry_could_fix
 from kgraph.llm_extract import ExtractConfig, extract_documents
 from kgraph.records import Document, Fact, Rejection
+from training.dataset_card import ExportConfig
 from training.export import export_samples
 from training.probe import quota_groups, read_quota
 
@@ -378,8 +379,8 @@ def queue_flagged(ws: Workspace) -> dict:
     return stage_stats("review", len(samples) + len(rejections), len(samples), rejections, seconds, newly_queued=added)
 
 
-def export_workspace(ws: Workspace) -> dict:
-    """Write WS/export from all accepted samples."""
+def export_workspace(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
+    """Write WS/export from all accepted samples, with its dataset card."""
     started = time.perf_counter()
     samples = accepted_samples(ws)
     if not samples:
@@ -389,6 +390,9 @@ def export_workspace(ws: Workspace) -> dict:
     for folder in (partial, old):
         shutil.rmtree(folder, ignore_errors=True)
     counts = export_samples(samples, partial)
+    from flows.export_card import write_export_card  # it reads the verdicts through this module
+
+    write_export_card(ws, samples, partial, cfg)
     if ws.export.exists():
         ws.export.rename(old)
     partial.rename(ws.export)

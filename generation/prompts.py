@@ -89,6 +89,13 @@ def style_lines(job: Job) -> str:
     )
 
 
+def job_prompt(task: str, job: Job, user: str, **extra) -> Prompt:
+    """The job's system message, one user message, and the context the offline generator reads."""
+    return Prompt(
+        task=task, messages=[system_message(job), {"role": "user", "content": user}], context=context(job, **extra)
+    )
+
+
 def context(job: Job, **extra) -> dict:
     """What the offline generator reads instead of the prose: the job's facts and style."""
     return {
@@ -118,7 +125,7 @@ def qa_prompt(job: Job) -> Prompt:
         f"not stand alone without it), and the answer an expert would give from the evidence.{options}\n"
         'Return {"question": "...", "answer": "..."}.'
     )
-    return Prompt(task="qa", messages=[system_message(job), {"role": "user", "content": user}], context=context(job))
+    return job_prompt("qa", job, user)
 
 
 def multihop_prompt(job: Job) -> Prompt:
@@ -129,9 +136,7 @@ def multihop_prompt(job: Job) -> Prompt:
         "entity, not the ones in between), and an answer that walks through each step in order.\n"
         'Return {"question": "...", "answer": "..."}.'
     )
-    return Prompt(
-        task="multihop", messages=[system_message(job), {"role": "user", "content": user}], context=context(job)
-    )
+    return job_prompt("multihop", job, user)
 
 
 def transcript(history: list[dict[str, str]]) -> str:
@@ -151,11 +156,7 @@ def dialogue_user_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> 
         f"So far:\n{transcript(history)}\n\n{ask}:\n{fact_block(fact)}\n"
         'Return {"content": "<the question>"}.'
     )
-    return Prompt(
-        task="dialogue_user",
-        messages=[system_message(job), {"role": "user", "content": user}],
-        context=context(job, turn=turn),
-    )
+    return job_prompt("dialogue_user", job, user, turn=turn)
 
 
 def dialogue_assistant_prompt(job: Job, turn: int, history: list[dict[str, str]]) -> Prompt:
@@ -166,8 +167,4 @@ def dialogue_assistant_prompt(job: Job, turn: int, history: list[dict[str, str]]
         f"Conversation:\n{transcript(history)}\n\nAnswer the last question using only:\n{fact_block(fact)}\n"
         'Return {"content": "<the answer>"}.'
     )
-    return Prompt(
-        task="dialogue_assistant",
-        messages=[system_message(job), {"role": "user", "content": user}],
-        context=context(job, turn=turn),
-    )
+    return job_prompt("dialogue_assistant", job, user, turn=turn)

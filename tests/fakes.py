@@ -1,6 +1,9 @@
-"""Test doubles and builders shared across packages: a FakeLLM behind the LLM seam, and facts."""
+"""Test doubles and builders shared across packages: a FakeLLM behind the LLM seam, facts and samples."""
 
+from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Evidence, Fact
+
+HAND_WRITTEN = GeneratorInfo(provider="test", model="hand-written", prompt_version="v1")
 
 
 def make_fact(subject, relation, obj, surface="", domain="medical", negated=False, hedged=False, sentence=None):
@@ -16,6 +19,24 @@ def make_fact(subject, relation, obj, surface="", domain="medical", negated=Fals
         hedged=hedged,
         domain=domain,
         evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))],
+    )
+
+
+def make_sample(*turns: str, fact: Fact | None = None, evidence=None, style=None) -> Sample:
+    """A QA sample (two turns) or a dialogue (more), user first; about `fact` (its id, evidence and domain) or an
+    unnamed fact 'f1'."""
+    messages = [Message(role=("user", "assistant")[i % 2], content=text) for i, text in enumerate(turns)]
+    kind = "qa" if len(turns) == 2 else "dialogue"
+    fact_ids = [fact.id] if fact else ["f1"]
+    return Sample(
+        id=Sample.make_id(kind, fact_ids, messages),
+        kind=kind,
+        messages=messages,
+        fact_ids=fact_ids,
+        evidence=fact.evidence if fact else evidence or [],
+        generator=HAND_WRITTEN,
+        style=style or {},
+        **({"domain": fact.domain} if fact else {}),
     )
 
 

@@ -5,22 +5,58 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+MAX_EPOCH_MARKS = 8  # more boundary lines than this and their labels run into each other
 CARD_FIELDS = {"license", "language", "dataset_id"}  # [train] settings that are card metadata, not hyperparameters
 
 
-def plot_losses(losses: list[float], path: Path) -> None:
-    """Training loss per logged step as a PNG."""
+def smoothed(values: list[float], weight: float) -> list[float]:
+    """Exponential moving average, debiased like TensorBoard's, so the first points are not pulled to zero."""
+    out, mean = [], 0.0
+    for i, value in enumerate(values, 1):
+        mean = weight * mean + (1 - weight) * value
+        out.append(mean / (1 - weight**i))
+    return out
+
+
+def epoch_ends(history: list[dict]) -> list[tuple[int, int]]:
+    """(step, epoch) for each epoch that ended before the last step, from the fractional epoch logged per step."""
+    ends, last = [], history[-1]["step"] if history else 0
+    for row in history:
+        finished = int(row["epoch"] + 1e-6)  # the trainer logs 0.999999... for a whole epoch
+        while finished > len(ends) and row["step"] < last:
+            ends.append((row["step"], len(ends) + 1))
+    return ends
+
+
+def plot_losses(history: list[dict], path: Path, held_out: list[dict] | None = None) -> None:
+    """Training loss per step (raw, faint; smoothed, bold), epoch boundaries, and the loss on held-out rows
+    where training measured it; where it did not, the picture says so."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
-    ax.plot(range(1, len(losses) + 1), losses, linewidth=1.5)
+    steps, losses = [row["step"] for row in history], [row["loss"] for row in history]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    ax.plot(steps, losses, color="#4c9be8", alpha=0.3, linewidth=1, label="training loss")
+    weight = min(0.9, max(0.0, 1 - 6 / max(len(losses), 1)))
+    ax.plot(steps, smoothed(losses, weight), color="#1f5fa8", linewidth=2, label=f"smoothed (EMA {weight:.2f})")
+    ends = epoch_ends(history)
+    for step, epoch in ends[:: -(-len(ends) // MAX_EPOCH_MARKS) or 1]:  # every k-th when there are many
+        ax.axvline(step + 0.5, color="#888888", linestyle=":", linewidth=1)
+        ax.annotate(f"epoch {epoch + 1}", (step + 0.5, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                    textcoords="offset points", fontsize=8, color="#555555")  # fmt: skip
+    title = "LoRA fine-tune"
+    if held_out:
+        ax.plot([r["step"] for r in held_out], [r["loss"] for r in held_out], "o-", color="#e8684c", linewidth=1.5,
+                label="held-out loss")  # fmt: skip
+    else:
+        title += " (no held-out loss measured: no rows were held out)"
     ax.set_xlabel("step")
-    ax.set_ylabel("training loss")
-    ax.set_title("LoRA fine-tune")
+    ax.set_ylabel("loss")
+    ax.set_title(title, fontsize=11)
     ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -30,25 +66,39 @@ def read_json(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def evaluation_table(evaluation: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the before/after table, one row per question set (the card and the run report show it)."""
+    header = ["set", "questions", "before", "after", "majority baseline", "word recall before → after",
+              "grounding before → after"]  # fmt: skip
+    rows = [
+        [
+            name,
+            str(row["questions"]),
+            f"{row['before']:.1%}",
+            f"{row['after']:.1%}",
+            f"{row['majority']:.1%}",
+            f"{row['recall_before']:.2f} → {row['recall_after']:.2f}",
+            f"{row['grounding_before']:.2f} → {row['grounding_after']:.2f}",
+        ]
+        for name, row in evaluation["sets"].items()
+    ]
+    return header, rows
+
+
 def evaluation_section(evaluation: dict | None) -> list[str]:
     if evaluation is None:
         return ["Not evaluated yet: run `kgsynth evaluate --workspace WS --model THIS_FOLDER`."]
-    lines = [
+    header, rows = evaluation_table(evaluation)
+    return [
         "Closed-book QA: the answer counts when it names the fact's expected entity. The majority baseline always",
         "gives the most frequent expected answer of the set. Word recall gives partial credit (share of the",
         "entity's content words named); grounding is the offline judge's share of answer content words found in",
         "the fact's evidence.",
         "",
-        "| set | questions | before | after | majority baseline | word recall before → after | grounding before → after |",
-        "|---|---|---|---|---|---|---|",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
     ]
-    for name, row in evaluation["sets"].items():
-        lines.append(
-            f"| {name} | {row['questions']} | {row['before']:.1%} | {row['after']:.1%} | {row['majority']:.1%} "
-            f"| {row['recall_before']:.2f} → {row['recall_after']:.2f} "
-            f"| {row['grounding_before']:.2f} → {row['grounding_after']:.2f} |"
-        )
-    return lines
 
 
 def card_metadata(name: str, metrics: dict, evaluation: dict | None) -> str:
@@ -95,6 +145,16 @@ def base_line(metrics: dict) -> str:
     if base.get("sha256"):
         where += f" (sha256 of its config and weights `{base['sha256']}`)"
     return where
+
+
+def held_out_line(metrics: dict) -> str:
+    held = metrics.get("held_out_losses")
+    if not held:
+        return "No held-out loss was measured."
+    return (
+        f"Loss on the {metrics.get('held_out_rows')} held-out rows (paraphrases and control questions, never "
+        f"trained on): {held[0]['loss']:.3f} before training → {held[-1]['loss']:.3f} after."
+    )
 
 
 def usage(model_dir: Path) -> list[str]:
@@ -153,7 +213,7 @@ def write_card(model_dir: Path) -> Path:
         "",
         f"TRL SFTTrainer, LoRA on all linear layers, loss on assistant tokens only, packing={cfg.get('packing')}. "
         f"{metrics.get('steps')} steps in {metrics.get('seconds')} s on {metrics.get('device')}; loss "
-        f"{metrics.get('first_loss', 0) or 0:.3f} → {metrics.get('last_loss', 0) or 0:.3f}.",
+        f"{metrics.get('first_loss', 0) or 0:.3f} → {metrics.get('last_loss', 0) or 0:.3f}. {held_out_line(metrics)}",
         "",
         "| setting | value |",
         "|---|---|",

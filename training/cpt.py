@@ -66,7 +66,9 @@ def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainCon
     trainer.model.peft_config["default"].revision = base["revision"]
     trainer.model.save_pretrained(output_dir)
     load_tokenizer(base_model, chat=False).save_pretrained(output_dir)
-    losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+    history = [{"step": log["step"], "epoch": log["epoch"], "loss": log["loss"]} for log in trainer.state.log_history
+               if "loss" in log]  # fmt: skip
+    losses = [row["loss"] for row in history]
     metrics = {
         "method": "cpt",
         "base_model": base_model,
@@ -83,5 +85,5 @@ def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainCon
         "config": cfg.model_dump(),
     }
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
-    plot_losses(losses, output_dir / "loss.png")
+    plot_losses(history, output_dir / "loss.png")
     return metrics

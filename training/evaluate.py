@@ -27,13 +27,15 @@ class EvalConfig(BaseModel):
 
 
 def expected_answer(row: dict, fact: Fact) -> str | None:
-    """The entity a closed-book answer must name; None when the question already names it (nothing to recall)."""
-    expected = fact.subject if row.get("question_type") == "subject" else fact.object
-    question = next(m["content"] for m in row["messages"] if m["role"] == "user")
-    wanted = set(content_words(expected))
-    if not wanted or wanted <= set(content_words(question)):
-        return None
-    return expected
+    """The entity a closed-book answer must name: the fact's object, or its subject when the question names the
+    object ('What treats glimmer fever?', as an LLM may ask); None when the question names both (nothing to recall).
+    Read from the question itself, since no question type says which end is asked."""
+    asked = set(content_words(next(m["content"] for m in row["messages"] if m["role"] == "user")))
+    for entity in (fact.object, fact.subject):
+        wanted = set(content_words(entity))
+        if wanted and not wanted <= asked:
+            return entity
+    return None
 
 
 def answer_matches(answer: str, expected: str) -> bool:

@@ -157,8 +157,9 @@ def reporting(cfg: TrainConfig) -> list[str]:
     return ["tensorboard"] if cfg.report_to == "tensorboard" or (cfg.report_to == "auto" and installed) else []
 
 
-def sft_config(cfg: TrainConfig, output_dir: Path, device: str, **overrides):
-    """TRL's settings from ours; `overrides` (plain-text training turns off assistant-only loss) win."""
+def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool = False, **overrides):
+    """TRL's settings; with held-out rows the loss on them is measured before training and after each epoch, and
+    `overrides` (plain-text training turns off assistant-only loss) win."""
     from trl import SFTConfig
 
     settings = dict(
@@ -175,6 +176,10 @@ def sft_config(cfg: TrainConfig, output_dir: Path, device: str, **overrides):
         assistant_only_loss=True,
         activation_checkpointing=cfg.qlora,  # QLoRA is for models too big for memory: trade compute for it
         logging_steps=1,
+        eval_strategy="epoch" if held_out else "no",
+        eval_on_start=held_out,
+        per_device_eval_batch_size=cfg.batch_size,
+        prediction_loss_only=True,  # the loss only: no logits kept over the whole held-out set
         save_strategy="no",
         report_to=reporting(cfg),
         seed=cfg.seed,
@@ -200,8 +205,11 @@ def lora_config(cfg: TrainConfig):
     )
 
 
-def build_trainer(rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig):
-    """An SFTTrainer over chat rows, with the chat template given generation markers for assistant-only loss."""
+def build_trainer(
+    rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig, held_out: list[dict] | None = None
+):
+    """An SFTTrainer over chat rows, with the chat template given generation markers for assistant-only loss;
+    `held_out` rows (never trained on) give the held-out loss."""
     from datasets import Dataset
     from transformers import PrinterCallback
     from trl import SFTTrainer
@@ -213,10 +221,12 @@ def build_trainer(rows: list[dict], base_model: str, output_dir: Path, cfg: Trai
     except ValueError as err:
         raise TrainingError(f"{base_model}: {err}") from err
     dataset = Dataset.from_list([{"messages": r["messages"]} for r in rows])
+    held = Dataset.from_list([{"messages": r["messages"]} for r in held_out]) if held_out else None
     trainer = SFTTrainer(
         model=model,
-        args=sft_config(cfg, Path(output_dir), device),
+        args=sft_config(cfg, Path(output_dir), device, held is not None),
         train_dataset=dataset,
+        eval_dataset=held,
         processing_class=tokenizer,
         peft_config=lora_config(cfg),
         callbacks=[progress_callback()],
@@ -262,7 +272,8 @@ def train_lora(
         raise TrainingError("every sample was held out for evaluation: lower control_ratio")
     general = general_rows(cfg)
     mixed = mix_general(split["train"], general, cfg.general_ratio, cfg.seed)
-    trainer, device = build_trainer(mixed, base_model, output_dir, cfg)
+    held_out = split["paraphrase"] + split["control"]
+    trainer, device = build_trainer(mixed, base_model, output_dir, cfg, held_out)
     started = time.perf_counter()
     result = trainer.train()
     seconds = time.perf_counter() - started
@@ -272,7 +283,11 @@ def train_lora(
     tokenizer = load_tokenizer(base_model)  # shipped with the base's own template, not the marked training one
     tokenizer.chat_template = inference_chat_template(tokenizer.chat_template)
     tokenizer.save_pretrained(output_dir)
-    losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+    history = [{"step": log["step"], "epoch": log["epoch"], "loss": log["loss"]} for log in trainer.state.log_history
+               if "loss" in log]  # fmt: skip
+    held_losses = [{"step": log["step"], "epoch": log["epoch"], "loss": log["eval_loss"]}
+                   for log in trainer.state.log_history if "eval_loss" in log]  # fmt: skip
+    losses = [row["loss"] for row in history]
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     summary = split_summary(split)
     (output_dir / "split.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
@@ -294,6 +309,9 @@ def train_lora(
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
         "losses": losses,
+        "loss_history": history,
+        "held_out_rows": len(held_out),
+        "held_out_losses": held_losses,
         "seconds": round(seconds, 1),
         "device": device,
         "sources": sources or [],
@@ -302,6 +320,6 @@ def train_lora(
     if cfg.merge:
         metrics["merged"] = str(save_merged(base_model, output_dir, cfg))
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
-    plot_losses(losses, output_dir / "loss.png")
+    plot_losses(history, output_dir / "loss.png", held_losses)
     write_card(output_dir)
     return metrics

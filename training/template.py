@@ -17,7 +17,9 @@ PROBE = [
 ]
 
 
-MARKER = re.compile(r"\{%(-?)\s*(generation|endgeneration)\s*(-?)%\}")
+# With the newline right after a marker: transformers renders with trim_blocks, which drops it, so the plain
+# template must not keep it (plain Jinja2 would print it, and the shipped model would see a turn it never trained on).
+MARKER = re.compile(r"\{%(-?)\s*(generation|endgeneration)\s*(-?)%\}\n?")
 
 
 def has_generation_markers(template: str) -> bool:

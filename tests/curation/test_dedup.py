@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 from datasketch import MinHash
+from fakes import make_sample
 
 from curation.dedup import (
     DedupConfig,
@@ -24,7 +25,7 @@ from curation.dedup_redis import IndexUnavailable, RedisIndex
 from curation.minhash import exact_jaccard, permutations, sketch
 from flows.config import ConfigError
 from flows.stages import eval_questions
-from generation.records import GeneratorInfo, Message, Sample
+from generation.records import GeneratorInfo
 from kgraph.records import Evidence
 
 GEN = GeneratorInfo(provider="test", model="m", prompt_version="v1")
@@ -32,15 +33,7 @@ EVIDENCE = [Evidence(doc_id="d", sentence="s", start=0, end=1)]
 
 
 def sample(question, answer):
-    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
-    return Sample(
-        id=Sample.make_id("qa", ["f"], messages),
-        kind="qa",
-        messages=messages,
-        fact_ids=["f"],
-        evidence=EVIDENCE,
-        generator=GEN,
-    )
+    return make_sample(question, answer, evidence=EVIDENCE)
 
 
 ANSWER = "Metformin is contraindicated in severe renal impairment because it can accumulate and cause lactic acidosis."

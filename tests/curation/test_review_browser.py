@@ -10,24 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
+from chromium import ARGS, CHROMIUM
+from fakes import make_sample
 
 from curation.records import Verdict
 from flows.stages import ACCEPTED, FLAGGED, REVIEW_DB, export_workspace, extract_batch, finish_extract, new_documents
 from flows.workspace import Workspace, write_jsonl
-from generation.records import GeneratorInfo, Message, Sample
+from generation.records import Sample
 from kgraph.graph import graph_facts, load_graph
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
 pytestmark = [
     pytest.mark.slow,
@@ -36,16 +27,7 @@ pytestmark = [
 
 
 def qa(fact, question: str, answer: str) -> Sample:
-    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
-    return Sample(
-        id=Sample.make_id("qa", [fact.id], messages),
-        kind="qa",
-        messages=messages,
-        fact_ids=[fact.id],
-        evidence=fact.evidence,
-        generator=GeneratorInfo(provider="test", model="hand-written", prompt_version="v1"),
-        domain=fact.domain,
-    )
+    return make_sample(question, answer, fact=fact)
 
 
 @pytest.fixture()

@@ -41,6 +41,8 @@ def test_run_end_to_end_then_nothing_new(env, small_corpus, tmp_path):
     run_dirs = sorted((ws / "runs").iterdir())
     stats = json.loads((run_dirs[0] / "stats.json").read_text())
     assert stats["generate"]["samples"] > 0 and stats["curate"]["accepted"] > 0
+    page = (run_dirs[0] / "report.html").read_text()  # the fine-tune's evaluation and loss curve included
+    assert '<section id="evaluation">' in page and 'id="loss"><img src="data:image/png;base64,' in page
 
     second = kgsynth(env, "run", small_corpus, "--workspace", ws, "--max-steps", "3")
     assert second.returncode == 0, second.stderr[-3000:]

@@ -106,6 +106,8 @@ def test_run_killed_mid_generation_resumes_without_redoing_or_duplicating(cli_en
     exported = json.loads((ws / "export" / "sharegpt.json").read_text())
     assert exported and len({json.dumps(row["conversations"]) for row in exported}) == len(exported)
     assert "## Judge scores" in (run / "report.md").read_text()
+    assert '<section id="judge-scores">' in (run / "report.html").read_text()
+    assert "size_categories" in (ws / "export" / "README.md").read_text()
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import make_sample
 
 from curation.records import Verdict
 from flows.config import ConfigError, load_config
@@ -15,21 +16,12 @@ from flows.preflight import check_endpoints
 from flows.report import build_report, histogram
 from flows.stages import run_samples
 from flows.workspace import append_ids, read_ids, read_jsonl, write_jsonl
-from generation.records import GeneratorInfo, Message, Sample
+from generation.records import Sample
 from kgraph.records import Rejection
 
 
 def sample(question: str, answer: str, qtype: str = "object") -> Sample:
-    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
-    return Sample(
-        id=Sample.make_id("qa", ["f1"], messages),
-        kind="qa",
-        messages=messages,
-        fact_ids=["f1"],
-        evidence=[],
-        style={"question_type": qtype},
-        generator=GeneratorInfo(provider="offline", model="templates", prompt_version="v1"),
-    )
+    return make_sample(question, answer, style={"question_type": qtype})
 
 
 def test_report_counts_drops_cost_diversity_and_scores(tmp_path):

@@ -17,7 +17,7 @@ def row(question: str, qtype: str = "object") -> dict:
 def test_expected_answer_is_the_entity_the_question_does_not_name(facts):
     fact = facts[0]  # zorvatin treats glimmer fever
     assert expected_answer(row("What does zorvatin treat?"), fact) == "glimmer fever"
-    assert expected_answer(row("What treats glimmer fever?", "subject"), fact) == "zorvatin"
+    assert expected_answer(row("What treats glimmer fever?"), fact) == "zorvatin"
     assert expected_answer(row("Does zorvatin treat glimmer fever?", "yes_no"), fact) is None  # nothing to recall
 
 

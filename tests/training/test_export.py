@@ -2,36 +2,21 @@ import hashlib
 import json
 
 import pytest
+from fakes import make_sample
 
-from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Evidence
 from training.export import export_samples
 
-GEN = GeneratorInfo(provider="test", model="m", prompt_version="v1")
 EVIDENCE = [Evidence(doc_id="d1", sentence="Metformin lowers glucose.", start=0, end=25)]
-
-
-def sample(*turns):
-    messages = [Message(role=r, content=c) for r, c in turns]
-    return Sample(
-        id=Sample.make_id("qa", ["f1"], messages),
-        kind="qa" if len(turns) == 2 else "dialogue",
-        messages=messages,
-        fact_ids=["f1"],
-        evidence=EVIDENCE,
-        generator=GEN,
-        style={"question_type": "object"},
-    )
+OBJECT = {"question_type": "object"}
 
 
 def test_all_formats_agree_and_keep_provenance(tmp_path):
     from datasets import load_from_disk
 
     samples = [
-        sample(("user", "What does metformin lower?"), ("assistant", "Glucose.")),
-        sample(
-            ("user", "Hi?"), ("assistant", "Hello."), ("user", "And metformin?"), ("assistant", "It lowers glucose.")
-        ),
+        make_sample("What does metformin lower?", "Glucose.", evidence=EVIDENCE, style=OBJECT),
+        make_sample("Hi?", "Hello.", "And metformin?", "It lowers glucose.", evidence=EVIDENCE, style=OBJECT),
     ]
     export_samples(samples, tmp_path)
     sharegpt = json.loads((tmp_path / "sharegpt.json").read_text())

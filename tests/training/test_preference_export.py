@@ -4,11 +4,11 @@ in TRL's conversational format and as a LLaMA-Factory ranking dataset."""
 import json
 
 import networkx as nx
-from fakes import make_fact
+from fakes import make_fact, make_sample
 
 from curation.judge import JudgeConfig, judge_offline
 from generation.plan import FactIndex
-from generation.records import GeneratorInfo, Message, Sample
+from generation.records import Sample
 from kgraph.graph import add_facts
 from training.preference import preference_pairs, read_pairs, write_preference
 
@@ -34,15 +34,7 @@ QA = [
 
 
 def sample(fact, question, answer) -> Sample:
-    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
-    return Sample(
-        id=Sample.make_id("qa", [fact.id], messages),
-        kind="qa",
-        messages=messages,
-        fact_ids=[fact.id],
-        evidence=fact.evidence,
-        generator=GeneratorInfo(provider="offline", model="templates", prompt_version="t"),
-    )
+    return make_sample(question, answer, fact=fact)
 
 
 def build(samples):

@@ -39,6 +39,10 @@ def test_outputs_hold_split_card_metrics_and_loss_curve(trained):
     assert split["control"]["samples"] > 0 and split["paraphrase"]["samples"] > 0
     assert metrics["general_rows"] > 0 and metrics["tokens_per_epoch"] > 0
     assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    held = metrics["held_out_losses"]  # measured on the paraphrase and control rows, before and after training
+    assert metrics["held_out_rows"] == split["control"]["samples"] + split["paraphrase"]["samples"]
+    assert held[0]["step"] == 0 and held[-1]["step"] == metrics["steps"] and len(held) >= 2
+    assert len(metrics["loss_history"]) == metrics["steps"] and metrics["loss_history"][-1]["epoch"] > 0
     card = (out / "README.md").read_text()
     assert "## Data" in card and "doc.txt" in card and "| lora_r | 16 |" in card and "Not evaluated yet" in card
     assert (out / "tokenizer.json").exists() and not (out / "checkpoints").exists()

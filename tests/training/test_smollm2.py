@@ -45,9 +45,14 @@ def test_converted_checkpoint_answers_and_knows_common_facts(smollm2):
 
 
 def test_a_few_lora_steps_on_the_real_model(smollm2, tmp_path, rows):
+    from transformers import AutoTokenizer
+
     from training.sft import TrainConfig, train_lora
+    from training.template import has_generation_markers
 
     cfg = TrainConfig(max_steps=2, batch_size=1, max_length=128, cpu_threads=2, general_ratio=0)
     metrics = train_lora(rows, str(smollm2), tmp_path / "smol", cfg)
     assert metrics["steps"] == 2 and (tmp_path / "smol" / "adapter_model.safetensors").exists()
-    assert "{% generation %}" in (tmp_path / "smol" / "chat_template.jinja").read_text()
+    # Trained with generation markers patched in; shipped with SmolLM2's own template, which other runtimes render.
+    shipped = (tmp_path / "smol" / "chat_template.jinja").read_text()
+    assert not has_generation_markers(shipped) and shipped == AutoTokenizer.from_pretrained(smollm2).chat_template
