@@ -354,7 +354,8 @@ def train(
             from flows.cpt import train_cpt_workspace
 
             cfg = load_config(config, {"train": {"max_steps": max_steps, "qlora": qlora or None}})
-            return train_cpt_workspace(workspace(workspace_dir), cfg, base_model, name)
+            # Not over the chat adapter: without --name the text adapter goes to WS/models/cpt.
+            return train_cpt_workspace(workspace(workspace_dir), cfg, base_model, "cpt" if name == "demo" else name)
 
         overrides = {
             "train": {

@@ -35,7 +35,7 @@ def test_export_then_continued_pretraining_saves_an_adapter(workspace, tiny_base
 
     config = str(workspace / "kgsynth.toml")
     args = ["train", "--workspace", str(workspace), "--method", "cpt", "--base-model", str(tiny_base)]
-    trained = runner.invoke(app, [*args, "--name", "cpt", "--max-steps", "12", "--config", config])
+    trained = runner.invoke(app, [*args, "--max-steps", "12", "--config", config])  # WS/models/cpt by default
     assert trained.exit_code == 0, trained.output
     out = workspace / "models" / "cpt"
     metrics = json.loads((out / "metrics.json").read_text())
