@@ -15,6 +15,7 @@ from pathlib import Path
 
 from curation.records import Review, Verdict
 from generation.records import Message, Sample
+from kgraph.layout import citation
 from kgraph.records import Document, Fact
 
 PASSAGE_CHARS = 300
@@ -179,7 +180,7 @@ def make_entry(sample: Sample, verdict: Verdict | None, facts: dict[str, Fact], 
     for evidence in sample.evidence:
         document = documents.get(evidence.doc_id)
         if document is not None and document.text[evidence.start : evidence.end] == evidence.sentence:
-            sources.append(passage(document, evidence.start, evidence.end))
+            sources.append(passage(document, evidence.start, evidence.end) | {"citation": citation(evidence)})
         else:
             sources.append(
                 {
@@ -189,6 +190,7 @@ def make_entry(sample: Sample, verdict: Verdict | None, facts: dict[str, Fact], 
                     "before": "",
                     "sentence": evidence.sentence,
                     "after": "",
+                    "citation": citation(evidence),
                 }
             )
     return QueueEntry(sample, verdict, [facts[i] for i in sample.fact_ids if i in facts], sources)

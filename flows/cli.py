@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -90,7 +91,9 @@ def check_corpus(corpus: Path) -> None:
     from kgraph.corpus import CorpusError
 
     if not corpus.exists():
-        raise CorpusError(f"corpus path {corpus} does not exist: pass a folder of .txt/.md/.jsonl/.pdf files")
+        raise CorpusError(
+            f"corpus path {corpus} does not exist: pass a folder of .txt/.md/.jsonl/.pdf/.html/.docx files"
+        )
 
 
 @app.command()
@@ -165,6 +168,9 @@ def stage_on_latest_run(stage: str, workspace_dir: Path, config: Path | None):
 def export(
     workspace_dir: WorkspaceOpt,
     config: ConfigOpt = None,
+    cpt: Annotated[
+        bool, typer.Option("--cpt", help="also write continued-pretraining text to WS/export/cpt.jsonl")
+    ] = False,
     push_to_hub: Annotated[
         str | None, typer.Option("--push-to-hub", help="then upload WS/export to this Hub dataset repo (USER/NAME)")
     ] = None,
@@ -176,15 +182,23 @@ def export(
     """Write ShareGPT, Alpaca, dataset_info.json, an HF dataset and the dataset card (no Prefect needed)."""
 
     def action():
-        from flows.stages import export_workspace
+        from flows.stages import accepted_samples, export_workspace
         from training.hub import check_push, push_export
 
         pushing = push_to_hub or dry_run or private
         if pushing:
             check_push(push_to_hub, dry_run)
-        ws = workspace(workspace_dir)
-        stats = export_workspace(ws, config_for(config).export)
-        return [stats, push_export(ws.export, push_to_hub, private, dry_run)] if pushing else stats
+        cfg, ws = config_for(config), workspace(workspace_dir)
+        with_cpt = cpt or cfg.cpt.enabled
+        # The continued-pretraining text comes from the graph: it is written even before any sample is accepted.
+        stats = [export_workspace(ws, cfg.export)] if not with_cpt or accepted_samples(ws) else []
+        if with_cpt:
+            from flows.cpt import export_cpt
+
+            stats.append(export_cpt(ws, checked(cfg)))
+        if pushing:
+            stats.append(push_export(ws.export, push_to_hub, private, dry_run))
+        return stats[0] if len(stats) == 1 else stats
 
     guarded(action, print_push if push_to_hub else None, lock=workspace_dir)
 
@@ -193,13 +207,18 @@ def print_push(result: list[dict], console) -> None:
     """The summary, then each file the push sent (or would send) with its size."""
     from training.hub import human_size
 
-    export, push = result
-    stages = [export, {k: v for k, v in push.items() if k != "upload"}]
-    summary_table({"stages": stages, "seconds": round(export["seconds"] + push["seconds"], 1)}, console)
+    *stages, push = result
+    stages.append({k: v for k, v in push.items() if k != "upload"})
+    summary_table({"stages": stages, "seconds": round(sum(row["seconds"] for row in result), 1)}, console)
     done = "would upload" if push.get("dry_run") else "uploaded"
     console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
     for path, size in push["upload"]:
         console.print(f"  {path}  {human_size(size)}", highlight=False, soft_wrap=True)
+
+
+class TrainMethod(StrEnum):
+    sft = "sft"
+    cpt = "cpt"
 
 
 @app.command()
@@ -215,12 +234,25 @@ def train(
     general_data: GeneralDataOpt = None,
     general_ratio: GeneralRatioOpt = None,
     evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="closed-book QA after training")] = True,
+    method: Annotated[
+        TrainMethod,
+        typer.Option(
+            "--method", help="sft: chat samples (assistant tokens); cpt: continued pretraining on WS/export/cpt.jsonl"
+        ),
+    ] = TrainMethod.sft,
 ) -> None:
     """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
 
     def action():
         from flows.config import load_config
         from flows.pipeline import train_flow
+
+        if method is TrainMethod.cpt:
+            from flows.cpt import train_cpt_workspace
+
+            cfg = load_config(config, {"train": {"max_steps": max_steps, "qlora": qlora or None}})
+            # Not over the chat adapter: without --name the text adapter goes to WS/models/cpt.
+            return train_cpt_workspace(workspace(workspace_dir), cfg, base_model, "cpt" if name == "demo" else name)
 
         overrides = {
             "train": {

@@ -42,7 +42,9 @@ WorkspaceOpt = Annotated[
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", envvar="KGSYNTH_CONFIG", help="kgsynth.toml with per-stage settings")
 ]
-CorpusArg = Annotated[Path, typer.Argument(help="folder (or file) of .txt, .md, .jsonl or .pdf documents")]
+CorpusArg = Annotated[
+    Path, typer.Argument(help="folder (or file) of .txt, .md, .jsonl, .pdf, .html or .docx documents")
+]
 BaseModelOpt = Annotated[
     str | None, typer.Option("--base-model", help="local path or hub id; default: a tiny model built from the corpus")
 ]

@@ -245,6 +245,16 @@ def export_task(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
     return stats
 
 
+@task(name="kgsynth-cpt")
+def cpt_task(ws: Workspace, cfg: KgsynthConfig) -> dict:
+    """Continued-pretraining text inside a run, when `[cpt] enabled` is set."""
+    from flows.cpt import export_cpt
+
+    stats = export_cpt(ws, cfg)
+    run_logger().info("wrote %d continued-pretraining passages to %s", stats["kept"], ws.export / "cpt.jsonl")
+    return stats
+
+
 @flow(name="kgsynth-train", flow_run_name=run_name("train"))
 def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
     """LoRA fine-tune on the exported samples, then closed-book QA before and after (one summary row)."""
@@ -358,6 +368,8 @@ def run_flow(
         train = False
     else:
         summary.append(export_task(ws, cfg.export))
+    if cfg.cpt.enabled:
+        summary.append(cpt_task(ws, cfg))
     if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():
         summary.append(skipped("train", "nothing new: training skipped"))
     elif train:

@@ -7,10 +7,12 @@ import json
 import re
 from pathlib import Path
 
-from kgraph.records import Document, Domain, Rejection, content_id
+from kgraph.layout import shifted
+from kgraph.records import Document, Domain, Rejection, Section, content_id
 
 TEXT_SUFFIXES = {".txt", ".md"}
-SUFFIXES = TEXT_SUFFIXES | {".jsonl", ".pdf"}
+STRUCTURED_SUFFIXES = {".pdf", ".html", ".htm", ".docx"}  # read with their headings, lists, tables (and pages)
+SUFFIXES = TEXT_SUFFIXES | STRUCTURED_SUFFIXES | {".jsonl"}
 MAX_BYTES = 5_000_000
 # spaCy refuses texts over nlp.max_length (1,000,000 characters, error E088): longer documents are read in parts.
 MAX_PART_CHARS = 900_000
@@ -66,8 +68,10 @@ def guess_lang(text: str) -> str:
     return best if counts[best] > counts["en"] else "en"
 
 
-def make_document(path: Path, text: str, title: str = "", domain: str | None = None) -> Document:
-    text = text.replace("\r\n", "\n")
+def make_document(
+    path: Path, text: str, title: str = "", domain: str | None = None, sections: list[Section] = ()
+) -> Document:
+    text = text if sections else text.replace("\r\n", "\n")  # a layout's offsets are kept as they are
     return Document(
         id=content_id(text),
         path=str(path),
@@ -75,6 +79,7 @@ def make_document(path: Path, text: str, title: str = "", domain: str | None = N
         domain=domain if domain in ("medical", "legal", "general") else guess_domain(path, text),
         lang=guess_lang(text),
         title=title or path.stem,
+        sections=list(sections),
     )
 
 
@@ -95,12 +100,14 @@ def read_text_file(path: Path) -> str:
         raise ValueError("undecodable") from err
 
 
-def read_pdf_text(path: Path) -> str:
-    """The PDF's text layer; scanned PDFs without one come back empty and are reported as such."""
-    from pypdf import PdfReader
+def read_structured(path: Path) -> tuple[str, str, list[Section]]:
+    """Text (markdown), title and sections of an HTML, DOCX or PDF file."""
+    from kgraph.markup import read_docx, read_html
+    from kgraph.pdf import read_pdf
 
-    reader = PdfReader(path)
-    return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    suffix = path.suffix.lower()
+    layout = read_pdf(path) if suffix == ".pdf" else read_docx(path) if suffix == ".docx" else read_html(path)
+    return layout.text(), layout.title, layout.sections
 
 
 def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
@@ -109,8 +116,12 @@ def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
     size = path.stat().st_size
     if size > MAX_BYTES:
         return [], [Rejection(item_id=str(path), stage="read", reason="oversized", detail=f"{size} bytes")]
+    sections, layout_title = [], ""
     try:
-        text = read_pdf_text(path) if path.suffix.lower() == ".pdf" else read_text_file(path)
+        if path.suffix.lower() in STRUCTURED_SUFFIXES:
+            text, layout_title, sections = read_structured(path)
+        else:
+            text = read_text_file(path)
     except ValueError as err:
         return [], [Rejection(item_id=str(path), stage="read", reason=str(err.args[0]))]
     except Exception as err:  # a broken PDF raises anything; report it, keep going
@@ -119,10 +130,16 @@ def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
         if not text.strip():
             return [], [Rejection(item_id=str(path), stage="read", reason="empty")]
         parts = split_long(text)
-        title = text_title(text) or path.stem
+        title = layout_title or text_title(text) or path.stem
+        starts = part_starts(text, parts)
         return [
-            make_document(path, part, title=title if len(parts) == 1 else f"{title} (part {n} of {len(parts)})")
-            for n, part in enumerate(parts, 1)
+            make_document(
+                path,
+                part,
+                title=title if len(parts) == 1 else f"{title} (part {n} of {len(parts)})",
+                sections=shifted(sections, start, start + len(part)),
+            )
+            for n, (part, start) in enumerate(zip(parts, starts), 1)
         ], []
     documents = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -159,6 +176,16 @@ def split_long(text: str, limit: int = MAX_PART_CHARS) -> list[str]:
     return [*parts, text]
 
 
+def part_starts(text: str, parts: list[str]) -> list[int]:
+    """Where each part of split_long begins in the text (it strips the line breaks between parts)."""
+    starts, position = [], 0
+    for part in parts:
+        position = text.find(part, position)
+        starts.append(position)
+        position += len(part)
+    return starts
+
+
 def text_title(text: str) -> str:
     """The document's name from its head, so a question can say which label or contract it is about: a markdown
     heading, or the first short line that is no sentence, skipping filing labels ('EXHIBIT 10.2')."""
@@ -177,7 +204,7 @@ def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:
     """Every supported file under root, sorted for determinism; duplicates of the same text are kept once."""
     root = Path(root)
     if not root.exists():
-        raise CorpusError(f"corpus path {root} does not exist: pass a folder of .txt/.md/.jsonl/.pdf files")
+        raise CorpusError(f"corpus path {root} does not exist: pass a folder of .txt/.md/.jsonl/.pdf/.html/.docx files")
     entries = [root] if root.is_file() else sorted(root.rglob("*"))
     files = [p for p in entries if p.is_file()]
     # A link that leads nowhere (dangling, or a loop of links) is reported, not skipped in silence.
@@ -187,12 +214,12 @@ def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:
         if p.is_symlink() and not p.exists()
     ]
     if not files and not rejections:
-        raise CorpusError(f"corpus folder {root} holds no files: add .txt, .md, .jsonl or .pdf documents")
+        raise CorpusError(f"corpus folder {root} holds no files: add .txt, .md, .jsonl, .pdf, .html or .docx documents")
     documents: dict[str, Document] = {}
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
             if root.is_file():
-                raise CorpusError(f"{path} is not a .txt, .md, .jsonl or .pdf file")
+                raise CorpusError(f"{path} is not a .txt, .md, .jsonl, .pdf, .html or .docx file")
             if not path.name.startswith(".") and path.name.lower() != "readme.md":
                 rejections.append(Rejection(item_id=str(path), stage="read", reason="unsupported_type"))
             continue

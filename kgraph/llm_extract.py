@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kgraph.layout import placed, section_texts
 from kgraph.llm import LLM, LLMError, Prompt, run_llm
 from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import VOCABULARY, canonical_relation
@@ -136,7 +137,7 @@ def facts_from_extraction(doc: Document, extraction: Extraction, model: str) -> 
 async def extract_with_llm(doc: Document, llm: LLM, cfg: ExtractConfig) -> tuple[list[Fact], list[Rejection]]:
     """Facts of one document, chunk by chunk, with the optional what-was-missed pass."""
     facts, rejections = [], []
-    for chunk in chunks(doc.text, cfg.max_chars):
+    for chunk in (piece for section in section_texts(doc) for piece in chunks(section, cfg.max_chars)):
         try:
             first = await llm.complete(extraction_prompt(doc, chunk), Extraction)
             found = list(first.facts)
@@ -183,6 +184,6 @@ def extract_documents(
     sent = {d.id for d in by_llm}
     facts = extract_corpus([d for d in documents if d.id not in sent], nlp) if len(sent) < len(documents) else []
     if not by_llm:
-        return facts, []
+        return placed(facts, documents), []
     llm_facts, rejections = run_llm(llm, extract_all_with_llm(by_llm, llm, cfg))
-    return facts + llm_facts, rejections
+    return placed(facts + llm_facts, documents), rejections

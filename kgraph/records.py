@@ -28,6 +28,15 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Section(Record):
+    """A run of a structured document's text under one heading path, on one page for PDFs: what a fact cites."""
+
+    start: int
+    end: int
+    headings: tuple[str, ...] = ()
+    page: int | None = None
+
+
 class Document(Record):
     id: str
     path: str
@@ -35,6 +44,8 @@ class Document(Record):
     domain: Domain = "general"
     lang: str = "en"
     title: str = ""
+    # Set for HTML, DOCX and PDF files: the heading path (and page) of each stretch of text.
+    sections: list[Section] = []
 
 
 class Evidence(Record):
@@ -47,6 +58,10 @@ class Evidence(Record):
     after: str = ""
     # The document's title ('VIAGRA (sildenafil citrate) tablets'): what a question names when the sentence does not.
     title: str = ""
+    # Where in a structured document: the heading path ('4 Dosage', '4.2 Renal impairment') and the PDF page.
+    # A tuple, as evidence is hashed (samples keep each evidence once).
+    section: tuple[str, ...] = ()
+    page: int | None = None
 
 
 class Fact(Record):

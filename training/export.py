@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from generation.records import Sample
+from kgraph.layout import citation
 
 SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "system": "system"}
 
@@ -17,7 +18,7 @@ def provenance(sample: Sample) -> dict:
         "kind": sample.kind,
         "question_type": sample.style.get("question_type", ""),
         "fact_ids": sample.fact_ids,
-        "evidence": [e.model_dump() for e in sample.evidence],
+        "evidence": [e.model_dump() | {"citation": citation(e)} for e in sample.evidence],
     }
 
 

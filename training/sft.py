@@ -92,15 +92,15 @@ def quantization(cfg: TrainConfig, device: str):
     )
 
 
-def load_tokenizer(base_model: str):
-    """The tokenizer with a pad token; a missing chat template is a clear error."""
+def load_tokenizer(base_model: str, chat: bool = True):
+    """The tokenizer with a pad token; a missing chat template is a clear error when chat rows are trained."""
     from transformers import AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_model)
     except (OSError, ValueError) as err:
         raise TrainingError(f"cannot load a tokenizer from {base_model}: {str(err).splitlines()[0]}") from err
-    if tokenizer.chat_template is None:
+    if chat and tokenizer.chat_template is None:
         raise TrainingError(
             f"{base_model} has no chat template: use an instruct/chat model or add one to its tokenizer"
         )
@@ -109,13 +109,13 @@ def load_tokenizer(base_model: str):
     return tokenizer
 
 
-def load_base(base_model: str, cfg: TrainConfig | None = None, device: str = "cpu"):
+def load_base(base_model: str, cfg: TrainConfig | None = None, device: str = "cpu", chat: bool = True):
     """Tokenizer and model from a local folder or hub id: bf16 on GPU, 4-bit with QLoRA, float32 on CPU."""
     import torch
     from transformers import AutoModelForCausalLM
 
     cfg = cfg or TrainConfig()
-    tokenizer = load_tokenizer(base_model)
+    tokenizer = load_tokenizer(base_model, chat)
     kwargs = {"dtype": torch.bfloat16 if device == "cuda" else torch.float32}
     if (quant := quantization(cfg, device)) is not None:
         kwargs["quantization_config"] = quant
@@ -157,11 +157,12 @@ def reporting(cfg: TrainConfig) -> list[str]:
     return ["tensorboard"] if cfg.report_to == "tensorboard" or (cfg.report_to == "auto" and installed) else []
 
 
-def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool = False):
-    """TRL's settings; with held-out rows the loss on them is measured before training and after each epoch."""
+def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool = False, **overrides):
+    """TRL's settings; with held-out rows the loss on them is measured before training and after each epoch, and
+    `overrides` (plain-text training turns off assistant-only loss) win."""
     from trl import SFTConfig
 
-    return SFTConfig(
+    settings = dict(
         output_dir=str(output_dir),  # nothing is saved there (save_strategy "no") but TensorBoard's runs/
         num_train_epochs=cfg.epochs,
         max_steps=cfg.max_steps,
@@ -188,6 +189,7 @@ def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool =
         dataloader_num_workers=0,
         disable_tqdm=True,
     )
+    return SFTConfig(**(settings | overrides))
 
 
 def lora_config(cfg: TrainConfig):
