@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from generation.names import content_words
+from generation.names import DETERMINERS, content_words
 from generation.passage import CROSS_REFERENCE
 from generation.syntax import head_token, parse, sentence_of
 from kgraph.records import Fact
@@ -32,9 +32,11 @@ def token_of(phrase: str, sentence: str):
     preceding words match the phrase's ('kidney problems', not the 'problems' of 'serious muscle problems')."""
     token = head_token(phrase, sentence) if phrase and sentence else None
     words = [w.lower() for w in re.findall(r"[\w'-]+", phrase)]
-    if token is None or len(words) < 2:
+    if token is None:
         return token
     same = [t for t in token.doc if t.lower_ == token.lower_]
+    if len(words) < 2:  # 'Vivint' in 'Vivint Solar and Vivint': the one that is no part of another name
+        return next((t for t in same if t.dep_ not in ("compound", "amod")), token)
     return next((t for t in same if t.i > 0 and t.doc[t.i - 1].lower_ in words), token)
 
 
@@ -47,9 +49,14 @@ def left_out(token, phrase: str, subject: bool, relation: frozenset) -> bool:
             return True
         if child.dep_ not in COMPLETING or child.lower_ in words:
             continue
-        if child.dep_ == "prep" and (child.i < token.i or child.lower_ not in OF_LIKE | (LOOSE if single else set())):
+        # a preposition right after the head ('accordance with', 'difficulty in'), not one further on
+        if child.dep_ == "prep" and (
+            child.i != token.i + 1 or child.lower_ not in OF_LIKE | (LOOSE if single else set())
+        ):
             continue
         if child.dep_ in ("amod", "compound", "poss") and child.i > token.i:
+            continue
+        if child.dep_ in ("amod", "compound") and child.lower_ in DETERMINERS:  # 'other materials', 'such appraisers'
             continue
         if child.dep_ == "poss" and (child.lower_ not in ANAPHORIC or not subject):
             continue
@@ -63,7 +70,8 @@ def part_of_list(token) -> bool:
     while first.dep_ == "conj" and first.head != first:
         first = first.head
     owner = first.head
-    return first.dep_ == "pobj" and owner.lower_ == "of" and owner.head.pos_ in ("NOUN", "PROPN")
+    listed = first is not token or any(c.dep_ == "conj" for c in token.children)
+    return listed and first.dep_ == "pobj" and owner.lower_ == "of" and owner.head.pos_ in ("NOUN", "PROPN")
 
 
 def in_parentheses(token) -> bool:
@@ -118,10 +126,14 @@ def list_definition(fact: Fact) -> bool:
     'Are the most common adverse reactions nausea?' turns one item into the whole."""
     if fact.relation != "is_a":
         return False
-    if ", " in fact.object:
-        return True
     token = token_of(fact.object, sentence_of(fact))
-    return token is not None and (token.dep_ == "conj" or any(c.dep_ == "conj" for c in token.children))
+    if token is None:
+        return False
+    first = token
+    while first.dep_ == "conj" and first.head != first:
+        first = first.head
+    items = [first, *(t for t in first.subtree if t.dep_ == "conj" and t.head.dep_ in ("conj", first.dep_))]
+    return len(items) >= 3  # 'X and Y' may be two names of one thing ('the host and producer')
 
 
 def fragment_fact(fact: Fact) -> bool:
