@@ -59,6 +59,7 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
     words = text.split()
     if not words:
         return text
+    defined = len(words) == 1 and words[0][:1].isupper()  # a contract's defined term ('Grantor', 'Client')
     # 'Treasury Department', 'Federal Register' are names; 'Clinical manifestations of NMS' is not.
     titled = len(words) > 1 and words[1][:1].isupper() and words[1][1:].islower()
     if words[0][1:].islower() and not titled and not words[0].endswith("'s") and fact.domain in DOMAINS:
@@ -70,7 +71,7 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
         return f"the {text}"
     if not text[:1].islower():
         return text
-    bare = before in PREPOSITIONS and kind != "party"  # 'offered for sale', 'held in accordance'
+    bare = before in PREPOSITIONS and kind != "party" and not defined  # 'offered for sale', not 'paid to grantor'
     if fact.domain == "legal" and kind in ("party", "entity") and not bare:
         text = text if looks_plural(text, sentence_of(fact)) else f"the {text}"
     return text
