@@ -112,8 +112,9 @@ def fragment_argument(phrase: str, sentence: str, subject: bool = False, relatio
     if token is None or not token.text[:1].isalpha() or not any(t.pos_ in ("VERB", "AUX") for t in token.doc):
         return False  # no parse to go by: without a verb the small model's tree is guesswork
     # An adjective left on its own ('ocular' of 'Ocular: diplopia, ...'); the small tagger's verbs are not trusted.
-    adjective = token.pos_ == "ADJ" and token.dep_ in ("amod", "compound", "nmod", "ROOT", "npadvmod")
-    if in_parentheses(token) or adjective or modifier(token, phrase, relation):
+    one = len(content_words(phrase)) == 1  # ('patients allergic to penicillin' ends on an adjective, and is whole)
+    adjective = one and token.pos_ == "ADJ" and token.dep_ in ("amod", "compound", "nmod", "ROOT", "npadvmod")
+    if in_parentheses(token) or adjective or (one and modifier(token, phrase, relation)):
         return True
     short = len(content_words(phrase)) <= 2
     return short and (

@@ -125,7 +125,7 @@ def test_smollm2_scores_broken_answers_below_good_ones():
 
 
 def test_yes_or_no_must_agree_with_the_evidence_clause_the_question_asks_about():
-    f = fact("Representatives", "not_deemed", "employees of the Principal",
+    f = fact("Representatives of the Distributor", "not_deemed", "employees of the Principal",
              "Representatives of the Distributor shall not be deemed employees of the Principal.")  # fmt: skip
     question = "Must the representatives of the Distributor be deemed employees of the Principal?"
     assert "contradicts_evidence" in judged(question, "Yes. " + f.evidence[0].sentence, f).reasons
