@@ -96,7 +96,10 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
 
 
 def fact_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
-    """The (entity name, aspect) pairs of a fact, by its domain."""
+    """The (entity name, aspect) pairs of a fact, by its domain; none for a negated fact, which would answer 'How can
+    the risk of X be reduced?' with 'there is no assurance that monitoring will prevent X'."""
+    if fact.negated:
+        return []
     if fact.domain == "medical":
         return medical_aspects(fact, drug)
     if fact.domain == "legal":

@@ -5,7 +5,7 @@ article the evidence gives them, plurals agree, and a question never ends on a c
 from fakes import make_fact
 
 from generation.arguments import fragment_fact
-from generation.aspects import legal_aspects
+from generation.aspects import fact_aspects, legal_aspects
 from generation.names import vague_fact
 from generation.verbalise import looks_plural
 from generation.wording_en import name, what_question, yes_no_question
@@ -78,3 +78,12 @@ def test_passive_duties_are_not_asked_as_what_the_subject_must_do():
     active = make_fact("licensee", "must_report", "the theft", domain="legal", surface="shall report")
     assert legal_aspects(passive) == []
     assert legal_aspects(active) == [("licensee", "obligations")]
+
+
+def test_negated_facts_answer_no_aspect_question():
+    sentence = "There is no assurance that such monitoring will prevent the occurrence of severe myopathy."
+    unproven = make_fact("monitoring", "prevents", "severe myopathy", negated=True, sentence=sentence)
+    assert fact_aspects(unproven, drug=False) == []
+    assert fact_aspects(unproven.model_copy(update={"negated": False}), drug=False) == [
+        ("severe myopathy", "prevention")
+    ]
