@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from curation import claims, fluency
+from curation.fact_doubts import fact_doubts
 from curation.minhash import UNSPACED
 from curation.records import Verdict
 from generation.records import Sample
@@ -25,7 +26,7 @@ STOPWORDS = set(
     "as from into than then there their what which who whom how why when does do did not no yes may can could "
     "should shall will would about according source text states says say words puts way".split()
 )
-JUDGE = "offline-claims-v3"
+JUDGE = "offline-claims-v4"
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 
 
@@ -275,6 +276,7 @@ def judge_sample(
         flags.append("weak_entailment")
     if analysis.grammar:
         flags.append("ungrammatical")
+    flags += fact_doubts(facts)
     if analysis.fluency and (
         analysis.fluency[0] < cfg.accept_fluency or analysis.fluency[1] < cfg.accept_fluency_worst
     ):

@@ -76,11 +76,13 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
     """(entity, aspect) pairs a legal fact belongs to: duties, permissions, liability, scope, meaning."""
     r, s = fact.relation, fact.subject
     surface = fact.surface_relation.split()[:1]
+    # 'What must X do?' and 'What rights does X have?' ask X to act: not of a passive ('products may be added').
+    active = r.split("_")[1:2] != ["be"] and fact.surface_relation.split()[1:2] != ["be"]
     if r in LIABLE:
         return [(s, "liability")]
-    if r.startswith(("must_", "require")) or surface in (["shall"], ["must"]):
+    if active and (r.startswith(("must_", "require")) or surface in (["shall"], ["must"])):
         return [(s, "obligations")]
-    if r.startswith("may_") or r in RIGHTS or surface in (["may"], ["can"]):
+    if active and (r.startswith("may_") or r in RIGHTS or surface in (["may"], ["can"])):
         return [(s, "rights")]
     if r in SCOPE:
         return [(s, "conditions")]
@@ -94,7 +96,10 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
 
 
 def fact_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
-    """The (entity name, aspect) pairs of a fact, by its domain."""
+    """The (entity name, aspect) pairs of a fact, by its domain; none for a negated fact, which would answer 'How can
+    the risk of X be reduced?' with 'there is no assurance that monitoring will prevent X'."""
+    if fact.negated:
+        return []
     if fact.domain == "medical":
         return medical_aspects(fact, drug)
     if fact.domain == "legal":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from generation.arguments import fragment_fact
 from generation.names import generic_argument, vague_fact
 from generation.plan import FactIndex, Job, plan_fact
 from kgraph.records import Fact, Rejection
@@ -16,7 +17,7 @@ def skip(fact: Fact, reason: str, detail: str) -> Rejection:
 
 def select_facts(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[Fact], list[Rejection]]:
     """The facts to write from (in their given order), and one Rejection per fact skipped, by reason:
-    low_confidence, generic_argument, vague_relation, over_document_budget. cfg is a GenerationConfig."""
+    low_confidence, generic_argument, vague_relation, fragment_argument, over_document_budget. cfg is a GenerationConfig."""
     selected, skipped = plan_selected(facts, index, cfg)
     return [fact for fact, _ in selected], skipped
 
@@ -34,6 +35,8 @@ def plan_selected(facts: list[Fact], index: FactIndex, cfg) -> tuple[list[tuple[
             skipped.append(skip(fact, "generic_argument", f"{fact.subject!r} / {fact.object!r}"))
         elif vague_fact(fact.subject, fact.relation):
             skipped.append(skip(fact, "vague_relation", f"{fact.subject!r} {fact.relation} {fact.object!r}"))
+        elif fragment_fact(fact):
+            skipped.append(skip(fact, "fragment_argument", f"{fact.subject!r} {fact.relation} {fact.object!r}"))
         else:
             by_document[fact.evidence[0].doc_id if fact.evidence else ""].append(fact)
     kept: dict[str, list[Job]] = {}

@@ -21,7 +21,15 @@ GENERIC = {
     "number", "area", "process", "method", "approach", "measure", "reason", "cause", "issue", "need", "care",
     "mg", "g", "mcg", "microgram", "milligram", "ml", "unit", "kg", "mmol", "l", "%", "percent", "more", "less",
     "it", "they", "this", "that", "which", "who", "what", "something", "someone", "anyone", "everything",
+    "party", "subject", "volunteer", "placebo", "increase", "decrease", "reduction", "evidence", "experience",
+    "finding", "information", "data", "study", "report", "possibility", "relevance", "accordance", "addition",
+    "association", "respect", "difference", "difficulty", "caution", "consideration", "analysis", "word", "copy",
 }  # fmt: skip
+# Heads of a subject that counts or weighs something rather than naming it ('a number of cases of bronchopneumonia',
+# 'increases in HbA1c', 'such experience'): 'What is number of cases associated with?' asks nothing.
+QUANTITY_HEADS = {"number", "increase", "decrease", "possibility", "analysis", "experience", "evidence", "rate"}
+# A relation ending in a conjunction leaves the question dangling ('What is sexual activity inadvisable because?').
+CONJUNCTIONS = {"because", "if", "than", "when", "whether", "unless", "although", "since", "while", "that", "so"}
 # Heads that are fine as the subject of a clause but link everything in a domain: a path or comparison through
 # them ('How is rent connected to insolvency?' via 'party') means nothing.
 HUB_HEADS = GENERIC | {"party", "agreement", "contract", "clause", "section", "provision", "term", "notice", "law"}
@@ -55,11 +63,16 @@ def head_word(name: str) -> str:
 
 
 def vague_fact(subject: str, relation: str) -> bool:
-    """A triple too loose to ask about: 'be' with only a preposition ('X is on Y'), or a definition of a generic
-    head ('First-line drug is diabetes mellitus')."""
+    """A triple too loose to ask about: 'be' with only a preposition ('X is on Y'), a definition of a generic
+    head ('First-line drug is diabetes mellitus'), a subject that is a quantity ('a number of cases'), or a
+    relation that ends in a conjunction ('be because')."""
     words = relation.split("_")
-    return (words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS) or (
-        relation == "is_a" and head_word(subject) in GENERIC
+    head = head_word(subject)
+    return (
+        (words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS)
+        or (relation == "is_a" and head in GENERIC)
+        or head in QUANTITY_HEADS
+        or words[-1] in CONJUNCTIONS
     )
 
 

@@ -101,6 +101,8 @@ def complete(fact: Fact) -> bool:
     evidence = fact.evidence[0]
     text = standalone(evidence)
     cut = ends_open(evidence.sentence) and not neighbour(evidence, "after")
+    # a sentence whose start was cut off at a hyphen ('-receiving anticonvulsant medications, ...'), nothing before it
+    cut = cut or (bool(re.match(r"\s*[-–—][a-z]", evidence.sentence)) and not neighbour(evidence, "before"))
     return bool(text) and not cut and not DANGLING.search(text.rstrip(".")) and not POINTS_AWAY.search(text)
 
 

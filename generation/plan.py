@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from generation.arguments import fragment_fact
 from generation.aspects import fact_aspects, is_drug
 from generation.context import standalone_fact
 from generation.names import generic_argument, is_hub, vague_fact
@@ -205,14 +206,16 @@ class FactIndex:
         return index
 
     def usable(self, fact: Fact) -> bool:
-        """Whether generation may write about the fact: confident enough, both arguments name something, its answer
-        stands whole (no list cut off, no pointer into the document) and its document can be named."""
+        """Whether generation may write about the fact: confident enough, both arguments name something and are whole
+        phrases of the sentence, its answer stands whole (no list cut off, no pointer into the document) and its
+        document can be named."""
         return (
             fact.confidence >= self.min_confidence
             and not (generic_argument(fact.subject) or generic_argument(fact.object))
             and not vague_fact(fact.subject, fact.relation)
             and complete(fact)
             and standalone_fact(fact)
+            and not fragment_fact(fact)
         )
 
     def neighbours(self, fact: Fact, avoid: set[str] = frozenset()) -> list[Fact]:

@@ -18,6 +18,7 @@ WEAK_VERBS = {
     "have", "receive", "tell", "take", "give", "get", "keep", "help", "show", "provide", "accept", "see", "find",
     "make", "use", "do", "occur", "include", "contain", "consider", "warrant", "manifest", "establish", "support",
     "inform", "report", "describe", "discuss", "follow", "list", "identify", "note", "observe", "become", "remain",
+    "put", "seek", "reveal",
 }  # fmt: skip
 AGENT_DEPS = {"nsubj", "nsubjpass"}
 

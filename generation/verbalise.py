@@ -39,12 +39,22 @@ def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
         return True
     token = head_token(noun_phrase, sentence)
     if token is not None and token.tag_.startswith("NN"):
-        return token.tag_ in ("NNS", "NNPS")
+        # The small tagger reads a capitalised plural opening the sentence ('Statins, like ...') as NNP.
+        return token.tag_ in ("NNS", "NNPS") or (token.tag_ == "NNP" and token.i == 0 and regular_plural(token.text))
     words = PREPOSITION.split(f" {noun_phrase} ")[0].split() or noun_phrase.split()
     if not words:
         return False
     lemma = getLemma(words[-1].lower(), upos="NOUN")
     return bool(lemma) and lemma[0] != words[-1].lower() and not words[-1].isupper()
+
+
+def regular_plural(word: str) -> bool:
+    """A lower-case or capitalised word whose noun lemma lemminflect reads as another word ending the same way plus
+    's' ('Statins' -> 'statin'); all-capital names ('VIAGRA', 'AIDS') are not plurals."""
+    if word.isupper() or not word.lower().endswith("s"):
+        return False
+    lemma = getLemma(word.lower(), upos="NOUN")
+    return bool(lemma) and lemma[0] != word.lower() and word.lower().startswith(lemma[0][:-1])
 
 
 def verb_lemma(word: str) -> str:

@@ -10,7 +10,7 @@ from lemminflect import getInflection
 
 from generation.aspects import ASPECT_QUESTIONS
 from generation.context import in_context
-from generation.names import noun_lemma
+from generation.names import PREPOSITIONS, noun_lemma
 from generation.passage import fact_text, joined
 from generation.plan import DOSE, stable
 from generation.syntax import sentence_of
@@ -52,19 +52,39 @@ def clean(text: str) -> str:
 
 
 def name(text: str, fact: Fact, kind: str = "") -> str:
-    """An entity inside a sentence: a capital that only marked the start of the source sentence is dropped, and a
-    bare singular legal noun gets its article ('the supplier')."""
+    """An entity inside a sentence: a capital that only marked the start of the source sentence is dropped (not from a
+    multiword name such as 'Treasury Department Circular'), the article the evidence gives a common noun is kept ('the
+    incidence of ischemic stroke'), and a bare singular legal noun gets one ('the supplier'), unless the evidence uses
+    it bare after a preposition ('offered for sale')."""
     words = text.split()
     if not words:
         return text
-    if words[0][1:].islower() and not words[0].endswith("'s") and fact.domain in ("medical", "legal"):
+    defined = len(words) == 1 and words[0][:1].isupper()  # a contract's defined term ('Grantor', 'Client')
+    # 'Treasury Department', 'Federal Register' are names; 'Clinical manifestations of NMS' is not.
+    titled = len(words) > 1 and words[1][:1].isupper() and words[1][1:].islower()
+    if words[0][1:].islower() and not titled and not words[0].endswith("'s") and fact.domain in DOMAINS:
         text = text[:1].lower() + text[1:]
-    first = text.split()[0].lower()
-    if fact.domain == "legal" and kind in ("party", "entity") and text[:1].islower() and first not in ARTICLES:
+    if text.split()[0].lower() in ARTICLES:
+        return text
+    before = preceding_word(text, sentence_of(fact))
+    if before == "the" and (text[:1].islower() or len(words) > 1):  # 'the Federal Register', not 'the LIPITOR'
+        return f"the {text}"
+    if not text[:1].islower():
+        return text
+    bare = before in PREPOSITIONS and kind != "party" and not defined  # 'offered for sale', not 'paid to grantor'
+    if fact.domain == "legal" and kind in ("party", "entity") and not bare:
         text = text if looks_plural(text, sentence_of(fact)) else f"the {text}"
     return text
 
 
+def preceding_word(text: str, sentence: str) -> str:
+    """The word before the phrase's first occurrence in the sentence, lower-cased ('' at the start or when absent)."""
+    found = re.search(rf"\b{re.escape(text)}\b", sentence, flags=re.IGNORECASE)
+    before = re.findall(r"\w+", sentence[: found.start()]) if found else []
+    return before[-1].lower() if before else ""
+
+
+DOMAINS = ("medical", "legal")
 ARTICLES = {"the", "a", "an", "any", "either", "each", "every", "neither", "no", "all", "this", "that", "its", "their"}
 
 

@@ -125,7 +125,7 @@ def test_smollm2_scores_broken_answers_below_good_ones():
 
 
 def test_yes_or_no_must_agree_with_the_evidence_clause_the_question_asks_about():
-    f = fact("Representatives", "not_deemed", "employees of the Principal",
+    f = fact("Representatives of the Distributor", "not_deemed", "employees of the Principal",
              "Representatives of the Distributor shall not be deemed employees of the Principal.")  # fmt: skip
     question = "Must the representatives of the Distributor be deemed employees of the Principal?"
     assert "contradicts_evidence" in judged(question, "Yes. " + f.evidence[0].sentence, f).reasons
@@ -135,3 +135,22 @@ def test_yes_or_no_must_agree_with_the_evidence_clause_the_question_asks_about()
 def test_cross_references_into_the_document_cite_the_source():
     answer = "Metformin is contraindicated in patients with severe renal impairment [see Warnings (5.1)]."
     assert "cites_source" in judged("When should metformin be avoided?", answer).reasons
+
+
+SWELLING = (
+    "Allergic reactions including swelling of the face, lips, tongue, and/or throat may cause difficulty in "
+    "breathing or swallowing which may require treatment right away."
+)
+
+
+def test_a_copied_answer_on_a_garbled_fact_is_doubted():
+    """The answer is the evidence word for word, so it looks grounded; the fact behind the question is a piece of a
+    list ('throat' of 'swelling of the face, lips, tongue, and/or throat'), which generation now skips."""
+    garbled = fact("throat", "causes", "difficulty", SWELLING)
+    verdict = judged("Can throat cause difficulty?", f"Yes, it can. {SWELLING}", garbled)
+    assert verdict.decision != "accept" and "fact_fragment" in verdict.reasons
+    whole = fact("Allergic reactions", "causes", "difficulty in breathing or swallowing", SWELLING)
+    fine = judged(
+        "Can allergic reactions cause difficulty in breathing or swallowing?", f"Yes, they can. {SWELLING}", whole
+    )
+    assert not [r for r in fine.reasons if r.startswith("fact_")]

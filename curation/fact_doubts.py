@@ -1,0 +1,24 @@
+"""Doubts about the facts behind a sample, from generation's own checks: an answer copied from the evidence looks
+grounded even when the question rests on a garbled fact, and the labellers' most common reason for a bad sample was
+such a fact ('Can throat cause difficulty?', 'Is the hearing held in the accordance?'). A sample written from a fact
+that generation would now skip is flagged for review."""
+
+from __future__ import annotations
+
+from generation.arguments import fragment_fact
+from generation.names import generic_argument, vague_fact
+from generation.passage import complete
+from kgraph.records import Fact
+
+
+def fact_doubts(facts: list[Fact]) -> list[str]:
+    """Reasons, one per kind of failing check over the facts: fact_fragment (an argument cut from a larger phrase),
+    fact_vague (a quantity subject, a relation ending in a conjunction), fact_generic (an argument that names nothing
+    in particular), fact_incomplete (evidence cut before a list, or pointing elsewhere in the document)."""
+    checks = {
+        "fact_fragment": fragment_fact,
+        "fact_vague": lambda f: vague_fact(f.subject, f.relation),
+        "fact_generic": lambda f: generic_argument(f.subject) or generic_argument(f.object),
+        "fact_incomplete": lambda f: not complete(f),
+    }
+    return [reason for reason, failing in checks.items() if any(failing(f) for f in facts)]

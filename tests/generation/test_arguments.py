@@ -1,0 +1,89 @@
+"""Generator defects found by labelling samples from the dev corpus (bench/quality/labels/dev-gen3.jsonl), each fixed
+at the source: facts whose arguments are pieces of a phrase are not asked about, names keep their casing and the
+article the evidence gives them, plurals agree, and a question never ends on a conjunction."""
+
+from fakes import make_fact
+
+from generation.arguments import fragment_fact
+from generation.aspects import fact_aspects, legal_aspects
+from generation.names import vague_fact
+from generation.verbalise import looks_plural
+from generation.wording_en import name, what_question, yes_no_question
+
+SWELLING = (
+    "Allergic reactions including swelling of the face, lips, tongue, and/or throat that may cause difficulty in "
+    "breathing or swallowing which may require treatment right away."
+)
+ADVERSE = (
+    "The most common adverse reactions reported in clinical trials (≥ 2%) are headache, flushing, dyspepsia, "
+    "abnormal vision, nasal congestion, back pain, myalgia, nausea, dizziness, and rash."
+)
+POINTER = (
+    "In some patients, concomitant use of these two drug classes can lower blood pressure significantly [see Drug "
+    "Interactions (7.2) and Clinical Pharmacology (12.2) ] leading to symptomatic hypotension."
+)
+CIRCULAR = (
+    "(b) Treasury Department Circular No. 570 is published in the Federal Register yearly as of the first workday."
+)
+
+
+def test_pieces_of_a_phrase_are_not_arguments():
+    assert fragment_fact(make_fact("throat", "causes", "difficulty", sentence=SWELLING))  # an item of 'swelling of'
+    assert fragment_fact(make_fact("most common adverse reactions", "is_a", "nausea", sentence=ADVERSE))  # a list
+    assert fragment_fact(make_fact("Drug Interactions", "causes", "symptomatic hypotension", sentence=POINTER))
+    held = "The hearing will be held in accordance with the applicable provisions of part 71 of this chapter."
+    assert fragment_fact(make_fact("hearing", "be_held_in", "accordance", surface="be held in", sentence=held))
+    glossed = "Medicines called HIV protease inhibitors, such as indinavir sulfate (Crixivan), may interact."
+    assert fragment_fact(make_fact("indinavir", "sulfate", "Crixivan", sentence=glossed))
+    bids = "All sealed bids must be filed with the Director or his delegate before the sale."
+    assert fragment_fact(make_fact("delegate", "must_file", "sealed bids", sentence=bids))  # 'his delegate'
+    harm = "LIPITOR may cause fetal harm when administered to a pregnant woman."
+    assert not fragment_fact(make_fact("LIPITOR", "causes", "fetal harm", sentence=harm))
+    lower = "LIPITOR is a prescription medicine that lowers cholesterol in your blood."
+    assert not fragment_fact(make_fact("LIPITOR", "reduces", "cholesterol", sentence=lower))
+
+
+def test_vague_subjects_and_dangling_relations_are_skipped():
+    assert vague_fact("sexual activity", "be_because")  # 'What is sexual activity because?'
+    assert vague_fact("relatively greater number of rats", "survive_to")
+    assert vague_fact("Increases in HbA1c", "be_reported_with")
+    assert not vague_fact("LIPITOR", "causes")
+
+
+def test_names_keep_their_casing_and_the_article_of_the_evidence():
+    circular = make_fact("Treasury Department Circular", "be_published_in", "Federal Register", domain="legal",
+                         surface="be published in", sentence=CIRCULAR)  # fmt: skip
+    assert name(circular.subject, circular, "entity") == "Treasury Department Circular"
+    assert name(circular.object, circular, "entity") == "the Federal Register"
+    stroke = "LIPITOR 80 mg reduced the incidence of ischemic stroke compared to placebo."
+    reduces = make_fact("LIPITOR", "reduces", "incidence of ischemic stroke", sentence=stroke)
+    assert yes_no_question(reduces) == "Does LIPITOR reduce the incidence of ischemic stroke?"
+    sale = "All personal property to be sold shall be offered for sale without recourse against the United States."
+    offered = make_fact("personal property", "must_be_offered_for", "sale", domain="legal", sentence=sale)
+    assert name("sale", offered, "entity") == "sale"  # 'offered for sale', not 'for the sale'
+
+
+def test_plural_subjects_opening_a_sentence_agree():
+    statins = "Statins, like some other lipid-lowering therapies, have been associated with abnormal liver tests."
+    assert looks_plural("statins", statins)
+    assert not looks_plural("VIAGRA", "VIAGRA was shown to potentiate the hypotensive effects of nitrates.")
+    fact = make_fact("statins", "associated_with", "abnormal liver tests", sentence=statins)
+    assert what_question(fact) == "What are statins associated with?"
+
+
+def test_passive_duties_are_not_asked_as_what_the_subject_must_do():
+    passive = make_fact(
+        "personal property", "must_be_offered_for", "sale", domain="legal", surface="shall be offered for"
+    )
+    active = make_fact("licensee", "must_report", "the theft", domain="legal", surface="shall report")
+    assert legal_aspects(passive) == []
+    assert legal_aspects(active) == [("licensee", "obligations")]
+
+
+def test_negated_facts_answer_no_aspect_question():
+    sentence = "There is no assurance that such monitoring will prevent the occurrence of severe myopathy."
+    unproven = make_fact("monitoring", "prevents", "severe myopathy", negated=True, sentence=sentence)
+    assert fact_aspects(unproven, drug=False) == []
+    assert fact_aspects(unproven.model_copy(update={"negated": False}), drug=False) == [
+        ("severe myopathy", "prevention")
+    ]
