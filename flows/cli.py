@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -258,15 +259,32 @@ def print_calibration(result: dict) -> None:
 
 
 @app.command()
-def export(workspace_dir: WorkspaceOpt) -> None:
+def export(
+    workspace_dir: WorkspaceOpt,
+    config: ConfigOpt = None,
+    preference: Annotated[
+        bool | None,
+        typer.Option("--preference/--no-preference", help="also dpo.jsonl (TRL) and a LLaMA-Factory ranking entry"),
+    ] = None,
+    eval_sets: Annotated[
+        bool | None,
+        typer.Option("--eval-sets/--no-eval-sets", help="also held-out facts for lm-eval, EvalScope, OpenCompass"),
+    ] = None,
+) -> None:
     """Write ShareGPT, Alpaca, dataset_info.json and an HF dataset of the accepted samples (no Prefect needed)."""
 
     def action():
+        from flows.config import load_config
         from flows.stages import export_workspace
 
-        return export_workspace(workspace(workspace_dir))
+        cfg = load_config(config, {"export": {"preference": preference, "eval_sets": eval_sets}})
+        return export_workspace(workspace(workspace_dir), checked(cfg) if cfg.export.preference else cfg)
 
     guarded(action, lock=workspace_dir)
+
+
+# Each a trainer in flows.pipeline.TRAINERS.
+TrainMethod = Enum("TrainMethod", {name: name for name in ("sft", "dpo")}, type=str)
 
 
 @app.command()
@@ -285,6 +303,13 @@ def train(
         float | None, typer.Option("--general-ratio", min=0, max=0.95, help="share of general rows (default 0.2)")
     ] = None,
     evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="closed-book QA after training")] = True,
+    method: Annotated[
+        TrainMethod,
+        typer.Option(
+            "--method",
+            help="sft: on the exported samples; dpo: on export/dpo.jsonl, continuing WS/models/NAME into NAME-dpo",
+        ),
+    ] = TrainMethod.sft,
 ) -> None:
     """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
 
@@ -300,9 +325,10 @@ def train(
                 "general_data": str(general_data) if general_data else None,
                 "general_ratio": general_ratio,
             },
+            "dpo": {"max_steps": max_steps},
             "evaluate": {"after_training": evaluate},
         }
-        return train_flow(workspace(workspace_dir), load_config(config, overrides), base_model, name)
+        return train_flow(workspace(workspace_dir), load_config(config, overrides), base_model, name, method.value)
 
     guarded(action, lock=workspace_dir)
 

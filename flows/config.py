@@ -13,7 +13,9 @@ from flows.runners import FlowsConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
 from kgraph.llm_extract import ExtractConfig
+from training.dpo import DPOSettings
 from training.evaluate import EvalConfig
+from training.export import ExportConfig
 from training.sft import TrainConfig
 
 
@@ -28,7 +30,9 @@ class KgsynthConfig(BaseModel):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    dpo: DPOSettings = Field(default_factory=DPOSettings)
     evaluate: EvalConfig = Field(default_factory=EvalConfig)
     flows: FlowsConfig = Field(default_factory=FlowsConfig)
 

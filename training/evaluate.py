@@ -26,12 +26,18 @@ class EvalConfig(BaseModel):
     after_training: bool = Field(default=True, description="evaluate right after `kgsynth train` / `kgsynth run`")
 
 
+def stems(text: str) -> set[str]:
+    """Content words with a plural -s dropped, so 'a penicillin' names 'penicillins'."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in content_words(text)}
+
+
 def expected_answer(row: dict, fact: Fact) -> str | None:
-    """The entity a closed-book answer must name; None when the question already names it (nothing to recall)."""
+    """The entity a closed-book answer must name; None when the question already names it or asks yes or no
+    (nothing to recall)."""
     expected = fact.subject if row.get("question_type") == "subject" else fact.object
     question = next(m["content"] for m in row["messages"] if m["role"] == "user")
-    wanted = set(content_words(expected))
-    if not wanted or wanted <= set(content_words(question)):
+    wanted = stems(expected)
+    if not wanted or wanted <= stems(question) or row.get("question_type") == "yes_no":
         return None
     return expected
 

@@ -6,9 +6,27 @@ import hashlib
 import json
 from pathlib import Path
 
+from pydantic import BaseModel, Field
+
 from generation.records import Sample
 
 SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "system": "system"}
+
+
+class ExportConfig(BaseModel):
+    """Outputs written beside the SFT files when asked for (each costs judge calls or reading the graph)."""
+
+    model_config = {"extra": "forbid"}
+    preference: bool = Field(
+        default=False,
+        description="write dpo.jsonl (TRL) and a LLaMA-Factory ranking entry: each accepted QA answer against a "
+        "mistake the graph knows and the judge finds wrong",
+    )
+    eval_sets: bool = Field(
+        default=False,
+        description="write the held-out control facts as evaluation sets: lm_eval/ (lm-evaluation-harness task), "
+        "evalscope/ and opencompass/",
+    )
 
 
 def provenance(sample: Sample) -> dict:

@@ -1,0 +1,75 @@
+"""Preference data over a workspace: the pairs the export writes (`[export] preference`) and the DPO step of
+`kgsynth train --method dpo`, which continues the SFT adapter WS/models/NAME into WS/models/NAME-dpo."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from curation.llm_judge import judge_samples
+from flows.config import ConfigError, KgsynthConfig
+from flows.stages import graph_index, judge_llm
+from flows.workspace import Workspace, WorkspaceError, stage_stats, write_jsonl
+from generation.records import Sample
+from kgraph.records import Rejection
+from training.preference import DPO_FILE, preference_pairs, read_pairs, write_preference
+from training.split import is_control
+
+REJECTIONS_FILE = "dpo_rejections.jsonl"
+
+
+def export_preference(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> dict:
+    """dpo.jsonl, dpo_alpaca.json and its dataset_info.json entry from the accepted samples, judged by the same
+    judge as curation; pairs on control facts are left out, as `kgsynth train` never trains on those facts and
+    the evaluation sets ask about them. The reasons a sample got no pair go to dpo_rejections.jsonl."""
+    started = time.perf_counter()
+    index = graph_index(ws.graph, cfg.generation.min_confidence)
+    llm = judge_llm(cfg)
+    pairs, rejections = preference_pairs(
+        samples, index, lambda batch: judge_samples(batch, index.by_id, cfg.judge, llm)
+    )
+    held = {p["id"] for p in pairs if is_control(p["fact_ids"][0], cfg.train.control_ratio, cfg.train.seed)}
+    rejections += [Rejection(item_id=i, stage="preference", reason="held_out_fact") for i in sorted(held)]
+    pairs = [p for p in pairs if p["id"] not in held]
+    counts = write_preference(pairs, export_dir)
+    write_jsonl(Path(export_dir) / REJECTIONS_FILE, rejections)
+    errors = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "-"
+    seconds = time.perf_counter() - started
+    return stage_stats("preference", len(pairs) + len(rejections), len(pairs), rejections, seconds, errors=errors)
+
+
+def dpo_name(name: str) -> str:
+    return f"{name}-dpo"
+
+
+def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+    """DPO on WS/export/dpo.jsonl, continuing the SFT adapter WS/models/NAME; the margin between the chosen and
+    the rejected answers before and after is the figure to watch."""
+    from training.dpo import train_dpo
+
+    started = time.perf_counter()
+    sft_dir = ws.models / name
+    if base_model:
+        raise ConfigError("--base-model does not apply to --method dpo: it continues the SFT adapter on that base")
+    if not (sft_dir / "adapter_config.json").exists():
+        raise WorkspaceError(
+            f"no SFT adapter in {sft_dir}: run `kgsynth train --workspace {ws.root} --name {name}` first"
+        )
+    if not (ws.export / DPO_FILE).exists():
+        raise WorkspaceError(
+            f"no {DPO_FILE} in {ws.export}: run `kgsynth export --workspace {ws.root} --preference` first"
+        )
+    pairs = read_pairs(ws.export / DPO_FILE)
+    out = ws.models / dpo_name(name)
+    metrics = train_dpo(pairs, sft_dir, out, cfg.dpo)
+    return stage_stats(
+        "train-dpo",
+        len(pairs),
+        metrics["pairs"],
+        [],
+        time.perf_counter() - started,
+        adapter=str(out),
+        steps=metrics["steps"],
+        margin_before=round(metrics["margin_before"], 3),
+        margin_after=round(metrics["margin_after"], 3),
+    )
