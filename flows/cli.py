@@ -278,7 +278,7 @@ def export(
         from flows.stages import export_workspace
 
         cfg = load_config(config, {"export": {"preference": preference, "eval_sets": eval_sets}})
-        return export_workspace(workspace(workspace_dir), checked(cfg) if cfg.export.preference else cfg)
+        return export_workspace(workspace(workspace_dir), cfg)
 
     guarded(action, lock=workspace_dir)
 
@@ -328,7 +328,12 @@ def train(
             "dpo": {"max_steps": max_steps},
             "evaluate": {"after_training": evaluate},
         }
-        return train_flow(workspace(workspace_dir), load_config(config, overrides), base_model, name, method.value)
+        ws, cfg = workspace(workspace_dir), load_config(config, overrides)
+        if method == TrainMethod.dpo:  # in one line, before Prefect starts
+            from flows.preference import check_dpo_inputs
+
+            check_dpo_inputs(ws, base_model, name)
+        return train_flow(ws, cfg, base_model, name, method.value)
 
     guarded(action, lock=workspace_dir)
 

@@ -42,12 +42,8 @@ def dpo_name(name: str) -> str:
     return f"{name}-dpo"
 
 
-def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
-    """DPO on WS/export/dpo.jsonl, continuing the SFT adapter WS/models/NAME; the margin between the chosen and
-    the rejected answers before and after is the figure to watch."""
-    from training.dpo import train_dpo
-
-    started = time.perf_counter()
+def check_dpo_inputs(ws: Workspace, base_model: str | None, name: str) -> None:
+    """What DPO needs, checked before any orchestration starts: the SFT adapter to continue and the pairs."""
     sft_dir = ws.models / name
     if base_model:
         raise ConfigError("--base-model does not apply to --method dpo: it continues the SFT adapter on that base")
@@ -59,6 +55,16 @@ def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | Non
         raise WorkspaceError(
             f"no {DPO_FILE} in {ws.export}: run `kgsynth export --workspace {ws.root} --preference` first"
         )
+
+
+def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+    """DPO on WS/export/dpo.jsonl, continuing the SFT adapter WS/models/NAME; the margin between the chosen and
+    the rejected answers before and after is the figure to watch."""
+    from training.dpo import train_dpo
+
+    started = time.perf_counter()
+    check_dpo_inputs(ws, base_model, name)
+    sft_dir = ws.models / name
     pairs = read_pairs(ws.export / DPO_FILE)
     out = ws.models / dpo_name(name)
     metrics = train_dpo(pairs, sft_dir, out, cfg.dpo)
@@ -69,6 +75,7 @@ def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | Non
         [],
         time.perf_counter() - started,
         adapter=str(out),
+        held_out=len(pairs) - metrics["pairs"],
         steps=metrics["steps"],
         margin_before=round(metrics["margin_before"], 3),
         margin_after=round(metrics["margin_after"], 3),

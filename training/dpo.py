@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field
 
 from training.sft import TrainConfig, TrainingError, load_base, load_tokenizer, pick_device, progress_callback
 
+# Fields of the SFT adapter's metrics.json that describe its data and base: the DPO adapter was trained on them too.
+SFT_DATA = ("base", "samples", "general_rows", "general_data", "split", "kinds", "tokens_per_epoch", "sources")
+
 
 class DPOSettings(BaseModel):
     """Preference training on dpo.jsonl; LoRA rank and the rest come from the SFT adapter it continues."""
@@ -109,6 +112,8 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     from transformers import PrinterCallback
     from trl import DPOTrainer
 
+    from training.card import plot_losses, write_card
+
     output_dir, held = Path(output_dir), held_out(Path(sft_dir))
     pairs = [p for p in pairs if p["id"] not in held]
     if not pairs:
@@ -138,6 +143,7 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     tokenizer.save_pretrained(output_dir)
     logs = trainer.state.log_history
     metrics = {
+        **{k: sft[k] for k in SFT_DATA if k in sft},  # what the model card says about the data and the base
         "method": "dpo",
         "base_model": sft["base_model"],
         "sft_adapter": str(sft_dir),
@@ -155,4 +161,6 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     if (Path(sft_dir) / "split.json").exists():  # the same held-out sets, so `kgsynth evaluate` can score it
         shutil.copy(Path(sft_dir) / "split.json", output_dir / "split.json")
+    plot_losses(metrics["losses"], output_dir / "loss.png")
+    write_card(output_dir)
     return metrics

@@ -46,6 +46,9 @@ def test_margin_rises_and_only_the_trained_adapter_is_saved(sft, facts, tmp_path
     assert saved and all("lora_" in k or k.endswith("lm_head.weight") for k in saved)
     assert not (out / "ref").exists()  # the frozen reference copy stays out of the adapter
     assert json.loads((out / "split.json").read_text()) == json.loads((sft / "split.json").read_text())
+    card = (out / "README.md").read_text()  # the card says what was done, on the SFT adapter's data and base
+    assert "TRL DPOTrainer on 6 preference pairs" in card and "- dpo" in card and "samples exported: 18" in card
+    assert (out / "loss.png").exists()
     # The saved adapter reloads on the SFT adapter's base and keeps the margin it reached.
     model, tokenizer, _, _ = load_sft(out, "cpu")
     assert preference_margin(model, tokenizer, pairs) == pytest.approx(metrics["margin_after"], abs=1e-3)
