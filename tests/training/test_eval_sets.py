@@ -34,8 +34,9 @@ def test_lm_eval_task_manager_loads_the_tasks_and_their_documents(items, tmp_pat
     write_task(mc, short, tmp_path)
     manager = TaskManager(include_path=str(tmp_path / "lm_eval"), include_defaults=False)
     assert {"kgsynth", "kgsynth_mc", "kgsynth_short"} <= set(manager.all_tasks)
-    (group,) = manager.load_task_or_group(["kgsynth"]).values()
-    tasks = {name: task for name, task in group.items()}
+    loaded = manager.load(["kgsynth"])
+    assert sorted(loaded["group_map"]["kgsynth"]) == ["kgsynth_mc", "kgsynth_short"]
+    tasks = loaded["tasks"]
     docs = list(tasks["kgsynth_mc"].test_docs())
     assert [d["id"] for d in docs] == [i["id"] for i in mc]
     for doc in docs:
