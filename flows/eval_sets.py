@@ -12,7 +12,7 @@ from flows.workspace import Workspace, stage_stats
 from generation.records import Sample
 from training.eval_layouts import write_eval_layouts
 from training.export import to_chat
-from training.lm_eval_task import eval_items, write_task
+from training.lm_eval_task import TASK_DIR, eval_items, write_task
 
 
 def export_eval_sets(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> dict:
@@ -22,6 +22,7 @@ def export_eval_sets(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], e
     rows = [to_chat(s) for s in samples]
     index = graph_index(ws.graph, cfg.generation.min_confidence)
     mc, short, rejections = eval_items(rows, index, cfg.train.control_ratio, cfg.train.seed)
+    (Path(export_dir) / TASK_DIR).mkdir(parents=True, exist_ok=True)  # even empty: the export asked for it is done
     write_task(mc, short, export_dir)
     write_eval_layouts(mc, short, export_dir)
     notes = {"multiple_choice": len(mc), "short_answer": len(short)}
