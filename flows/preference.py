@@ -79,4 +79,13 @@ def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | Non
         steps=metrics["steps"],
         margin_before=round(metrics["margin_before"], 3),
         margin_after=round(metrics["margin_after"], 3),
+        **held_out_margin(metrics),
     )
+
+
+def held_out_margin(metrics: dict) -> dict:
+    """The margin on pairs of questions the SFT run held out, when there were any."""
+    if not metrics["held_out_pairs"]:
+        return {}
+    before, after = metrics["held_out_margin_before"], metrics["held_out_margin_after"]
+    return {"held_out_margin": f"{before:.3f} -> {after:.3f} ({metrics['held_out_pairs']} pairs)"}

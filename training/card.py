@@ -122,7 +122,14 @@ def training_line(metrics: dict, cfg: dict) -> str:
             f"TRL DPOTrainer on {metrics.get('pairs')} preference pairs (the accepted answer against a mistake the "
             f"graph knows), continuing the SFT adapter `{metrics.get('sft_adapter')}`; {done}. Margin "
             f"log p(chosen) − log p(rejected): {metrics.get('margin_before', 0):.2f} → "
-            f"{metrics.get('margin_after', 0):.2f} nats. The SFT settings:"
+            f"{metrics.get('margin_after', 0):.2f} nats"
+            + (
+                f" ({metrics['held_out_margin_before']:.2f} → {metrics['held_out_margin_after']:.2f} on "
+                f"{metrics['held_out_pairs']} held-out pairs, of questions the SFT run held out)"
+                if metrics.get("held_out_pairs")
+                else ""
+            )
+            + ". The SFT settings:"
         )
     return (
         f"TRL SFTTrainer, LoRA on all linear layers, loss on assistant tokens only, packing={cfg.get('packing')}. "

@@ -115,6 +115,7 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     from training.card import plot_losses, write_card
 
     output_dir, held = Path(output_dir), held_out(Path(sft_dir))
+    unseen = [p for p in pairs if p["id"] in held][: settings.margin_pairs]
     pairs = [p for p in pairs if p["id"] not in held]
     if not pairs:
         raise TrainingError("no preference pairs on trained facts: export with `[export] preference = true` first")
@@ -122,6 +123,8 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     model, tokenizer, sft, cfg = load_sft(sft_dir, device)
     probe = pairs[: settings.margin_pairs]
     before = preference_margin(model, tokenizer, probe)
+    # Pairs on questions the SFT run held out (paraphrases of trained facts): does the preference carry over?
+    unseen_before = preference_margin(model, tokenizer, unseen) if unseen else None
     dataset = Dataset.from_list([{k: p[k] for k in ("prompt", "chosen", "rejected")} for p in pairs])
     trainer = DPOTrainer(
         model=model,
@@ -137,6 +140,7 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     model = trainer.model
     model.set_adapter("default")  # the trained copy, not the frozen reference TRL added as "ref"
     after = preference_margin(model, tokenizer, probe)
+    unseen_after = preference_margin(model, tokenizer, unseen) if unseen else None
     if (output_dir / "checkpoints").is_dir() and not any((output_dir / "checkpoints").iterdir()):
         (output_dir / "checkpoints").rmdir()
     model.save_pretrained(output_dir, selected_adapters=["default"])
@@ -153,6 +157,9 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
         "reward_margins": [log["rewards/margins"] for log in logs if "rewards/margins" in log],
         "margin_before": before,
         "margin_after": after,
+        "held_out_pairs": len(unseen),
+        "held_out_margin_before": unseen_before,
+        "held_out_margin_after": unseen_after,
         "seconds": round(seconds, 1),
         "device": device,
         "settings": settings.model_dump(),
