@@ -25,12 +25,17 @@ def export_preference(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], 
     started = time.perf_counter()
     index = graph_index(ws.graph, cfg.generation.min_confidence)
     llm = judge_llm(cfg)
-    pairs, rejections = preference_pairs(
-        samples, index, lambda batch: judge_samples(batch, index.by_id, cfg.judge, llm)
-    )
-    held = {p["id"] for p in pairs if is_control(p["fact_ids"][0], cfg.train.control_ratio, cfg.train.seed)}
+    # Left out before judging, so no judge call is spent on a pair that would not be written.
+    held = {
+        s.id
+        for s in samples
+        if s.kind == "qa"
+        and len(s.fact_ids) == 1
+        and is_control(s.fact_ids[0], cfg.train.control_ratio, cfg.train.seed)
+    }
+    kept = [s for s in samples if s.id not in held]
+    pairs, rejections = preference_pairs(kept, index, lambda batch: judge_samples(batch, index.by_id, cfg.judge, llm))
     rejections += [Rejection(item_id=i, stage="preference", reason="held_out_fact") for i in sorted(held)]
-    pairs = [p for p in pairs if p["id"] not in held]
     counts = write_preference(pairs, export_dir)
     write_jsonl(Path(export_dir) / REJECTIONS_FILE, rejections)
     errors = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "-"
