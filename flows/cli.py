@@ -178,20 +178,31 @@ def export(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="list what --push-to-hub would upload; no network")
     ] = False,
+    preference: Annotated[
+        bool | None,
+        typer.Option("--preference/--no-preference", help="also dpo.jsonl (TRL) and a LLaMA-Factory ranking entry"),
+    ] = None,
+    eval_sets: Annotated[
+        bool | None,
+        typer.Option("--eval-sets/--no-eval-sets", help="also held-out facts for lm-eval, EvalScope, OpenCompass"),
+    ] = None,
 ) -> None:
-    """Write ShareGPT, Alpaca, dataset_info.json, an HF dataset and the dataset card (no Prefect needed)."""
+    """Write ShareGPT, Alpaca, dataset_info.json, an HF dataset, the dataset card and the outputs asked for
+    (preference pairs, evaluation sets, continued-pretraining text); no Prefect needed."""
 
     def action():
+        from flows.config import load_config
         from flows.stages import accepted_samples, export_workspace
         from training.hub import check_push, push_export
 
         pushing = push_to_hub or dry_run or private
         if pushing:
             check_push(push_to_hub, dry_run)
-        cfg, ws = config_for(config), workspace(workspace_dir)
+        cfg = load_config(config, {"export": {"preference": preference, "eval_sets": eval_sets}})
+        ws = workspace(workspace_dir)
         with_cpt = cpt or cfg.cpt.enabled
         # The continued-pretraining text comes from the graph: it is written even before any sample is accepted.
-        stats = [export_workspace(ws, cfg.export)] if not with_cpt or accepted_samples(ws) else []
+        stats = export_workspace(ws, cfg) if not with_cpt or accepted_samples(ws) else []
         if with_cpt:
             from flows.cpt import export_cpt
 
@@ -217,7 +228,10 @@ def print_push(result: list[dict], console) -> None:
 
 
 class TrainMethod(StrEnum):
+    """Each a trainer in flows.pipeline.TRAINERS."""
+
     sft = "sft"
+    dpo = "dpo"
     cpt = "cpt"
 
 
@@ -237,7 +251,9 @@ def train(
     method: Annotated[
         TrainMethod,
         typer.Option(
-            "--method", help="sft: chat samples (assistant tokens); cpt: continued pretraining on WS/export/cpt.jsonl"
+            "--method",
+            help="sft: on the exported samples; dpo: on export/dpo.jsonl, continuing WS/models/NAME into NAME-dpo; "
+            "cpt: continued pretraining on export/cpt.jsonl (into WS/models/cpt unless --name)",
         ),
     ] = TrainMethod.sft,
 ) -> None:
@@ -247,13 +263,6 @@ def train(
         from flows.config import load_config
         from flows.pipeline import train_flow
 
-        if method is TrainMethod.cpt:
-            from flows.cpt import train_cpt_workspace
-
-            cfg = load_config(config, {"train": {"max_steps": max_steps, "qlora": qlora or None}})
-            # Not over the chat adapter: without --name the text adapter goes to WS/models/cpt.
-            return train_cpt_workspace(workspace(workspace_dir), cfg, base_model, "cpt" if name == "demo" else name)
-
         overrides = {
             "train": {
                 "max_steps": max_steps,
@@ -262,9 +271,17 @@ def train(
                 "general_data": str(general_data) if general_data else None,
                 "general_ratio": general_ratio,
             },
+            "dpo": {"max_steps": max_steps},
             "evaluate": {"after_training": evaluate},
         }
-        return train_flow(workspace(workspace_dir), load_config(config, overrides), base_model, name)
+        ws, cfg = workspace(workspace_dir), load_config(config, overrides)
+        if method == TrainMethod.dpo:  # in one line, before Prefect starts
+            from flows.preference import check_dpo_inputs
+
+            check_dpo_inputs(ws, base_model, name)
+        # Not over the chat adapter: without --name the continued-pretraining adapter goes to WS/models/cpt.
+        adapter = "cpt" if method == TrainMethod.cpt and name == "demo" else name
+        return train_flow(ws, cfg, base_model, adapter, method.value)
 
     guarded(action, lock=workspace_dir)
 

@@ -14,8 +14,9 @@ from generation.cpt import CPTConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
 from kgraph.llm_extract import ExtractConfig
-from training.dataset_card import ExportConfig
+from training.dpo import DPOSettings
 from training.evaluate import EvalConfig
+from training.export import ExportConfig
 from training.sft import TrainConfig
 
 
@@ -33,6 +34,7 @@ class KgsynthConfig(BaseModel):
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    dpo: DPOSettings = Field(default_factory=DPOSettings)
     evaluate: EvalConfig = Field(default_factory=EvalConfig)
     flows: FlowsConfig = Field(default_factory=FlowsConfig)
 

@@ -12,7 +12,8 @@ from flows.stages import REVIEW_DB, all_verdicts
 from flows.workspace import Workspace, read_jsonl
 from generation.records import Sample
 from kgraph.records import Document, Rejection
-from training.dataset_card import ExportConfig, write_dataset_card
+from training.dataset_card import write_dataset_card
+from training.export import ExportConfig
 
 
 def drops_by_stage(rejections: list[Rejection]) -> dict[str, dict[str, int]]:

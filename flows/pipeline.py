@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.futures import as_completed
 
 import kgraph.extract
-from flows import stages
+from flows import cpt, preference, stages
 from flows.config import ConfigError, KgsynthConfig
 from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
@@ -28,7 +28,6 @@ from generation.prompts import PROMPT_VERSION
 from kgraph.llm import endpoint, llm_from_config, retry_could_fix
 from kgraph.llm_extract import llm_documents
 from kgraph.records import Document, Fact, Rejection, content_id
-from training.dataset_card import ExportConfig
 
 LLM_LIMIT = "kgsynth-llm"
 RUN_STATE = "run.json"
@@ -238,11 +237,16 @@ def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> d
 
 
 @task(name="kgsynth-export")
-def export_task(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
+def export_task(ws: Workspace, cfg: KgsynthConfig) -> list[dict]:
     """The export inside a run, as a task so it shows in the run's graph."""
     stats = stages.export_workspace(ws, cfg)
-    run_logger().info("exported %d samples to %s", stats["kept"], ws.export)
+    run_logger().info("exported %d samples to %s", stats[0]["kept"], ws.export)
     return stats
+
+
+# `kgsynth train --method`: each method's stage, called with (ws, cfg, base_model, name); its summary row names the
+# adapter it wrote as `adapter` when that is not WS/models/NAME.
+TRAINERS = {"sft": stages.train_workspace, "dpo": preference.train_dpo_workspace, "cpt": cpt.train_cpt_workspace}
 
 
 @task(name="kgsynth-cpt")
@@ -256,17 +260,18 @@ def cpt_task(ws: Workspace, cfg: KgsynthConfig) -> dict:
 
 
 @flow(name="kgsynth-train", flow_run_name=run_name("train"))
-def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
-    """LoRA fine-tune on the exported samples, then closed-book QA before and after (one summary row)."""
+def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str, method: str = "sft") -> dict:
+    """LoRA fine-tune (SFT on the exported samples, or a later step on its adapter), then closed-book QA before
+    and after (one summary row)."""
     tag_run("train", ws)
-    run_logger().info(
-        "LoRA fine-tune of %s into %s", base_model or "a tiny model built from the corpus", ws.models / name
-    )
-    stats = stages.train_workspace(ws, cfg, base_model, name)
-    run_logger().info("%d steps, loss %s -> %s", stats["steps"], stats["first_loss"], stats["last_loss"])
-    if not cfg.evaluate.after_training:
+    if method not in TRAINERS:
+        raise ConfigError(f"unknown training method {method!r}: choose one of {', '.join(TRAINERS)}")
+    run_logger().info("%s LoRA training on %s, adapter %s", method, base_model or "the default base", ws.models / name)
+    stats = TRAINERS[method](ws, cfg, base_model, name)
+    run_logger().info("%s", {k: v for k, v in stats.items() if k not in ("stage", "dropped")})
+    if not cfg.evaluate.after_training or method == "cpt":  # closed-book QA asks a chat model; CPT makes none
         return stats
-    evaluation = stages.evaluate_workspace(ws, cfg, ws.models / name)
+    evaluation = stages.evaluate_workspace(ws, cfg, Path(stats.get("adapter", ws.models / name)))
     notes = {k: v for k, v in evaluation.items() if k.endswith("_after")}
     return {**stats, **notes, "seconds": round(stats["seconds"] + evaluation["seconds"], 2)}
 
@@ -361,13 +366,13 @@ def run_flow(
     summary = [extract, generate, curate_flow(ws, cfg, run)]
     nothing_new = summary[-1]["accepted"] == 0 and generate["samples"] == 0
     # An export or a training that a kill cut short is redone even when nothing is new.
-    if nothing_new and stages.export_complete(ws):
+    if nothing_new and stages.export_complete(ws, cfg):
         summary.append(skipped("export", "nothing new: export kept"))
     elif not stages.accepted_samples(ws):
         summary.append(skipped("export", "no accepted samples: export and training skipped (see the judge's reasons)"))
         train = False
     else:
-        summary.append(export_task(ws, cfg.export))
+        summary += export_task(ws, cfg)
     if cfg.cpt.enabled:
         summary.append(cpt_task(ws, cfg))
     if train and nothing_new and (ws.models / name / "adapter_model.safetensors").exists():

@@ -58,7 +58,6 @@ from kgraph.graph import (
 from kgraph.llm import LLM, OpenAICompatible, llm_from_config, retry_could_fix
 from kgraph.llm_extract import ExtractConfig, extract_documents
 from kgraph.records import Document, Fact, Rejection
-from training.dataset_card import ExportConfig
 from training.export import export_samples
 from training.probe import quota_groups, read_quota
 
@@ -379,9 +378,14 @@ def queue_flagged(ws: Workspace) -> dict:
     return stage_stats("review", len(samples) + len(rejections), len(samples), rejections, seconds, newly_queued=added)
 
 
-def export_workspace(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
-    """Write WS/export from all accepted samples, with its dataset card."""
-    started = time.perf_counter()
+def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[dict]:
+    """Write WS/export from all accepted samples, with the outputs [export] asks for and the dataset card; a summary
+    row for each output."""
+    from flows.eval_sets import export_eval_sets
+    from flows.export_card import write_export_card  # it reads the verdicts through this module
+    from flows.preference import export_preference
+
+    started, cfg = time.perf_counter(), cfg or KgsynthConfig()
     samples = accepted_samples(ws)
     if not samples:
         raise WorkspaceError(f"no accepted samples in {ws.root}: run `kgsynth curate`, or review flagged samples")
@@ -390,19 +394,28 @@ def export_workspace(ws: Workspace, cfg: ExportConfig | None = None) -> dict:
     for folder in (partial, old):
         shutil.rmtree(folder, ignore_errors=True)
     counts = export_samples(samples, partial)
-    from flows.export_card import write_export_card  # it reads the verdicts through this module
-
-    write_export_card(ws, samples, partial, cfg)
+    rows = [stage_stats("export", len(samples), counts["sharegpt"], [], time.perf_counter() - started)]
+    if cfg.export.preference:
+        rows.append(export_preference(ws, cfg, samples, partial))
+    if cfg.export.eval_sets:
+        rows.append(export_eval_sets(ws, cfg, samples, partial))
+    write_export_card(ws, samples, partial, cfg.export)
     if ws.export.exists():
         ws.export.rename(old)
     partial.rename(ws.export)
     shutil.rmtree(old, ignore_errors=True)
-    return stage_stats("export", len(samples), counts["sharegpt"], [], time.perf_counter() - started)
+    return rows
 
 
-def export_complete(ws: Workspace) -> bool:
-    """Whether WS/export holds a finished export (it is swapped in whole, so its files mean it finished)."""
-    return (ws.export / "dataset_info.json").exists() and (ws.export / "hf").exists()
+def export_complete(ws: Workspace, cfg: KgsynthConfig | None = None) -> bool:
+    """Whether WS/export holds a finished export with every output [export] asks for (it is swapped in whole, so
+    its files mean it finished)."""
+    from training.lm_eval_task import TASK_DIR
+    from training.preference import DPO_FILE
+
+    cfg = cfg or KgsynthConfig()
+    wanted = ["dataset_info.json", "hf"] + [DPO_FILE] * cfg.export.preference + [TASK_DIR] * cfg.export.eval_sets
+    return all((ws.export / name).exists() for name in wanted)
 
 
 def training_rows(ws: Workspace) -> list[dict]:

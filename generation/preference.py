@@ -20,6 +20,8 @@ NOT_AFTER = re.compile(
     r"\b(is|are|was|were|has|have|had|can|could|should|shall|must|may|might|will|would|need)(?: not|n't)\b",
     re.IGNORECASE,
 )
+OPTION_ANSWER = re.compile(r"^([A-J])\) ([^.]+)\.")
+QUESTION_OPTION = re.compile(r"(?:^|\s)([A-J])\) (.+?)(?=\s+[A-J]\) |\n|$)")
 HEDGE_MODAL = re.compile(r"\b(may|might|could) (not )?(\w+)", re.IGNORECASE)
 HEDGE_WORDS = re.compile(r"\b(possibly|probably|potentially|rarely|occasionally|sometimes|reportedly) ", re.IGNORECASE)
 HEDGE_FRAME = re.compile(
@@ -108,15 +110,27 @@ def swapped_subjects(answer: str, fact: Fact, index: FactIndex, subjects: dict[s
     return out
 
 
+def relettered(text: str, question: str) -> str | None:
+    """A multiple-choice answer ('C) gynaecomastia. ...') with the letter the question gives its option; None when
+    the question does not offer that option (a wrong answer that is not even a choice teaches only the format)."""
+    found = OPTION_ANSWER.match(text)
+    offered = {option.strip().lower(): letter for letter, option in QUESTION_OPTION.findall(question)}
+    if not found or not offered:
+        return text
+    letter = offered.get(found.group(2).strip().lower())
+    return f"{letter}) {text[found.end(1) + 2 :]}" if letter else None
+
+
 def rejected_answers(
-    answer: str, fact: Fact, index: FactIndex, subjects: dict[str, list[Fact]], sample_id: str
+    answer: str, fact: Fact, index: FactIndex, subjects: dict[str, list[Fact]], sample_id: str, question: str = ""
 ) -> list[tuple[str, str]]:
     """(kind, text) of every wrong answer the graph supports, the kinds in an order that varies per sample (so the
     set mixes them), the first option of each kind before any second one."""
     # A swapped argument in a denial ('does not treat hypothyroidism') is usually still true: negated facts only
     # lose their negation.
+    siblings = [] if fact.negated else sibling_objects(answer, fact, index)
     options = {
-        "sibling_object": [] if fact.negated else sibling_objects(answer, fact, index),
+        "sibling_object": [t for t in (relettered(t, question) for t in siblings) if t],
         "dropped_polarity": dropped_polarity(answer, fact),
         "swapped_subject": [] if fact.negated else swapped_subjects(answer, fact, index, subjects),
     }

@@ -127,7 +127,7 @@ def card_metadata(name: str, metrics: dict, evaluation: dict | None) -> str:
         license=cfg.get("license"),
         library_name="peft",
         pipeline_tag="text-generation",
-        tags=["kgsynth", "lora", "sft", "trl"],
+        tags=["kgsynth", "lora", metrics.get("method", "sft"), "trl"],
         model_name=name,
         eval_results=results or None,
     )
@@ -174,6 +174,30 @@ def usage(model_dir: Path) -> list[str]:
     ]
 
 
+def training_line(metrics: dict, cfg: dict) -> str:
+    """How the adapter was trained: SFT on the samples, or DPO on preference pairs continuing an SFT adapter."""
+    done = f"{metrics.get('steps')} steps in {metrics.get('seconds')} s on {metrics.get('device')}"
+    if metrics.get("method") == "dpo":
+        return (
+            f"TRL DPOTrainer on {metrics.get('pairs')} preference pairs (the accepted answer against a mistake the "
+            f"graph knows), continuing the SFT adapter `{metrics.get('sft_adapter')}`; {done}. Margin "
+            f"log p(chosen) − log p(rejected): {metrics.get('margin_before', 0):.2f} → "
+            f"{metrics.get('margin_after', 0):.2f} nats"
+            + (
+                f" ({metrics['held_out_margin_before']:.2f} → {metrics['held_out_margin_after']:.2f} on "
+                f"{metrics['held_out_pairs']} held-out pairs, of questions the SFT run held out)"
+                if metrics.get("held_out_pairs")
+                else ""
+            )
+            + ". The SFT settings:"
+        )
+    return (
+        f"TRL SFTTrainer, LoRA on all linear layers, loss on assistant tokens only, packing={cfg.get('packing')}. "
+        f"{done}; loss {metrics.get('first_loss', 0) or 0:.3f} → {metrics.get('last_loss', 0) or 0:.3f}. "
+        f"{held_out_line(metrics)}"
+    )
+
+
 def write_card(model_dir: Path) -> Path:
     """README.md from metrics.json, split.json and (when present) evaluation.json."""
     model_dir = Path(model_dir)
@@ -211,9 +235,7 @@ def write_card(model_dir: Path) -> Path:
         "",
         "## Training",
         "",
-        f"TRL SFTTrainer, LoRA on all linear layers, loss on assistant tokens only, packing={cfg.get('packing')}. "
-        f"{metrics.get('steps')} steps in {metrics.get('seconds')} s on {metrics.get('device')}; loss "
-        f"{metrics.get('first_loss', 0) or 0:.3f} → {metrics.get('last_loss', 0) or 0:.3f}. {held_out_line(metrics)}",
+        training_line(metrics, cfg),
         "",
         "| setting | value |",
         "|---|---|",

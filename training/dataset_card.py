@@ -6,24 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-
 from generation.records import Sample
+from training.export import UNKNOWN_LICENSE, ExportConfig
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
-UNKNOWN_LICENSE = "other"
-
-
-class ExportConfig(BaseModel):
-    """What the dataset card says that kgsynth cannot know from the workspace."""
-
-    model_config = {"extra": "forbid"}
-    license: str = Field(
-        default=UNKNOWN_LICENSE,
-        description="dataset license in the card (a Hub id such as cc-by-4.0); it follows your sources' terms, "
-        "so the default is 'other' with a note to check them",
-    )
-    pretty_name: str = Field(default="", description="title of the dataset card (default: kgsynth <workspace>)")
 
 
 def size_category(count: int) -> str:

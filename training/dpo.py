@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field
 
 from training.sft import TrainConfig, TrainingError, load_base, load_tokenizer, pick_device, progress_callback
 
+# Fields of the SFT adapter's metrics.json that describe its data and base: the DPO adapter was trained on them too.
+SFT_DATA = ("base", "samples", "general_rows", "general_data", "split", "kinds", "tokens_per_epoch", "sources")
+
 
 class DPOSettings(BaseModel):
     """Preference training on dpo.jsonl; LoRA rank and the rest come from the SFT adapter it continues."""
@@ -109,7 +112,10 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     from transformers import PrinterCallback
     from trl import DPOTrainer
 
+    from training.card import plot_losses, write_card
+
     output_dir, held = Path(output_dir), held_out(Path(sft_dir))
+    unseen = [p for p in pairs if p["id"] in held][: settings.margin_pairs]
     pairs = [p for p in pairs if p["id"] not in held]
     if not pairs:
         raise TrainingError("no preference pairs on trained facts: export with `[export] preference = true` first")
@@ -117,6 +123,8 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     model, tokenizer, sft, cfg = load_sft(sft_dir, device)
     probe = pairs[: settings.margin_pairs]
     before = preference_margin(model, tokenizer, probe)
+    # Pairs on questions the SFT run held out (paraphrases of trained facts): does the preference carry over?
+    unseen_before = preference_margin(model, tokenizer, unseen) if unseen else None
     dataset = Dataset.from_list([{k: p[k] for k in ("prompt", "chosen", "rejected")} for p in pairs])
     trainer = DPOTrainer(
         model=model,
@@ -132,12 +140,14 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     model = trainer.model
     model.set_adapter("default")  # the trained copy, not the frozen reference TRL added as "ref"
     after = preference_margin(model, tokenizer, probe)
+    unseen_after = preference_margin(model, tokenizer, unseen) if unseen else None
     if (output_dir / "checkpoints").is_dir() and not any((output_dir / "checkpoints").iterdir()):
         (output_dir / "checkpoints").rmdir()
     model.save_pretrained(output_dir, selected_adapters=["default"])
     tokenizer.save_pretrained(output_dir)
     logs = trainer.state.log_history
     metrics = {
+        **{k: sft[k] for k in SFT_DATA if k in sft},  # what the model card says about the data and the base
         "method": "dpo",
         "base_model": sft["base_model"],
         "sft_adapter": str(sft_dir),
@@ -147,6 +157,9 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
         "reward_margins": [log["rewards/margins"] for log in logs if "rewards/margins" in log],
         "margin_before": before,
         "margin_after": after,
+        "held_out_pairs": len(unseen),
+        "held_out_margin_before": unseen_before,
+        "held_out_margin_after": unseen_after,
         "seconds": round(seconds, 1),
         "device": device,
         "settings": settings.model_dump(),
@@ -155,4 +168,6 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     if (Path(sft_dir) / "split.json").exists():  # the same held-out sets, so `kgsynth evaluate` can score it
         shutil.copy(Path(sft_dir) / "split.json", output_dir / "split.json")
+    plot_losses(metrics["losses"], output_dir / "loss.png")
+    write_card(output_dir)
     return metrics

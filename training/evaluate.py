@@ -26,13 +26,20 @@ class EvalConfig(BaseModel):
     after_training: bool = Field(default=True, description="evaluate right after `kgsynth train` / `kgsynth run`")
 
 
+def stems(text: str) -> set[str]:
+    """Content words with a plural -s dropped, so 'a penicillin' names 'penicillins'."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in content_words(text)}
+
+
 def expected_answer(row: dict, fact: Fact) -> str | None:
     """The entity a closed-book answer must name: the fact's object, or its subject when the question names the
-    object ('What treats glimmer fever?', as an LLM may ask); None when the question names both (nothing to recall).
-    Read from the question itself, since no question type says which end is asked."""
-    asked = set(content_words(next(m["content"] for m in row["messages"] if m["role"] == "user")))
+    object ('What treats glimmer fever?', as an LLM may ask); None for a yes/no question or one that names both
+    (nothing to recall). Read from the question itself, since no question type says which end is asked."""
+    if row.get("question_type") == "yes_no":
+        return None
+    asked = stems(next(m["content"] for m in row["messages"] if m["role"] == "user"))
     for entity in (fact.object, fact.subject):
-        wanted = set(content_words(entity))
+        wanted = stems(entity)
         if wanted and not wanted <= asked:
             return entity
     return None

@@ -6,10 +6,36 @@ import hashlib
 import json
 from pathlib import Path
 
+from pydantic import BaseModel, Field
+
 from generation.records import Sample
 from kgraph.layout import citation
 
 SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "system": "system"}
+UNKNOWN_LICENSE = "other"
+
+
+class ExportConfig(BaseModel):
+    """Outputs written beside the SFT files when asked for (each costs judge calls or reading the graph), and what
+    the dataset card says that kgsynth cannot know from the workspace."""
+
+    model_config = {"extra": "forbid"}
+    license: str = Field(
+        default=UNKNOWN_LICENSE,
+        description="dataset license in the card (a Hub id such as cc-by-4.0); it follows your sources' terms, "
+        "so the default is 'other' with a note to check them",
+    )
+    pretty_name: str = Field(default="", description="title of the dataset card (default: kgsynth <workspace>)")
+    preference: bool = Field(
+        default=False,
+        description="write dpo.jsonl (TRL) and a LLaMA-Factory ranking entry: each accepted QA answer against a "
+        "mistake the graph knows and the judge finds wrong",
+    )
+    eval_sets: bool = Field(
+        default=False,
+        description="write the held-out control facts as evaluation sets: lm_eval/ (lm-evaluation-harness task), "
+        "evalscope/ and opencompass/",
+    )
 
 
 def provenance(sample: Sample) -> dict:

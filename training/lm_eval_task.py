@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from generation.plan import FactIndex, stable
+from kgraph.records import Rejection
 from training.evaluate import expected_answer
 from training.split import split_rows
 
@@ -100,13 +101,19 @@ def question_of(row: dict) -> str:
 
 
 def eval_items(rows: list[dict], index: FactIndex, control_ratio: float, seed: int = 0, choices: int = 4):
-    """(multiple-choice items, short-answer items) from the accepted questions about held-out control facts whose
-    fact passes the generation gate; a question that already names its answer (yes/no, options) is left out."""
+    """(multiple-choice items, short-answer items, rejections) from the accepted questions about held-out control
+    facts whose fact passes the generation gate; a question that already names its answer (yes/no, options) is
+    left out. Multiple choice needs the answer to be the fact's object and enough objects the graph says are
+    false for the subject."""
     split = split_rows(rows, control_ratio, hold_paraphrases=False, seed=seed)
-    mc, short = [], []
+    mc, short, rejections = [], [], []
     for row in sorted(split["control"], key=lambda r: r["id"]):
         fact = index.by_id.get(row["fact_ids"][0])
-        if fact is None or not index.usable(fact) or not (expected := expected_answer(row, fact)):
+        if fact is None or not index.usable(fact):
+            rejections.append(Rejection(item_id=row["id"], stage="eval_sets", reason="fact_below_gate"))
+            continue
+        if not (expected := expected_answer(row, fact)):
+            rejections.append(Rejection(item_id=row["id"], stage="eval_sets", reason="question_names_answer"))
             continue
         item = {"id": row["id"], "question": question_of(row), "answer": expected, "fact_id": fact.id}
         short.append(item)
@@ -115,7 +122,7 @@ def eval_items(rows: list[dict], index: FactIndex, control_ratio: float, seed: i
             label = stable(row["id"], "label") % choices
             options = [*wrong[:label], expected, *wrong[label:]]
             mc.append({**item, "choices": options, "label": label})
-    return mc, short
+    return mc, short, rejections
 
 
 def write_task(mc: list[dict], short: list[dict], export_dir: Path) -> dict[str, int]:

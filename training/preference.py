@@ -77,7 +77,8 @@ def preference_pairs(samples: list[Sample], index: FactIndex, judge: Judge) -> t
         if not eligible(sample, index):
             continue
         fact = index.by_id[sample.fact_ids[0]]
-        found = rejected_answers(sample.messages[-1].content, fact, index, subjects, sample.id)
+        question = sample.messages[-2].content
+        found = rejected_answers(sample.messages[-1].content, fact, index, subjects, sample.id, question)
         if not found:
             rejections.append(Rejection(item_id=sample.id, stage="preference", reason="no_known_mistake"))
         options[sample.id] = [with_answer(sample, text, kind) for kind, text in found]
@@ -99,12 +100,12 @@ def preference_pairs(samples: list[Sample], index: FactIndex, judge: Judge) -> t
 
 
 def to_ranking(row: dict) -> dict:
-    """LLaMA-Factory's alpaca ranking row: the question, then the chosen and rejected answers as text."""
-    system = [m["content"] for m in row["prompt"] if m["role"] == "system"]
+    """LLaMA-Factory's alpaca ranking row: the question, then the chosen and rejected answers as text; every row
+    has every declared column (LLaMA-Factory's converter reads them all), `system` empty where there is none."""
+    system = next((m["content"] for m in row["prompt"] if m["role"] == "system"), "")
     question = next(m["content"] for m in row["prompt"] if m["role"] == "user")
     out = {"id": row["id"], "instruction": question, "input": "", "chosen": row["chosen"][0]["content"]}
-    out |= {"rejected": row["rejected"][0]["content"], "fact_ids": row["fact_ids"]}
-    return out | ({"system": system[0]} if system else {})
+    return out | {"rejected": row["rejected"][0]["content"], "system": system, "fact_ids": row["fact_ids"]}
 
 
 def ranking_entry(export_dir: Path) -> dict:

@@ -20,6 +20,12 @@ def row_id(row: dict) -> str:
     return row.get("id") or hashlib.sha1(json.dumps(row["messages"], sort_keys=True).encode()).hexdigest()[:16]
 
 
+def is_control(fact_id: str, control_ratio: float, seed: int = 0) -> bool:
+    """Whether a fact is held out whole: drawn per fact, so every output (SFT split, preference pairs, evaluation
+    sets) agrees on it whatever else the export holds."""
+    return draw(seed, "control", fact_id) < control_ratio
+
+
 def single_fact_qa(row: dict) -> bool:
     return row.get("kind") == "qa" and len(row.get("fact_ids") or []) == 1
 
@@ -28,7 +34,7 @@ def split_rows(rows: list[dict], control_ratio: float, hold_paraphrases: bool, s
     """{'train', 'paraphrase', 'control'}: every row lands in exactly one, or in 'excluded' when it mixes a
     control fact with trained ones (a dialogue that walks across both)."""
     qa_facts = sorted({r["fact_ids"][0] for r in rows if single_fact_qa(r)})
-    controls = {f for f in qa_facts if draw(seed, "control", f) < control_ratio}
+    controls = {f for f in qa_facts if is_control(f, control_ratio, seed)}
     by_fact: dict[str, list[dict]] = {}
     for row in rows:
         if single_fact_qa(row) and row["fact_ids"][0] not in controls:

@@ -4,7 +4,7 @@ import networkx as nx
 from fakes import make_fact
 
 from generation.plan import FactIndex
-from generation.preference import dropped_polarity, rejected_answers, subjects_by_relation, with_case
+from generation.preference import dropped_polarity, rejected_answers, relettered, subjects_by_relation, with_case
 from kgraph.graph import add_facts
 
 FACTS = [
@@ -79,3 +79,25 @@ def test_case_follows_the_replaced_words():
     assert with_case("Metformin", "insulin") == "Insulin"
     assert with_case("metformin", "Electrocardiogram") == "electrocardiogram"
     assert with_case("metformin", "VIAGRA") == "VIAGRA"
+
+
+def test_a_multiple_choice_answer_keeps_the_letter_of_its_option():
+    question = "Which of these does metformin treat?\nA) ear infection\nB) type 2 diabetes\nC) gout\nD) hypothyroidism"
+    found = options("B) type 2 diabetes. Metformin treats type 2 diabetes.", FACTS[0])
+    # the sibling object takes its own letter; a sibling the question does not offer is no choice to make
+    idx = index()
+    kept = rejected_answers(
+        "B) type 2 diabetes. Metformin treats type 2 diabetes.",
+        FACTS[0],
+        idx,
+        subjects_by_relation(idx),
+        "s1",
+        question,
+    )
+    siblings = {text for kind, text in kept if kind == "sibling_object"}
+    assert siblings == {
+        "A) ear infection. Metformin treats ear infection.",
+        "D) hypothyroidism. Metformin treats hypothyroidism.",
+    }
+    assert "B) hypothyroidism. Metformin treats hypothyroidism." in found["sibling_object"]  # without the question
+    assert relettered("Metformin treats gout.", question) == "Metformin treats gout."  # no letter, nothing to do

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from curation.records import Verdict
+from flows.config import KgsynthConfig
 from flows.stages import ACCEPTED, export_workspace
 from flows.workspace import Workspace, write_jsonl
 from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Document, Evidence, Rejection
-from training.dataset_card import ExportConfig, size_category
+from training.dataset_card import size_category
+from training.export import ExportConfig
 from training.hub import human_size
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +97,7 @@ def test_card_configs_load_with_datasets_and_the_license_comes_from_the_config(w
     from datasets import load_dataset
     from huggingface_hub import DatasetCard
 
-    export_workspace(workspace, ExportConfig(license="cc-by-4.0", pretty_name="Clinic QA"))
+    export_workspace(workspace, KgsynthConfig(export=ExportConfig(license="cc-by-4.0", pretty_name="Clinic QA")))
     card = DatasetCard.load(workspace.export / "README.md")
     assert card.data.license == "cc-by-4.0" and card.data.pretty_name == "Clinic QA"
     assert "License: `cc-by-4.0`" in card.text

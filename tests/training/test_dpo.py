@@ -39,16 +39,31 @@ def test_margin_rises_and_only_the_trained_adapter_is_saved(sft, facts, tmp_path
     pairs = pairs_for(facts)
     out = tmp_path / "demo-dpo"
     settings = DPOSettings(learning_rate=2e-3, max_steps=24, batch_size=2, beta=0.1)
-    metrics = train_dpo(pairs, sft, out, settings)
+    split = json.loads((sft / "split.json").read_text())
+    (sft / "split.json").write_text(json.dumps({**split, "paraphrase": {"ids": [pairs[0]["id"]]}}))
+    try:  # one question held out by the SFT run: its pair is not trained on, only measured
+        metrics = train_dpo(pairs, sft, out, settings)
+    finally:
+        (sft / "split.json").write_text(json.dumps(split))
     assert metrics["margin_after"] > metrics["margin_before"] + 1  # nats, over the same pairs
     assert metrics["steps"] == 24 and metrics["reward_margins"]
+    assert metrics["pairs"] == 5 and metrics["held_out_pairs"] == 1
+    assert metrics["held_out_margin_after"] != metrics["held_out_margin_before"]
     saved = load_file(out / "adapter_model.safetensors")
     assert saved and all("lora_" in k or k.endswith("lm_head.weight") for k in saved)
     assert not (out / "ref").exists()  # the frozen reference copy stays out of the adapter
-    assert json.loads((out / "split.json").read_text()) == json.loads((sft / "split.json").read_text())
+    assert json.loads((out / "split.json").read_text())["paraphrase"]["ids"] == [pairs[0]["id"]]
+    card = (out / "README.md").read_text()  # the card says what was done, on the SFT adapter's data and base
+    assert (
+        "TRL DPOTrainer on 5 preference pairs" in card
+        and "1 held-out pairs" in card
+        and "- dpo" in card
+        and "samples exported: 18" in card
+    )
+    assert (out / "loss.png").exists()
     # The saved adapter reloads on the SFT adapter's base and keeps the margin it reached.
     model, tokenizer, _, _ = load_sft(out, "cpu")
-    assert preference_margin(model, tokenizer, pairs) == pytest.approx(metrics["margin_after"], abs=1e-3)
+    assert preference_margin(model, tokenizer, pairs[1:]) == pytest.approx(metrics["margin_after"], abs=1e-3)
 
 
 def test_pairs_of_held_out_samples_are_not_trained_on(sft, facts, tmp_path):

@@ -4,6 +4,7 @@ in TRL's conversational format and as a LLaMA-Factory ranking dataset."""
 import json
 
 import networkx as nx
+import pytest
 from fakes import make_fact, make_sample
 
 from curation.judge import JudgeConfig, judge_offline
@@ -86,3 +87,25 @@ def test_export_writes_trl_jsonl_and_a_llama_factory_ranking_entry(tmp_path):
     import hashlib
 
     assert entry["file_sha1"] == hashlib.sha1((tmp_path / entry["file_name"]).read_bytes()).hexdigest()
+
+
+def test_ranking_entry_converts_with_llamafactory(tmp_path):
+    """LLaMA-Factory's own parser reads the entry, and its converter gives the chosen and rejected answers as the
+    pair its DPO/ORPO/KTO stages train on."""
+    pytest.importorskip("llamafactory", reason="pip install -c constraints.txt --no-deps llamafactory")
+    from datasets import load_dataset
+    from test_llamafactory import llamafactory_data
+    from transformers import Seq2SeqTrainingArguments
+
+    parser, converter, DataArguments = llamafactory_data.__wrapped__()
+    pairs, _ = build([sample(*qa) for qa in QA])
+    write_preference(pairs, tmp_path)
+    (attr,) = parser.get_dataset_list(["kgsynth_dpo"], str(tmp_path))
+    assert attr.ranking and attr.formatting == "alpaca"
+    data = load_dataset("json", data_files=str(tmp_path / attr.dataset_name), split="train")
+    args = DataArguments(dataset_dir=str(tmp_path), preprocessing_num_workers=None)
+    aligned = converter.align_dataset(data, attr, args, Seq2SeqTrainingArguments(output_dir=str(tmp_path / "out")))
+    by_question = {row["_prompt"][0]["content"]: row for row in aligned}
+    for pair in pairs:
+        row = by_question[pair["prompt"][-1]["content"]]
+        assert row["_response"] == [pair["chosen"][0], pair["rejected"][0]]  # LLaMA-Factory: chosen first
