@@ -28,7 +28,7 @@ from flows.cli_options import (
     WorkspaceOpt,
     output_options,
 )
-from flows.cli_output import calibration_table, graph_table, note, summary_table
+from flows.cli_output import calibration_table, graph_table, note, print_push
 
 app = typer.Typer(no_args_is_help=True, help="From domain literature to a domain fine-tune.", epilog=ENVIRONMENT)
 
@@ -212,19 +212,6 @@ def export(
         return stats[0] if len(stats) == 1 else stats
 
     guarded(action, print_push if push_to_hub else None, lock=workspace_dir)
-
-
-def print_push(result: list[dict], console) -> None:
-    """The summary, then each file the push sent (or would send) with its size."""
-    from training.hub import human_size
-
-    *stages, push = result
-    stages.append({k: v for k, v in push.items() if k != "upload"})
-    summary_table({"stages": stages, "seconds": round(sum(row["seconds"] for row in result), 1)}, console)
-    done = "would upload" if push.get("dry_run") else "uploaded"
-    console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
-    for path, size in push["upload"]:
-        console.print(f"  {path}  {human_size(size)}", highlight=False, soft_wrap=True)
 
 
 class TrainMethod(StrEnum):

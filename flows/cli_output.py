@@ -147,3 +147,16 @@ def calibration_table(result: dict, console: Console) -> None:
         table.add_row(name, *(str(best.get(k)) for k in ("threshold", "precision", "recall", "kappa")))
     console.print("suggested thresholds (reject below)", style="bold")
     console.print(table)
+
+
+def print_push(result: list[dict], console: Console) -> None:
+    """The summary, then each file the push sent (or would send) with its size."""
+    from training.hub import human_size
+
+    *stages, push = result
+    stages.append({k: v for k, v in push.items() if k != "upload"})
+    summary_table({"stages": stages, "seconds": round(sum(row["seconds"] for row in result), 1)}, console)
+    done = "would upload" if push.get("dry_run") else "uploaded"
+    console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
+    for path, size in push["upload"]:
+        console.print(f"  {path}  {human_size(size)}", highlight=False, soft_wrap=True)
