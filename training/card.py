@@ -28,6 +28,11 @@ def epoch_ends(history: list[dict]) -> list[tuple[int, int]]:
     return ends
 
 
+def loss_history(log_history: list[dict], key: str = "loss") -> list[dict]:
+    """Step, epoch and loss of every trainer log that has `key` (loss, or eval_loss for the held-out rows)."""
+    return [{"step": log["step"], "epoch": log["epoch"], "loss": log[key]} for log in log_history if key in log]
+
+
 def plot_losses(history: list[dict], path: Path, held_out: list[dict] | None = None) -> None:
     """Training loss per step (raw, faint; smoothed, bold), epoch boundaries, and the loss on held-out rows
     where training measured it; where it did not, the picture says so."""

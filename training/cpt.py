@@ -51,7 +51,7 @@ def build_text_trainer(texts: list[str], base_model: str, output_dir: Path, cfg:
 
 def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainConfig) -> dict:
     """Train a LoRA adapter on the texts; save it with the tokenizer, metrics.json and the loss curve."""
-    from training.card import plot_losses
+    from training.card import loss_history, plot_losses
 
     texts = [t for t in texts if t.strip()]
     if not texts:
@@ -66,8 +66,7 @@ def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainCon
     trainer.model.peft_config["default"].revision = base["revision"]
     trainer.model.save_pretrained(output_dir)
     load_tokenizer(base_model, chat=False).save_pretrained(output_dir)
-    history = [{"step": log["step"], "epoch": log["epoch"], "loss": log["loss"]} for log in trainer.state.log_history
-               if "loss" in log]  # fmt: skip
+    history = loss_history(trainer.state.log_history)
     losses = [row["loss"] for row in history]
     metrics = {
         "method": "cpt",

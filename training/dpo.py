@@ -112,7 +112,7 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     from transformers import PrinterCallback
     from trl import DPOTrainer
 
-    from training.card import plot_losses, write_card
+    from training.card import loss_history, plot_losses, write_card
 
     output_dir, held = Path(output_dir), held_out(Path(sft_dir))
     unseen = [p for p in pairs if p["id"] in held][: settings.margin_pairs]
@@ -168,6 +168,6 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     if (Path(sft_dir) / "split.json").exists():  # the same held-out sets, so `kgsynth evaluate` can score it
         shutil.copy(Path(sft_dir) / "split.json", output_dir / "split.json")
-    plot_losses(metrics["losses"], output_dir / "loss.png")
+    plot_losses(loss_history(logs), output_dir / "loss.png")
     write_card(output_dir)
     return metrics

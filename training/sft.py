@@ -261,7 +261,7 @@ def train_lora(
 ) -> dict:
     """Split by fact, mix in general data, fine-tune a LoRA adapter, and save it with tokenizer, split, metrics,
     loss curve and model card."""
-    from training.card import plot_losses, write_card
+    from training.card import loss_history, plot_losses, write_card
 
     if not rows:
         raise TrainingError("no training rows: export accepted samples first (`kgsynth export`)")
@@ -283,10 +283,8 @@ def train_lora(
     tokenizer = load_tokenizer(base_model)  # shipped with the base's own template, not the marked training one
     tokenizer.chat_template = inference_chat_template(tokenizer.chat_template)
     tokenizer.save_pretrained(output_dir)
-    history = [{"step": log["step"], "epoch": log["epoch"], "loss": log["loss"]} for log in trainer.state.log_history
-               if "loss" in log]  # fmt: skip
-    held_losses = [{"step": log["step"], "epoch": log["epoch"], "loss": log["eval_loss"]}
-                   for log in trainer.state.log_history if "eval_loss" in log]  # fmt: skip
+    history = loss_history(trainer.state.log_history)
+    held_losses = loss_history(trainer.state.log_history, "eval_loss")
     losses = [row["loss"] for row in history]
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     summary = split_summary(split)

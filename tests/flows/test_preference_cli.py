@@ -36,7 +36,7 @@ def test_run_exports_pairs_and_eval_sets_then_dpo_raises_the_margin(cli_env, sma
     config.write_text(CONFIG)
     result = kgsynth(cli_env, "run", small_corpus, "--workspace", ws, "--config", config, "--no-train")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "preference" in result.stderr and "eval sets" in result.stderr  # their rows in the summary
+    assert "preference" in result.stdout and "eval sets" in result.stdout  # their rows in the summary (stdout)
     export = ws / "export"
     pairs = [json.loads(line) for line in (export / "dpo.jsonl").read_text().splitlines()]
     assert pairs and all(p["chosen"] != p["rejected"] and p["prompt"][-1]["role"] == "user" for p in pairs)
@@ -54,7 +54,7 @@ def test_run_exports_pairs_and_eval_sets_then_dpo_raises_the_margin(cli_env, sma
     dpo = kgsynth(wide, "train", "--workspace", ws, "--config", config, "--method", "dpo", "--max-steps", "16",
                   "--no-evaluate")  # fmt: skip
     assert dpo.returncode == 0, dpo.stderr[-3000:]
-    assert "train-dpo" in dpo.stderr and "margin_after=" in dpo.stderr
+    assert "train-dpo" in dpo.stdout and "margin_after=" in dpo.stdout
     metrics = json.loads((ws / "models" / "demo-dpo" / "metrics.json").read_text())
     assert metrics["steps"] == 16 and metrics["margin_after"] > metrics["margin_before"] + 0.5
     assert (ws / "models" / "demo-dpo" / "adapter_model.safetensors").exists()
