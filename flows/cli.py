@@ -29,6 +29,9 @@ MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", help="stop train
 RunnerOpt = Annotated[
     str | None, typer.Option("--runner", help="task runner for extraction and generation: threads (default) or dask")
 ]
+PrefectOpt = Annotated[
+    bool, typer.Option("--prefect", help="run as a Prefect flow (default: plain Python, unless PREFECT_API_URL is set)")
+]
 DaskAddressOpt = Annotated[
     str | None, typer.Option("--dask-address", help="Dask scheduler (tcp://host:8786); default: a LocalCluster")
 ]
@@ -179,14 +182,20 @@ def check_corpus(corpus: Path) -> None:
 
 
 @app.command()
-def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
+def extract(
+    corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = None, prefect: PrefectOpt = False
+) -> None:
     """Read the corpus and merge its facts into WS/graph.json."""
 
     def action():
-        from flows.pipeline import extract_flow
+        from flows.direct import extract_direct, prefect_wanted
 
         cfg = checked(config_for(config))
         check_corpus(corpus)
+        if not prefect_wanted(prefect):
+            return extract_direct(corpus, workspace(workspace_dir, must_exist=False), cfg)
+        from flows.pipeline import extract_flow
+
         return extract_flow(corpus, workspace(workspace_dir, must_exist=False).create(), cfg=cfg)
 
     guarded(action, lock=workspace_dir)
@@ -199,11 +208,12 @@ def generate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="estimate requests, tokens and cost of the plan; send nothing")
     ] = False,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Write samples for the facts no earlier run generated from."""
 
     def action():
-        from flows.pipeline import generate_flow
+        from flows.direct import generate_direct, prefect_wanted
         from flows.stages import estimate_generate
 
         if dry_run:
@@ -211,6 +221,10 @@ def generate(
 
         ws = workspace(workspace_dir)
         ws.latest_run()  # fail in one line before Prefect starts when nothing was extracted yet
+        if not prefect_wanted(prefect):
+            return generate_direct(ws, checked(config_for(config)))
+        from flows.pipeline import generate_flow
+
         return generate_flow(ws, checked(config_for(config)))
 
     guarded(action, lock=workspace_dir)
@@ -223,6 +237,7 @@ def curate(
     report: Annotated[
         bool, typer.Option("--report", help="show how the judge agrees with people's reviews instead of curating")
     ] = False,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Remove near-duplicates and judge the latest run's samples."""
 
@@ -231,10 +246,14 @@ def curate(
             from flows.stages import calibrate_judge
 
             return calibrate_judge(workspace(workspace_dir))
-        from flows.pipeline import curate_flow
+        from flows.direct import curate_direct, prefect_wanted
 
         ws = workspace(workspace_dir)
         ws.latest_run()
+        if not prefect_wanted(prefect):
+            return curate_direct(ws, checked(config_for(config)))
+        from flows.pipeline import curate_flow
+
         return curate_flow(ws, checked(config_for(config)))
 
     guarded(action, print_calibration if report else None, lock=workspace_dir)
