@@ -27,8 +27,9 @@ def batched(items: list, size: int) -> list[list]:
 def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> dict:
     """Extract the documents no earlier run has seen and merge their facts into graph.json; with none new, the
     graph is not read or rewritten."""
+    from kgraph.extract import load_nlp
     from kgraph.llm import endpoint, llm_from_config
-    from kgraph.llm_extract import llm_documents
+    from kgraph.llm_extract import extract_documents, llm_documents
 
     started = time.perf_counter()
     run = ws.create().new_run()
@@ -39,9 +40,10 @@ def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> dict:
         return stats
     sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
     llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws)) if sent else None
+    nlp = load_nlp() if len(sent) < len(documents) else None  # loaded once for every batch
     facts = []
     for batch in batched(documents, cfg.flows.extract_batch):
-        found, rejected = stages.extract_batch(batch, cfg.extract, llm)
+        found, rejected = extract_documents(batch, cfg.extract, llm, nlp)
         facts += found
         rejections += rejected
     usage = stages.usage_notes([{"usage": llm.usage.report(cfg.llm)}]) if llm else {}
