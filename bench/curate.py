@@ -64,14 +64,16 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path) -> None:
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     cfg = JudgeConfig(fluency_model="none")
     load_encoder(), nlp()
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         verdicts = judge_offline(samples, facts, cfg)
         seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "peak_mb": peak_mb,
         "verdicts": {v.sample_id: [v.decision, v.reasons, v.scores] for v in verdicts},
     }
@@ -103,17 +105,22 @@ def compare(base: dict, new: dict) -> dict:
 
 
 def table(rows: list[tuple[str, dict]], agreement: dict) -> str:
-    """The baseline first; each other row with its ratio to it and how many decisions agree with it."""
-    rate_of = [len(r["verdicts"]) / statistics.median(r["seconds"]) for _, r in rows]
+    """The baseline first; each other row with its ratios to it and how many decisions agree with it. CPU time
+    (all threads of the process) is steadier than wall time on a machine others share."""
     lines = [
-        "| judge | samples | median s | samples/s | ratio | peak MB | same decisions |",
-        "|---|---|---|---|---|---|---|",
+        "| judge | samples | median wall s | samples/s (wall) | median CPU s | samples per CPU s | ratio (wall, CPU) "
+        "| peak MB | same decisions |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, ((name, result), rate) in enumerate(zip(rows, rate_of)):
+    first = None
+    for n, (name, result) in enumerate(rows):
+        count = len(result["verdicts"])
+        wall, cpu = statistics.median(result["seconds"]), statistics.median(result["cpu_seconds"])
+        first = first or (wall, cpu)
         same = f"{agreement['decisions']}/{agreement['samples']}" if n else "-"
         lines.append(
-            f"| {name} | {len(result['verdicts'])} | {statistics.median(result['seconds']):.1f} | {rate:.1f} "
-            f"| {rate / rate_of[0]:.2f}x | {result['peak_mb']:.0f} | {same} |"
+            f"| {name} | {count} | {wall:.1f} | {count / wall:.1f} | {cpu:.1f} | {count / cpu:.1f} "
+            f"| {first[0] / wall:.2f}x, {first[1] / cpu:.2f}x | {result['peak_mb']:.0f} | {same} |"
         )
     return "\n".join(lines)
 

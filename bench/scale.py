@@ -90,7 +90,7 @@ def run_stage(stage: str, ws_dir: Path, corpus: Path) -> dict:
 
     ws, cfg = Workspace(ws_dir), KgsynthConfig()
     warm_models(stage)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if stage == "extract":
         stats = extract_direct(corpus, ws, cfg)
     elif stage == "generate":
@@ -99,9 +99,15 @@ def run_stage(stage: str, ws_dir: Path, corpus: Path) -> dict:
         stats = curate_direct(ws, cfg)
     else:
         stats = export_workspace(ws)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak_mb, "in": stats["in"], "kept": stats["kept"]}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mb": peak_mb,
+        "in": stats["in"],
+        "kept": stats["kept"],
+    }
 
 
 def measure(stage: str, ws_dir: Path, corpus: Path) -> dict:
@@ -118,17 +124,20 @@ def growth(sizes: list[float], costs: list[float]) -> float:
 
 
 def report(factors: list[int], words: list[int], rows: dict) -> str:
+    """Per stage and size: wall seconds, CPU seconds (steadier on a shared machine), peak MB, items in; then the
+    growth exponents of wall time, CPU time and memory against corpus words."""
+    heads = [f"{f}x: {w:,} words" for f, w in zip(factors, words)]
     lines = [
-        "| stage | "
-        + " | ".join(f"{f}x ({w:,} words) s / MB / in" for f, w in zip(factors, words))
-        + " | k time | k memory |",
-        "|---" * (len(factors) + 3) + "|",
+        "| stage | " + " | ".join(heads) + " | k wall | k CPU | k memory |",
+        "|---" * (len(factors) + 4) + "|",
     ]
     for stage in STAGES:
-        cells = [f"{r['seconds']:.1f} / {r['peak_mb']:.0f} / {r['in']:,}" for r in rows[stage]]
-        k_time = growth(words, [r["seconds"] for r in rows[stage]])
-        k_mem = growth(words, [r["peak_mb"] for r in rows[stage]])
-        lines.append(f"| {stage} | " + " | ".join(cells) + f" | {k_time:.2f} | {k_mem:.2f} |")
+        got = rows[stage]
+        cells = [
+            f"{r['seconds']:.1f} s, {r['cpu_seconds']:.1f} CPU s, {r['peak_mb']:.0f} MB, {r['in']:,} in" for r in got
+        ]
+        ks = [growth(words, [r[key] for r in got]) for key in ("seconds", "cpu_seconds", "peak_mb")]
+        lines.append(f"| {stage} | " + " | ".join(cells) + "".join(f" | {k:.2f}" for k in ks) + " |")
     return "\n".join(lines)
 
 
@@ -159,7 +168,7 @@ def main() -> None:
     print(report(args.factors, words, rows))
     print(
         f"{os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
-        f"base {args.base_docs} documents; 'in' is documents, facts, samples, accepted samples"
+        f"base {args.base_docs} documents; 'in': documents, facts, samples, accepted samples"
     )
 
 
