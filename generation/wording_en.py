@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from lemminflect import getInflection
-
 from generation.aspects import ASPECT_QUESTIONS
 from generation.context import in_context
 from generation.names import noun_lemma
@@ -114,6 +112,8 @@ def predicate_noun(fact: Fact, subject: str) -> str:
     ):
         return obj
     if looks_plural(obj, sentence_of(fact)):
+        from lemminflect import getInflection
+
         words[-1] = (getInflection(noun_lemma(words[-1]), tag="NN") or [words[-1]])[0]
     elif not words[0][:1].islower():  # a name: 'Is warfarin Coumadin?'
         return obj

@@ -10,6 +10,7 @@ from pathlib import Path
 from flows.direct import prefect_wanted
 
 KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def kgsynth(env, *args):
@@ -52,3 +53,10 @@ def test_prefect_when_asked_or_configured(monkeypatch, tmp_path):
     assert prefect_wanted(True)
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
     assert prefect_wanted(False)
+
+
+def test_stage_commands_import_neither_spacy_nor_torch_before_they_have_work():
+    """Seconds of start-up a command with nothing to do would pay (lemminflect imports spaCy, spaCy imports torch)."""
+    code = "import sys, flows.cli, flows.direct, flows.config; print(sorted({'spacy', 'torch'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
