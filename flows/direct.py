@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flows import stages
 from flows.config import KgsynthConfig
-from flows.workspace import Workspace, record_stats, stage_stats
+from flows.workspace import Workspace, read_ids, record_stats, stage_stats
 
 
 def prefect_wanted(asked: bool) -> bool:
@@ -54,6 +54,10 @@ def generate_direct(ws: Workspace, cfg: KgsynthConfig) -> dict:
     """Samples for the facts no earlier run generated from, each batch recorded as it finishes (as the flow does)."""
     started = time.perf_counter()
     run = ws.latest_run()
+    if nothing_to_generate(ws, cfg):
+        stats = stage_stats("generate", 0, 0, [], time.perf_counter() - started, note="no pending facts")
+        record_stats(run, stats)
+        return stats
     facts, skipped = stages.generation_facts(ws, cfg)
     stages.record_skipped(ws, run, skipped)
     results = [
@@ -61,6 +65,19 @@ def generate_direct(ws: Workspace, cfg: KgsynthConfig) -> dict:
         for batch in batched(facts, cfg.flows.generate_batch)
     ]
     return stages.finish_generate(run, len(facts) + len(skipped), results, started, skipped)
+
+
+def nothing_to_generate(ws: Workspace, cfg: KgsynthConfig) -> bool:
+    """No fact above the confidence gate is pending, read from graph.json alone: the planning index (which imports
+    spaCy and lemmatises every entity) is built only when there is something to plan. Facts below the gate stay
+    pending for good, so they cannot be what tells whether there is work."""
+    from kgraph.graph import graph_facts, load_graph
+
+    if not ws.graph.exists():
+        return False  # pending_facts says which command to run first
+    done = read_ids(ws.state / stages.GENERATED_FACTS)
+    gate = cfg.generation.min_confidence
+    return not any(f.id not in done and f.confidence >= gate for f in graph_facts(load_graph(ws.graph)))
 
 
 def curate_direct(ws: Workspace, cfg: KgsynthConfig) -> dict:

@@ -34,13 +34,16 @@ def test_stage_commands_start_no_prefect_server_and_idle_reruns_rewrite_nothing(
     assert not (home / "prefect.db").exists()
     assert latest_stats(ws)["curate"]["accepted"] > 0
 
-    watched = [ws / "graph.json", ws / "state" / "accepted.jsonl", *(ws / "state").glob("dedup*")]
+    state = ws / "state"
+    watched = [ws / "graph.json", state / "accepted.jsonl", state / "generated_facts.ids", *state.glob("dedup*")]
     before = {p: p.stat().st_mtime_ns for p in watched}
     again = kgsynth(env, "curate", "--workspace", ws)
     assert again.returncode == 0, again.stderr[-2000:]
     assert latest_stats(ws)["curate"]["in"] == 0  # the duplicates dropped the first time are not taken up again
     extract = kgsynth(env, "extract", small_corpus, "--workspace", ws)
     assert extract.returncode == 0 and latest_stats(ws)["extract"]["note"] == "no new documents"
+    generate = kgsynth(env, "generate", "--workspace", ws)
+    assert generate.returncode == 0 and latest_stats(ws)["generate"]["note"] == "no pending facts"
     assert {p: p.stat().st_mtime_ns for p in watched} == before
     assert not (home / "prefect.db").exists()
 
