@@ -27,6 +27,8 @@ STOPWORDS = set(
     "should shall will would about according source text states says say words puts way".split()
 )
 JUDGE = "offline-claims-v4"
+# samples judged together: their parses and vectors are held at once, so this bounds the judge's memory
+CHUNK = 2048
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 
 
@@ -145,18 +147,20 @@ def language_matches(text: str, lang: str) -> bool:
 
 def similarities(samples: list[Sample], facts_of: dict[str, list[Fact]]) -> dict[str, float]:
     """Per sample, the mean over its answers of the best cosine similarity to its evidence or fact statements;
-    every text is embedded once, in batches."""
+    every text is embedded once, in batches. An answer that repeats a support text word for word scores 1 without
+    the encoder (a third of the offline generator's answers)."""
     from curation.embed import embed
 
-    pairs = []
+    pairs, scores = [], {}
     for s in samples:
         support = [fact_statement(f) for f in facts_of[s.id]] + [e.sentence for f in facts_of[s.id] for e in f.evidence]
         answers = [m.content for m in s.messages if m.role == "assistant"]
-        if support and answers:
+        if support and answers and set(answers) <= set(support):
+            scores[s.id] = 1.0
+        elif support and answers:
             pairs.append((s.id, answers, support))
     texts = sorted({t for _, answers, support in pairs for t in answers + support})
     vectors = dict(zip(texts, embed(texts)))
-    scores = {}
     for sample_id, answers, support in pairs:
         a = np.stack([vectors[t] for t in answers])
         b = np.stack([vectors[t] for t in support])
@@ -186,7 +190,8 @@ def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> di
         texts = [m.content for m in s.messages if m.role != "system"]
         rows.append((s, source, texts, " ".join(m.content for m in s.messages if m.role == "assistant")))
     distinct = sorted({t for _, source, texts, answer in rows for t in (source, answer, *texts)})
-    docs = dict(zip(distinct, claims.nlp().pipe(distinct, batch_size=64)))
+    docs = dict(zip(distinct, claims.nlp().pipe(distinct, batch_size=128)))
+    terms = {source: claims.source_terms(docs[source]) for _, source, _, _ in rows}
     # Answers reuse the source, so the source-conditioned likelihood is a fair measure of them; questions are phrased
     # freely (new words, a question word first) and get the grammar rules only.
     pairs = [(source, m.content) for s, source, _, _ in rows for m in s.messages if m.role == "assistant"]
@@ -200,7 +205,7 @@ def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> di
         ]
         worst = (min(m for m, _ in scored), min(w for _, w in scored)) if scored else None
         question = next((docs[m.content] for m in s.messages if m.role == "user"), None) if s.kind == "qa" else None
-        result[s.id] = Analysis(claims.check_claims(docs[answer], docs[source], question), grammar, worst)
+        result[s.id] = Analysis(claims.check_claims(docs[answer], terms[source], question), grammar, worst)
     return result
 
 
@@ -307,12 +312,22 @@ def with_audit(verdict: Verdict, share: float) -> Verdict:
 
 
 def judge_offline(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig) -> list[Verdict]:
-    """Verdicts for a batch: embeddings, parses and language-model scores computed once for all, then rules and
+    """Verdicts for many samples, a chunk at a time, so parses and vectors held at once stay bounded however many
+    samples come."""
+    model = fluency.resolve_model(cfg.fluency_model) if samples else None
+    return [
+        v
+        for start in range(0, len(samples), CHUNK)
+        for v in judge_chunk(samples[start : start + CHUNK], facts, cfg, model)
+    ]
+
+
+def judge_chunk(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig, model) -> list[Verdict]:
+    """Verdicts for a chunk: embeddings, parses and language-model scores computed once for all, then rules and
     thresholds per sample, then audit."""
     facts_of = {s.id: [facts[i] for i in s.fact_ids if i in facts] for s in samples}
-    scores = similarities(samples, facts_of) if cfg.embeddings and samples else {}
-    model = fluency.resolve_model(cfg.fluency_model) if samples else None
-    found = analyse(samples, facts_of, model) if samples else {}
+    scores = similarities(samples, facts_of) if cfg.embeddings else {}
+    found = analyse(samples, facts_of, model)
     name = judge_name(model)
     return [
         with_audit(judge_sample(s, facts_of[s.id], cfg, scores.get(s.id), found[s.id], name), cfg.audit_share)

@@ -22,6 +22,7 @@ from flows.cli_options import (
     MaxStepsOpt,
     MergeOpt,
     NameOpt,
+    PrefectOpt,
     QloraOpt,
     RunnerOpt,
     VersionOpt,
@@ -98,14 +99,20 @@ def check_corpus(corpus: Path) -> None:
 
 @app.command()
 @output_options
-def extract(corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = None) -> None:
+def extract(
+    corpus: CorpusArg, workspace_dir: WorkspaceOpt, config: ConfigOpt = None, prefect: PrefectOpt = False
+) -> None:
     """Read the corpus and merge its facts into WS/graph.json."""
 
     def action():
-        from flows.pipeline import extract_flow
+        from flows.direct import extract_direct, prefect_wanted
 
         cfg = checked(config_for(config))
         check_corpus(corpus)
+        if not prefect_wanted(prefect):
+            return extract_direct(corpus, workspace(workspace_dir, must_exist=False), cfg)
+        from flows.pipeline import extract_flow
+
         return extract_flow(corpus, workspace(workspace_dir, must_exist=False).create(), cfg=cfg)
 
     guarded(action, lock=workspace_dir)
@@ -119,6 +126,7 @@ def generate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="estimate requests, tokens and cost of the plan; send nothing")
     ] = False,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Write samples for the facts no earlier run generated from."""
 
@@ -127,7 +135,7 @@ def generate(
             from flows.stages import estimate_generate
 
             return estimate_generate(workspace(workspace_dir), config_for(config))
-        return stage_on_latest_run("generate", workspace_dir, config)
+        return stage_on_latest_run("generate", workspace_dir, config, prefect)
 
     guarded(action, lock=workspace_dir)
 
@@ -140,6 +148,7 @@ def curate(
     report: Annotated[
         bool, typer.Option("--report", help="show how the judge agrees with people's reviews instead of curating")
     ] = False,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Remove near-duplicates and judge the latest run's samples."""
 
@@ -148,19 +157,24 @@ def curate(
             from flows.stages import calibrate_judge
 
             return calibrate_judge(workspace(workspace_dir))
-        return stage_on_latest_run("curate", workspace_dir, config)
+        return stage_on_latest_run("curate", workspace_dir, config, prefect)
 
     guarded(action, calibration_table if report else None, lock=workspace_dir)
 
 
-def stage_on_latest_run(stage: str, workspace_dir: Path, config: Path | None):
-    """generate or curate over the latest run; with nothing extracted yet, one line before Prefect starts."""
-    from flows import pipeline
+def stage_on_latest_run(stage: str, workspace_dir: Path, config: Path | None, prefect: bool):
+    """generate or curate over the latest run, as plain Python unless Prefect is asked for or configured; with
+    nothing extracted yet, one line before anything starts."""
+    from flows.direct import curate_direct, generate_direct, prefect_wanted
 
     ws = workspace(workspace_dir)
     ws.latest_run()
-    flow = {"generate": pipeline.generate_flow, "curate": pipeline.curate_flow}[stage]
-    return flow(ws, checked(config_for(config)))
+    cfg = checked(config_for(config))
+    if not prefect_wanted(prefect):
+        return {"generate": generate_direct, "curate": curate_direct}[stage](ws, cfg)
+    from flows import pipeline
+
+    return {"generate": pipeline.generate_flow, "curate": pipeline.curate_flow}[stage](ws, cfg)
 
 
 @app.command()

@@ -51,6 +51,9 @@ BaseModelOpt = Annotated[
 NameOpt = Annotated[str, typer.Option("--name", help="adapter name under WS/models/")]
 MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", help=config_help("train", "max_steps"))]
 RunnerOpt = Annotated[str | None, typer.Option("--runner", help=config_help("flows", "runner"))]
+PrefectOpt = Annotated[
+    bool, typer.Option("--prefect", help="run as a Prefect flow (default: plain Python, unless PREFECT_API_URL is set)")
+]
 DaskAddressOpt = Annotated[str | None, typer.Option("--dask-address", help=config_help("flows", "dask_address"))]
 MergeOpt = Annotated[bool, typer.Option("--merge", help=config_help("train", "merge"))]
 QloraOpt = Annotated[bool, typer.Option("--qlora", help=config_help("train", "qlora"))]

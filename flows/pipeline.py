@@ -18,6 +18,7 @@ from prefect.futures import as_completed
 import kgraph.extract
 from flows import cpt, preference, stages
 from flows.config import ConfigError, KgsynthConfig
+from flows.direct import batched
 from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
 from flows.report_html import build_html
@@ -31,10 +32,6 @@ from kgraph.records import Document, Fact, Rejection, content_id
 
 LLM_LIMIT = "kgsynth-llm"
 RUN_STATE = "run.json"
-
-
-def batched(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def file_hash(path: Path) -> str:

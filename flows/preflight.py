@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -34,8 +35,17 @@ def check_tcp(address: str, field: str) -> None:
         raise ConfigError(f"`{field}`: cannot reach {address} ({err.strerror or err}): start the scheduler") from None
 
 
+def prefect_configured() -> bool:
+    """Whether any place Prefect reads its API URL from exists: the variable, a profile, a prefect.toml here.
+    Without one, the URL is unset and Prefect (seconds to import) need not be asked."""
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    return bool(os.environ.get("PREFECT_API_URL")) or (home / "profiles.toml").exists() or Path("prefect.toml").exists()
+
+
 def prefect_api_url() -> str | None:
     """The Prefect server this process talks to (environment or profile); None means the ephemeral one."""
+    if not prefect_configured():
+        return None
     from prefect.settings import get_current_settings
 
     return get_current_settings().api.url

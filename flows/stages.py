@@ -287,7 +287,13 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
     started = time.perf_counter()
     samples = run_samples(run)
     judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
+    # a duplicate dropped by an earlier curate of this run is done too: it never gets a verdict
+    judged |= {r.item_id for r in read_jsonl(run / "rejections.jsonl", Rejection) if r.stage == "dedup"}
     samples = [s for s in samples if s.id not in judged]
+    if not samples:  # nothing to do: the graph, the index and the accepted samples are not read or rewritten
+        stats = stage_stats("curate", 0, 0, [], time.perf_counter() - started, accepted=0, flagged=0)
+        record_stats(run, stats)
+        return stats
     questions = heldout_questions(ws.models, read_jsonl(ws.state / ACCEPTED, Sample))
     questions += eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from lemminflect import getLemma
-
 DETERMINERS = {
     "the", "a", "an", "any", "either", "each", "every", "other", "such", "this", "that", "these", "those", "all",
     "some", "both", "neither", "no", "its", "their", "his", "her", "our", "your", "many", "most", "several",
@@ -42,6 +40,10 @@ def noun_lemma(word: str) -> str:
     word = word.lower()
     if not word.isalpha():  # lemminflect reads 'drug0' as 'drug'
         return word
+    # lemminflect imports spaCy and torch (seconds): imported where it is used, so a command that never inflects
+    # a word (one with nothing to do) does not pay for it
+    from lemminflect import getLemma
+
     found = getLemma(word, upos="NOUN")
     return found[0].lower() if found else word
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from lemminflect import getInflection
-
 from generation.plan import FactIndex, nodes, stable
 from generation.syntax import sentence_of
 from generation.verbalise import inflect, looks_plural
@@ -78,6 +76,8 @@ def dropped_polarity(answer: str, fact: Fact) -> list[str]:
 def agree(aux: str, verb: str) -> str:
     """'does not treat' -> 'treats', 'do not treat' -> 'treat', 'did not treat' -> 'treated'."""
     tag = {"does": "VBZ", "did": "VBD"}.get(aux.lower())
+    from lemminflect import getInflection
+
     forms = getInflection(verb, tag=tag) if tag else None
     return forms[0] if forms else verb
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from lemminflect import getLemma
-
 from kgraph.records import Fact
 
 PREPOSITION = re.compile(r"\s(?:with|of|in|for|on|at|to|from|by|under|during|after|before|who|which|that)\s", re.I)
@@ -48,6 +46,8 @@ def relation_verb(fact: Fact, phrase: str) -> str:
     words = [w for w in phrase.split() if w not in ("be", "shall", "may", "must", "can", "should", "will", "not")]
     if not words:
         return ""
+    from lemminflect import getLemma
+
     found = getLemma(words[0], upos="VERB")
     return found[0] if found else words[0]
 

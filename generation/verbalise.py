@@ -3,8 +3,6 @@ multiple-choice stem uses and the inverted forms questions use."""
 
 from __future__ import annotations
 
-from lemminflect import getInflection, getLemma
-
 from generation.syntax import PREPOSITION, head_token, sentence_of
 from kgraph.records import Fact
 
@@ -44,6 +42,8 @@ def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
     words = PREPOSITION.split(f" {noun_phrase} ")[0].split() or noun_phrase.split()
     if not words:
         return False
+    from lemminflect import getLemma
+
     lemma = getLemma(words[-1].lower(), upos="NOUN")
     return bool(lemma) and lemma[0] != words[-1].lower() and not words[-1].isupper()
 
@@ -53,6 +53,8 @@ def regular_plural(word: str) -> bool:
     's' ('Statins' -> 'statin'); all-capital names ('VIAGRA', 'AIDS') are not plurals."""
     if word.isupper() or not word.lower().endswith("s"):
         return False
+    from lemminflect import getLemma
+
     lemma = getLemma(word.lower(), upos="NOUN")
     return bool(lemma) and lemma[0] != word.lower() and word.lower().startswith(lemma[0][:-1])
 
@@ -61,6 +63,8 @@ def verb_lemma(word: str) -> str:
     """'impairs' -> 'impair', 'is' -> 'be'; words lemminflect does not know stay as they are."""
     if word in MODALS:
         return word
+    from lemminflect import getLemma
+
     found = getLemma(word.lower(), upos="VERB")
     return found[0] if found else word
 
@@ -71,6 +75,8 @@ def inflect(lemma: str, plural: bool) -> str:
         return "are" if plural else "is"
     if plural:
         return lemma
+    from lemminflect import getInflection
+
     found = getInflection(lemma, tag="VBZ")
     return found[0] if found else lemma
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from lemminflect import getInflection
-
 from generation.aspects import ASPECT_QUESTIONS
 from generation.context import in_context
 from generation.names import PREPOSITIONS, noun_lemma
@@ -134,6 +132,8 @@ def predicate_noun(fact: Fact, subject: str) -> str:
     ):
         return obj
     if looks_plural(obj, sentence_of(fact)):
+        from lemminflect import getInflection
+
         words[-1] = (getInflection(noun_lemma(words[-1]), tag="NN") or [words[-1]])[0]
     elif not words[0][:1].islower():  # a name: 'Is warfarin Coumadin?'
         return obj

@@ -222,3 +222,16 @@ def test_index_in_redis_is_shared_across_runs_and_workspaces(redis_url, tmp_path
 def test_unreachable_redis_is_a_user_error():
     with pytest.raises(IndexUnavailable, match="start Redis or unset the URL"):
         RedisIndex(DedupConfig(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+
+
+def test_redis_candidates_for_a_batch_are_what_one_query_per_sample_finds(redis_url):
+    cfg = DedupConfig(redis_url=redis_url, redis_prefix="test-batch")
+    index = RedisIndex(cfg)
+    stored = [f"{ANSWER} Note {n}: check the dose again after {n} days." for n in range(40)]
+    index.add([f"s{n}" for n in range(40)], sketch(stored, cfg.num_perm, cfg.ngram, "word"))
+    queries = sketch(
+        [*stored[:5], "An unrelated sentence about contract law and notice periods."], cfg.num_perm, cfg.ngram, "word"
+    )
+    found = index.candidates(queries)
+    assert found == [sorted(index.lsh.query(index.minhash(sig))) for sig in queries.sigs]
+    assert all(f"s{n}" in found[n] for n in range(5)) and found[-1] == []

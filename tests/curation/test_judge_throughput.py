@@ -1,0 +1,63 @@
+"""What makes the offline judge cheaper must not change a verdict: chunking, and answers that repeat a support
+sentence scored without the encoder."""
+
+import curation.embed
+from curation import judge
+from curation.judge import JudgeConfig, judge_offline
+from generation.records import GeneratorInfo, Message, Sample
+from kgraph.records import Evidence, Fact
+
+GEN = GeneratorInfo(provider="test", model="m", prompt_version="v1")
+CFG = JudgeConfig(fluency_model="none", audit_share=0)
+SENTENCES = [
+    "Metformin is contraindicated in patients with severe renal impairment.",
+    "Warfarin requires regular INR monitoring during treatment.",
+    "The tenant must give three months' written notice before ending the lease.",
+]
+
+
+def fact(subject: str, relation: str, obj: str, sentence: str) -> Fact:
+    evidence = Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))
+    return Fact(id=Fact.make_id(subject, relation, obj), subject=subject, relation=relation, object=obj,
+                evidence=[evidence])  # fmt: skip
+
+
+FACTS = [
+    fact("Metformin", "contraindicated_in", "severe renal impairment", SENTENCES[0]),
+    fact("Warfarin", "requires", "regular INR monitoring", SENTENCES[1]),
+    fact("tenant", "must_give", "three months' written notice", SENTENCES[2]),
+]
+
+
+def sample(n: int, question: str, answer: str, f: Fact) -> Sample:
+    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
+    return Sample(id=f"s{n}", kind="qa", messages=messages, fact_ids=[f.id], evidence=f.evidence, generator=GEN)
+
+
+SAMPLES = [
+    sample(0, "When should metformin be avoided?", SENTENCES[0], FACTS[0]),
+    sample(1, "What does warfarin require?", "Warfarin needs its INR checked regularly while you take it.", FACTS[1]),
+    sample(2, "What notice must a tenant give?", SENTENCES[2], FACTS[2]),
+    sample(3, "When should metformin be avoided?", "Avoid it in severe kidney problems.", FACTS[0]),
+    sample(4, "What must the tenant give?", "A written notice of three months.", FACTS[2]),
+]
+
+
+def test_chunks_give_the_verdicts_of_one_batch(monkeypatch):
+    facts = {f.id: f for f in FACTS}
+    whole = judge_offline(SAMPLES, facts, CFG)
+    monkeypatch.setattr(judge, "CHUNK", 2)
+    assert judge_offline(SAMPLES, facts, CFG) == whole
+
+
+def test_answers_that_repeat_a_support_sentence_are_not_embedded(monkeypatch):
+    samples = SAMPLES[:3]  # 0 and 2 repeat their evidence sentence, 1 says it in other words
+    facts_of = {s.id: [f for f in FACTS if f.id in s.fact_ids] for s in samples}
+    embedded = []
+    real = curation.embed.embed
+    monkeypatch.setattr(curation.embed, "embed", lambda texts: embedded.extend(texts) or real(texts))
+    scores = judge.similarities(samples, facts_of)
+    assert SENTENCES[0] not in embedded and SENTENCES[2] not in embedded and SENTENCES[1] in embedded
+    vector = real([SENTENCES[0]])[0]
+    assert scores["s0"] == scores["s2"] == 1.0 == round(float(vector @ vector), 3)  # what the encoder would say
+    assert 0.35 < scores["s1"] < 1.0
