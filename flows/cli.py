@@ -346,20 +346,20 @@ def review(
 ) -> None:
     """Serve the page where people accept, reject or edit the flagged samples (no Prefect needed)."""
     from curation.review_journal import restore as restore_decisions
-    from flows.stages import REVIEW_DB, queue_flagged
+    from flows.stages import queue_flagged
 
     def action():
         ws = workspace(workspace_dir)
         ws.latest_run()
         if restore:
-            restored = restore_decisions(ws.state / REVIEW_DB, lambda: queue_flagged(ws))
-            note(f"restored {restored} decisions into {ws.state / REVIEW_DB}")
+            restored = restore_decisions(ws.review_db, lambda: queue_flagged(ws))
+            note(f"restored {restored} decisions into {ws.review_db}")
         return queue_flagged(ws)
 
     guarded(action)
     from curation.review_app import serve
 
-    serve(workspace(workspace_dir).state / REVIEW_DB, host, port, token)
+    serve(workspace(workspace_dir).review_db, host, port, token)
 
 
 @app.command()

@@ -75,7 +75,7 @@ def nothing_to_generate(ws: Workspace, cfg: KgsynthConfig) -> bool:
 
     if not ws.graph.exists():
         return False  # pending_facts says which command to run first
-    done = read_ids(ws.state / stages.GENERATED_FACTS)
+    done = read_ids(ws.generated_facts)
     gate = cfg.generation.min_confidence
     return not any(f.id not in done and f.confidence >= gate for f in graph_facts(load_graph(ws.graph)))
 

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from curation.review_store import read_reviews
-from flows.stages import REVIEW_DB, all_verdicts
+from flows.stages import all_verdicts
 from flows.workspace import Workspace, read_jsonl
 from generation.records import Sample
 from kgraph.records import Document, Rejection
@@ -28,7 +28,7 @@ def drops_by_stage(rejections: list[Rejection]) -> dict[str, dict[str, int]]:
 
 def workspace_quality(ws: Workspace) -> dict:
     verdicts = {v.sample_id: v for v in all_verdicts(ws)}.values()
-    reviews = read_reviews(ws.state / REVIEW_DB, latest_only=True)
+    reviews = read_reviews(ws.review_db, latest_only=True)
     rejections = [r for run in sorted(ws.runs.glob("*")) for r in read_jsonl(run / "rejections.jsonl", Rejection)]
     return {
         "judges": sorted({v.judge for v in verdicts}),

@@ -46,6 +46,35 @@ class Workspace:
     def runs(self) -> Path:
         return self.root / "runs"
 
+    # The files stages keep between runs: named here only, so a stage asks the workspace, not a constant.
+    @property
+    def known_documents(self) -> Path:
+        return self.state / "documents.ids"
+
+    @property
+    def generated_facts(self) -> Path:
+        return self.state / "generated_facts.ids"
+
+    @property
+    def accepted(self) -> Path:
+        return self.state / "accepted.jsonl"
+
+    @property
+    def flagged(self) -> Path:
+        return self.state / "flagged.jsonl"
+
+    @property
+    def review_db(self) -> Path:
+        return self.state / "review.db"
+
+    @property
+    def fact_quota(self) -> Path:
+        return self.state / "fact_quota.json"
+
+    @property
+    def aliases(self) -> Path:
+        return self.root / "aliases.tsv"
+
     def create(self) -> Workspace:
         for folder in (self.root, self.state, self.export, self.models, self.runs):
             folder.mkdir(parents=True, exist_ok=True)

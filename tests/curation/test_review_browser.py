@@ -14,7 +14,7 @@ from chromium import ARGS, CHROMIUM
 from fakes import make_sample
 
 from curation.records import Verdict
-from flows.stages import ACCEPTED, FLAGGED, REVIEW_DB, export_workspace, extract_batch, finish_extract, new_documents
+from flows.stages import export_workspace, extract_batch, finish_extract, new_documents
 from flows.workspace import Workspace, write_jsonl
 from generation.records import Sample
 from kgraph.graph import graph_facts, load_graph
@@ -44,8 +44,8 @@ def workspace(small_corpus, tmp_path) -> tuple[Workspace, list[Sample], Sample]:
     ]
     samples[5] = qa(facts[5], "<script>alert('owned')</script> Is this shown as text?", "It must be shown as text.")
     auto, flagged = samples[0], samples[1:]
-    write_jsonl(ws.state / ACCEPTED, [auto])
-    write_jsonl(ws.state / FLAGGED, flagged)
+    write_jsonl(ws.accepted, [auto])
+    write_jsonl(ws.flagged, flagged)
     reasons = [["weak_grounding"], ["truncated"], ["audit"], ["weak_grounding"], ["truncated"]]
     verdicts = [
         Verdict(sample_id=s.id, scores={"grounding": 0.2 * i}, decision="flag", reasons=r, judge="offline-rules-v1")
@@ -149,7 +149,7 @@ def test_review_in_chromium_then_export_uses_the_decisions(workspace, served):
         browser.close()
     assert dialogs == []
 
-    db = sqlite3.connect(ws.state / REVIEW_DB)
+    db = sqlite3.connect(ws.review_db)
     rows = db.execute("SELECT sample_id, reviewer, action, reason, messages, previous FROM decisions ORDER BY id")
     decisions = rows.fetchall()
     db.close()

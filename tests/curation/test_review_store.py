@@ -160,19 +160,19 @@ def test_no_review_db_means_nothing_reviewed(tmp_path):
 
 
 def test_queue_flagged_reads_the_workspace_and_counts_what_it_cannot_find(tmp_path):
-    from flows.stages import FLAGGED, REVIEW_DB, accepted_samples, queue_flagged
+    from flows.stages import accepted_samples, queue_flagged
     from flows.workspace import Workspace, write_jsonl
 
     ws = Workspace(tmp_path / "ws").create()
     run = ws.new_run()
     write_jsonl(run / "documents.jsonl", [DOC])
-    write_jsonl(ws.state / FLAGGED, [entry(1).sample, entry(2).sample])
+    write_jsonl(ws.flagged, [entry(1).sample, entry(2).sample])
     lost = entry(3).verdict.model_copy(update={"sample_id": "gone"})
     write_jsonl(run / "verdicts.jsonl", [entry(1).verdict, entry(2).verdict, lost])
     stats = queue_flagged(ws)
     assert stats["newly_queued"] == 2 and stats["dropped"] == {"sample_missing": 1}
     assert queue_flagged(ws)["newly_queued"] == 0
-    conn = store.connect(ws.state / REVIEW_DB)
+    conn = store.connect(ws.review_db)
     assert store.load_item(conn, "s1").sources[0]["path"] == "corpus/warfarin.txt"
     decisions.decide(conn, "s1", "ana", "accept")
     conn.close()

@@ -8,7 +8,8 @@ from fakes import make_fact
 
 import flows.stages as stages
 from flows.config import load_config
-from flows.workspace import Workspace
+from flows.stages import curate, export
+from flows.workspace import Workspace, read_ids
 from kgraph.graph import add_facts, save_graph
 
 FACTS = [
@@ -37,7 +38,7 @@ def test_a_curate_killed_at_any_write_resumes_to_the_same_accepted_samples(tmp_p
     assert expected
 
     ws, cfg, run = generated_workspace(tmp_path / "killed")
-    real_write, real_save = stages.write_jsonl, stages.save_index
+    real_write, real_save = curate.write_jsonl, curate.save_index
 
     def write_then_die(path, records, *args):
         if path.name == killed_at:
@@ -49,12 +50,12 @@ def test_a_curate_killed_at_any_write_resumes_to_the_same_accepted_samples(tmp_p
             raise KeyboardInterrupt("killed")
         return real_save(*args)
 
-    monkeypatch.setattr(stages, "write_jsonl", write_then_die)
-    monkeypatch.setattr(stages, "save_index", save_then_die)
+    monkeypatch.setattr(curate, "write_jsonl", write_then_die)
+    monkeypatch.setattr(curate, "save_index", save_then_die)
     with pytest.raises(KeyboardInterrupt):
         stages.curate_run(ws, run, cfg)
-    monkeypatch.setattr(stages, "write_jsonl", real_write)
-    monkeypatch.setattr(stages, "save_index", real_save)
+    monkeypatch.setattr(curate, "write_jsonl", real_write)
+    monkeypatch.setattr(curate, "save_index", real_save)
     stages.curate_run(ws, run, cfg)
     assert {s.id for s in stages.accepted_samples(ws)} == expected
     stages.curate_run(ws, run, cfg)  # a third curate finds nothing left to do and loses nothing
@@ -73,7 +74,7 @@ def test_an_export_killed_midway_leaves_the_previous_export_whole(tmp_path, monk
         (folder / "sharegpt.json").write_text("[]")
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(stages, "export_samples", die_after_one_file)
+    monkeypatch.setattr(export, "export_samples", die_after_one_file)
     with pytest.raises(KeyboardInterrupt):
         stages.export_workspace(ws)
     assert stages.export_complete(ws) and (ws.export / "sharegpt.json").read_text() == before
@@ -127,4 +128,4 @@ def test_a_document_whose_llm_extraction_failed_is_not_recorded_as_known(tmp_pat
     failed, fine = (Document(id=i, path=f"{i}.txt", text=f"Text {i}.") for i in ("failed", "fine"))
     timeout = Rejection(item_id="failed", stage="extract", reason="timeout")
     stages.finish_extract(ws, run, [failed, fine], [], [timeout], time.perf_counter())
-    assert stages.read_ids(ws.state / stages.KNOWN_DOCUMENTS) == {"fine"}  # the failed one is extracted again
+    assert read_ids(ws.known_documents) == {"fine"}  # the failed one is extracted again

@@ -135,12 +135,12 @@ def test_generate_batch_with_probe_quotas_and_a_real_client(tmp_path, monkeypatc
     import networkx as nx
     from openai_server import FakeOpenAI
 
-    from flows.stages import FACT_QUOTA, generate_batch
+    from flows.stages import generate_batch
     from flows.workspace import Workspace
     from kgraph.graph import add_facts, graph_facts, save_graph
     from kgraph.records import Evidence, Fact
 
-    sentence = "Metformin treats type 2 diabetes and may cause lactic acidosis."
+    sentence = "Metformin is used to treat type 2 diabetes and can cause lactic acidosis."  # (parsed right)
     facts = [Fact(id=Fact.make_id("metformin", r, o), subject="metformin", relation=r, object=o, domain="medical",
                   evidence=[Evidence(doc_id="d", sentence=sentence, start=0, end=len(sentence))])
              for r, o in (("treats", "type 2 diabetes"), ("causes", "lactic acidosis"))]  # fmt: skip
@@ -149,7 +149,7 @@ def test_generate_batch_with_probe_quotas_and_a_real_client(tmp_path, monkeypatc
     add_facts(graph, facts)
     save_graph(graph, ws.graph)
     facts = graph_facts(graph)
-    (ws.state / FACT_QUOTA).write_text(json.dumps({"quota": {facts[0].id: 0.5}}))
+    (ws.fact_quota).write_text(json.dumps({"quota": {facts[0].id: 0.5}}))
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     with FakeOpenAI() as server:

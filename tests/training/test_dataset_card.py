@@ -11,7 +11,7 @@ import pytest
 
 from curation.records import Verdict
 from flows.config import KgsynthConfig
-from flows.stages import ACCEPTED, export_workspace
+from flows.stages import export_workspace
 from flows.workspace import Workspace, write_jsonl
 from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Document, Evidence, Rejection
@@ -55,7 +55,7 @@ def workspace(tmp_path) -> Workspace:
         second / "documents.jsonl",
         [Document(id="d2", path="/home/ana/corpus/legal/termination.txt", text="y", domain="legal")],
     )
-    write_jsonl(ws.state / ACCEPTED, accepted)
+    write_jsonl(ws.accepted, accepted)
     verdicts = [Verdict(sample_id=s.id, scores={}, decision="accept", judge="offline-rules-v3") for s in accepted]
     verdicts += [
         Verdict(sample_id="s-flag", scores={}, decision="flag", reasons=["weak_grounding"], judge="offline-rules-v3"),
