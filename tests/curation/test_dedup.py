@@ -176,6 +176,7 @@ def wait_until_listening(server: subprocess.Popen, port: int, tries: int = 100) 
     pytest.fail(f"{server.args[0]} accepted no connection on port {port} after {tries} tries ({state})")
 
 
+@pytest.mark.slow
 def test_a_server_that_never_listens_fails_the_fixture_clearly():
     server = subprocess.Popen(["true"])
     with pytest.raises(
@@ -200,6 +201,7 @@ def redis_url(tmp_path_factory):
     server.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_index_in_redis_is_shared_across_runs_and_workspaces(redis_url, tmp_path):
     cfg = DedupConfig(redis_url=redis_url, redis_prefix="test-shared")
     a = sample("When should metformin not be used?", ANSWER)
@@ -219,11 +221,13 @@ def test_index_in_redis_is_shared_across_runs_and_workspaces(redis_url, tmp_path
     assert dedup_samples([b], load_index(tmp_path, other), other)[0] == [b]  # other settings, other keys
 
 
+@pytest.mark.slow
 def test_unreachable_redis_is_a_user_error():
     with pytest.raises(IndexUnavailable, match="start Redis or unset the URL"):
         RedisIndex(DedupConfig(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
 
 
+@pytest.mark.slow
 def test_redis_candidates_for_a_batch_are_what_one_query_per_sample_finds(redis_url):
     cfg = DedupConfig(redis_url=redis_url, redis_prefix="test-batch")
     index = RedisIndex(cfg)

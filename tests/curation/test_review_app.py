@@ -131,6 +131,7 @@ def test_highlight_marks_fact_words_verbatim_or_word_by_word():
     assert "".join(text for text, _ in pieces) == "Metformin lowers blood glucose in type 2 diabetes."
 
 
+@pytest.mark.slow
 def test_review_command_on_a_missing_workspace_is_one_line(tmp_path):
     kgsynth = str(Path(sys.executable).with_name("kgsynth"))
     result = subprocess.run(

@@ -58,6 +58,7 @@ def test_run_end_to_end_then_nothing_new(env, small_corpus, tmp_path):
     assert (ws / "models" / "demo" / "adapter_model.safetensors").exists()  # and so is an unfinished training
 
 
+@pytest.mark.slow
 def test_missing_corpus_is_one_line_without_traceback(env, tmp_path):
     result = kgsynth(env, "run", tmp_path / "missing", "--workspace", tmp_path / "ws")
     assert result.returncode == 2
@@ -66,12 +67,14 @@ def test_missing_corpus_is_one_line_without_traceback(env, tmp_path):
     assert len(lines) == 1 and "does not exist" in lines[0]
 
 
+@pytest.mark.slow
 def test_stage_command_on_an_empty_workspace_says_what_to_run(env, tmp_path):
     result = kgsynth(env, "export", "--workspace", tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "kgsynth curate" in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_config_names_the_field(env, tmp_path, small_corpus):
     config = tmp_path / "kgsynth.toml"
     config.write_text("[generation]\nquestion_typez = ['object']\n")
@@ -80,6 +83,7 @@ def test_bad_config_names_the_field(env, tmp_path, small_corpus):
     assert "generation.question_typez" in result.stderr
 
 
+@pytest.mark.slow
 def test_stage_commands_one_by_one(env, small_corpus, tmp_path):
     ws = tmp_path / "ws"
     for args in (("extract", small_corpus), ("generate",), ("curate",), ("export",)):
@@ -89,6 +93,7 @@ def test_stage_commands_one_by_one(env, small_corpus, tmp_path):
     assert shutil.which(KGSYNTH)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["generate", "curate"])
 def test_stage_commands_before_extraction_fail_in_one_line(env, tmp_path, command):
     result = kgsynth(env, command, "--workspace", tmp_path)
@@ -117,6 +122,7 @@ def test_user_errors_raised_inside_flows_lose_their_prefect_traceback():
     assert keep.filter(record(RuntimeError("a bug keeps its traceback"))) is True
 
 
+@pytest.mark.slow
 def test_a_second_writer_on_the_same_workspace_fails_in_one_line(env, tmp_path):
     from flows.workspace import workspace_lock
 

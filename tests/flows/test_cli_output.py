@@ -63,6 +63,7 @@ def test_version_is_the_installed_package_version():
     assert result.exit_code == 0 and result.stdout == f"kgsynth {version('kgsynth')}\n"
 
 
+@pytest.mark.slow
 def test_help_names_environment_variables_and_config_fields():
     top = invoke("--help").stdout
     assert all(name in top for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "KGSYNTH_MODEL", "PREFECT_API_URL"))
@@ -72,6 +73,7 @@ def test_help_names_environment_variables_and_config_fields():
     assert all(flag in train for flag in ("--json", "--quiet", "--verbose"))
 
 
+@pytest.mark.slow
 def test_workspace_comes_from_its_environment_variable(graph_ws):
     result = CliRunner().invoke(app, ["graph", "--no-picture", "--json"], env={"KGSYNTH_WORKSPACE": str(graph_ws)})
     assert result.exit_code == 0, result.output
@@ -130,6 +132,7 @@ def test_a_user_error_keeps_its_square_brackets(capsys):
     )
 
 
+@pytest.mark.slow
 def test_completion_offers_commands_and_options():
     def complete(words: str) -> list[str]:
         env = {"_KGSYNTH_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from flows.direct import prefect_wanted
 
 KGSYNTH = str(Path(sys.executable).with_name("kgsynth"))
@@ -21,6 +23,7 @@ def latest_stats(ws: Path) -> dict:
     return json.loads((sorted((ws / "runs").iterdir())[-1] / "stats.json").read_text())
 
 
+@pytest.mark.slow
 def test_stage_commands_start_no_prefect_server_and_idle_reruns_rewrite_nothing(small_corpus, tmp_path):
     home = tmp_path / "prefect-home"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "KGSYNTH_", "PREFECT_"))}
@@ -58,6 +61,7 @@ def test_prefect_when_asked_or_configured(monkeypatch, tmp_path):
     assert prefect_wanted(False)
 
 
+@pytest.mark.slow
 def test_stage_commands_import_neither_spacy_nor_torch_before_they_have_work():
     """Seconds of start-up a command with nothing to do would pay (lemminflect imports spaCy, spaCy imports torch)."""
     code = "import sys, flows.cli, flows.direct, flows.config; print(sorted({'spacy', 'torch'} & set(sys.modules)))"

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from flows.config import load_config
 from flows.labels import report_key, workspace_slug
 from flows.pipeline import extract_flow
@@ -10,6 +12,7 @@ from flows.workspace import Workspace
 SECRET = "sk-kgsynth-test-secret"
 
 
+@pytest.mark.slow
 def test_flow_run_is_named_tagged_and_stores_no_api_key(prefect_api, tmp_path, monkeypatch):
     from prefect.client.orchestration import get_client
 

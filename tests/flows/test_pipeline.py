@@ -149,6 +149,7 @@ class ExtractingOpenAI(GroundedOpenAI):
         return status, extra, json.dumps(reply).encode(), delay
 
 
+@pytest.mark.slow
 def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
     prefect_api, small_corpus, tmp_path, monkeypatch
 ):
@@ -173,6 +174,7 @@ def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
     assert stats["requests"] >= 1 and stats["timeouts"] == 0 and stats["prompt_tokens"] > 0  # LLM use in the summary
 
 
+@pytest.mark.slow
 def test_a_flow_that_waits_too_long_for_an_llm_slot_stops_with_a_clear_error(prefect_api, tmp_path, monkeypatch):
     """The LLM slot is held per flow: with every slot taken by another flow, generation waits, then says why."""
     import uuid
@@ -202,6 +204,7 @@ def test_a_flow_that_waits_too_long_for_an_llm_slot_stops_with_a_clear_error(pre
     assert read_ids(ws.state / "generated_facts.ids") == set()  # nothing was generated or marked done
 
 
+@pytest.mark.slow
 def test_facts_whose_requests_all_failed_stay_pending_for_the_next_run(prefect_api, tmp_path, monkeypatch):
     """An endpoint that answers 200 with non-JSON: nothing is marked done, and a healthy endpoint later does it."""
     from flows.pipeline import generate_flow

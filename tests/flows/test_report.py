@@ -116,6 +116,7 @@ def test_llm_modes_without_an_endpoint_fail_before_any_work(monkeypatch):
         check_endpoints(load_config(None, {"judge": {"mode": "llm"}}))
 
 
+@pytest.mark.slow
 def test_schedule_without_a_server_says_so_in_one_line(small_corpus, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from flows import stages
 from flows.workspace import Workspace
 
@@ -46,6 +48,7 @@ def test_abbreviations_apply_in_their_own_document_until_listed_and_foreign_docu
     assert "AF" in node["aliases"] and node["type"] == "disease"
 
 
+@pytest.mark.slow
 def test_graph_command_prints_stats_and_writes_files_without_prefect(tmp_path: Path, small_corpus: Path):
     ws = extracted_workspace(tmp_path, small_corpus)
     script = (
@@ -60,6 +63,7 @@ def test_graph_command_prints_stats_and_writes_files_without_prefect(tmp_path: P
     assert (ws.root / "graph.png").stat().st_size > 10_000 and (ws.root / "graph.graphml").exists()
 
 
+@pytest.mark.slow
 def test_graph_command_on_an_empty_workspace_is_one_line(tmp_path: Path):
     done = subprocess.run(
         [sys.executable, "-c", "from flows.cli import main; main()", "graph", "--workspace", str(tmp_path)],

@@ -131,6 +131,7 @@ def kgsynth(ws: Workspace, *args: str, **env: str) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow
 def test_dry_run_lists_the_files_and_the_repo_offline(workspace):
     done = kgsynth(workspace, "--push-to-hub", "someone/clinic-qa", "--dry-run", HF_HUB_OFFLINE="1")
     assert done.returncode == 0, done.stderr
@@ -142,6 +143,7 @@ def test_dry_run_lists_the_files_and_the_repo_offline(workspace):
         assert any(line.split() == [name, *human_size(size).split()] for line in lines), (name, out)
 
 
+@pytest.mark.slow
 def test_push_without_a_token_is_one_line_and_exit_code_2(workspace):
     done = kgsynth(workspace, "--push-to-hub", "someone/clinic-qa")
     assert done.returncode == 2, done.stderr

@@ -72,6 +72,7 @@ def test_the_same_items_in_the_evalscope_and_opencompass_layouts(items, tmp_path
     assert qa == [{"question": i["question"], "answer": i["answer"]} for i in short]
 
 
+@pytest.mark.slow
 def test_kgsynth_evaluate_asks_the_same_held_out_questions(items, facts, rows):
     """`kgsynth evaluate` reads the control ids of the adapter's split.json, which training draws with the same rule
     ([train] control_ratio and seed): its control questions are the exported short-answer items."""
