@@ -46,6 +46,8 @@ def prefect_api_url() -> str | None:
     """The Prefect server this process talks to (environment or profile); None means the ephemeral one."""
     if not prefect_configured():
         return None
+    if os.environ.get("PREFECT_API_URL"):  # the variable wins in Prefect too; its settings may be cached already
+        return os.environ["PREFECT_API_URL"]
     from prefect.settings import get_current_settings
 
     return get_current_settings().api.url
