@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from flows.cli_guard import guarded
+from flows.cli_inputs import check_corpus, checked, config_for, workspace
 from flows.cli_options import (
     ENVIRONMENT,
     BaseModelOpt,
@@ -39,28 +40,6 @@ def kgsynth(version: VersionOpt = False) -> None:
     """Options before any command: --version, and typer's --install-completion and --show-completion."""
 
 
-def config_for(config: Path | None, max_steps: int | None = None, runner: str | None = None, dask: str | None = None):
-    from flows.config import load_config
-
-    return load_config(config, {"train": {"max_steps": max_steps}, "flows": {"runner": runner, "dask_address": dask}})
-
-
-def checked(cfg):
-    """The config, once its LLM endpoint, Dask scheduler and Prefect server answer."""
-    from flows.preflight import check_endpoints
-
-    check_endpoints(cfg)
-    return cfg
-
-
-def workspace(path: Path, must_exist: bool = True):
-    from flows.workspace import Workspace, WorkspaceError
-
-    if must_exist and not path.exists():
-        raise WorkspaceError(f"workspace {path} does not exist: run `kgsynth run CORPUS --workspace {path}` first")
-    return Workspace(path)
-
-
 @app.command()
 @output_options
 def run(
@@ -85,16 +64,6 @@ def run(
         return run_flow(corpus, workspace(workspace_dir, must_exist=False), cfg, base_model, name, train)
 
     guarded(action, lock=workspace_dir)
-
-
-def check_corpus(corpus: Path) -> None:
-    """Fail before starting any orchestration when the corpus path is unusable."""
-    from kgraph.corpus import CorpusError
-
-    if not corpus.exists():
-        raise CorpusError(
-            f"corpus path {corpus} does not exist: pass a folder of .txt/.md/.jsonl/.pdf/.html/.docx files"
-        )
 
 
 @app.command()
