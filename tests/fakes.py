@@ -22,7 +22,9 @@ def make_fact(subject, relation, obj, surface="", domain="medical", negated=Fals
     )
 
 
-def make_sample(*turns, fact: Fact | None = None, evidence=None, style=None) -> Sample:
+def make_sample(
+    *turns, fact: Fact | None = None, evidence=None, style=None, generator=HAND_WRITTEN, domain=None
+) -> Sample:
     """A QA sample (one exchange) or a dialogue (more): turns are texts, user first, or (role, text) pairs (to
     open with a system prompt); about `fact` (its id, evidence and domain) or an unnamed fact 'f1'."""
     pairs = [t if isinstance(t, tuple) else (("user", "assistant")[i % 2], t) for i, t in enumerate(turns)]
@@ -35,9 +37,9 @@ def make_sample(*turns, fact: Fact | None = None, evidence=None, style=None) -> 
         messages=messages,
         fact_ids=fact_ids,
         evidence=fact.evidence if fact else evidence or [],
-        generator=HAND_WRITTEN,
+        generator=generator,
         style=style or {},
-        **({"domain": fact.domain} if fact else {}),
+        **({"domain": fact.domain if fact else domain} if fact or domain else {}),
     )
 
 

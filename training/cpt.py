@@ -4,10 +4,9 @@ the passages (no chat template, no assistant mask), packed with overflow split r
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-from training.base import absolute_base, describe_base
+from training.base import absolute_base
 from training.sft import (
     TrainConfig,
     TrainingError,
@@ -17,6 +16,7 @@ from training.sft import (
     pick_device,
     progress_callback,
     sft_config,
+    train_and_save_adapter,
 )
 
 
@@ -59,12 +59,7 @@ def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainCon
     output_dir = Path(output_dir)
     base_model = absolute_base(base_model)
     trainer, device = build_text_trainer(texts, base_model, output_dir, cfg)
-    started = time.perf_counter()
-    result = trainer.train()
-    seconds = time.perf_counter() - started
-    base = describe_base(base_model)
-    trainer.model.peft_config["default"].revision = base["revision"]
-    trainer.model.save_pretrained(output_dir)
+    result, seconds, base = train_and_save_adapter(trainer, base_model, output_dir)
     load_tokenizer(base_model, chat=False).save_pretrained(output_dir)
     history = loss_history(trainer.state.log_history)
     losses = [row["loss"] for row in history]

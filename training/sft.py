@@ -256,6 +256,17 @@ def save_merged(base_model: str, output_dir: Path, cfg: TrainConfig) -> Path:
     return output_dir / "merged"
 
 
+def train_and_save_adapter(trainer, base_model: str, output_dir: Path):
+    """Train, then save the adapter naming its base's revision: (train result, seconds, the base described)."""
+    started = time.perf_counter()
+    result = trainer.train()
+    seconds = time.perf_counter() - started
+    base = describe_base(base_model)
+    trainer.model.peft_config["default"].revision = base["revision"]
+    trainer.model.save_pretrained(output_dir)
+    return result, seconds, base
+
+
 def train_lora(
     rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig, sources: list[str] | None = None
 ) -> dict:
@@ -274,12 +285,7 @@ def train_lora(
     mixed = mix_general(split["train"], general, cfg.general_ratio, cfg.seed)
     held_out = split["paraphrase"] + split["control"]
     trainer, device = build_trainer(mixed, base_model, output_dir, cfg, held_out)
-    started = time.perf_counter()
-    result = trainer.train()
-    seconds = time.perf_counter() - started
-    base = describe_base(base_model)
-    trainer.model.peft_config["default"].revision = base["revision"]
-    trainer.model.save_pretrained(output_dir)
+    result, seconds, base = train_and_save_adapter(trainer, base_model, output_dir)
     tokenizer = load_tokenizer(base_model)  # shipped with the base's own template, not the marked training one
     tokenizer.chat_template = inference_chat_template(tokenizer.chat_template)
     tokenizer.save_pretrained(output_dir)

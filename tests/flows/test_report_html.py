@@ -6,12 +6,13 @@ import re
 
 import pytest
 from chromium import ARGS, CHROMIUM
+from fakes import make_sample
 
 from curation.records import Verdict
 from flows.report import build_report
 from flows.report_html import build_html
 from flows.workspace import write_jsonl
-from generation.records import GeneratorInfo, Message, Sample
+from generation.records import Sample
 from kgraph.records import Rejection
 from training.card import plot_losses
 
@@ -38,16 +39,7 @@ EVALUATION = {
 
 
 def sample(question: str, answer: str) -> Sample:
-    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
-    return Sample(
-        id=Sample.make_id("qa", ["f1"], messages),
-        kind="qa",
-        messages=messages,
-        fact_ids=["f1"],
-        evidence=[],
-        style={"question_type": "object"},
-        generator=GeneratorInfo(provider="offline", model="templates", prompt_version="v1"),
-    )
+    return make_sample(question, answer, style={"question_type": "object"})
 
 
 @pytest.fixture()

@@ -71,3 +71,14 @@ def tiny_base(tmp_path_factory, examples):
 
     texts = [p.read_text() for p in sorted(examples.rglob("*.txt"))]
     return save_tiny_base(texts, tmp_path_factory.mktemp("tiny") / "base")
+
+
+@pytest.fixture()
+def workspace(tmp_path, facts):
+    """A workspace folder whose graph holds the test facts (what `kgsynth extract` would leave)."""
+    from kgraph.graph import add_facts, load_graph, save_graph
+
+    graph = load_graph(tmp_path / "graph.json")
+    add_facts(graph, facts)
+    save_graph(graph, tmp_path / "graph.json")
+    return tmp_path

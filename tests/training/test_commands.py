@@ -6,17 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from kgraph.graph import add_facts, load_graph, save_graph
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def workspace(tmp_path, facts):
-    graph = load_graph(tmp_path / "graph.json")
-    add_facts(graph, facts)
-    save_graph(graph, tmp_path / "graph.json")
-    return tmp_path
 
 
 def test_probe_writes_the_quota_that_generation_reads(workspace, tiny_base, facts):

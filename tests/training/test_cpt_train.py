@@ -8,20 +8,16 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from flows.cli import app
-from kgraph.graph import add_facts, load_graph, save_graph
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def workspace(tmp_path, facts):
-    graph = load_graph(tmp_path / "graph.json")
-    add_facts(graph, facts)
-    save_graph(graph, tmp_path / "graph.json")
-    (tmp_path / "kgsynth.toml").write_text(
+def workspace(workspace):
+    (workspace / "kgsynth.toml").write_text(
         "[train]\nlearning_rate = 3e-3\nbatch_size = 2\nmax_length = 64\ncpu_threads = 1\n", encoding="utf-8"
     )
-    return tmp_path
+    return workspace
 
 
 def test_export_then_continued_pretraining_saves_an_adapter(workspace, tiny_base, facts):

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import make_sample
 
 from curation.records import Verdict
 from flows.config import KgsynthConfig
 from flows.stages import export_workspace
 from flows.workspace import Workspace, write_jsonl
-from generation.records import GeneratorInfo, Message, Sample
+from generation.records import GeneratorInfo, Sample
 from kgraph.records import Document, Evidence, Rejection
 from training.dataset_card import size_category
 from training.export import ExportConfig
@@ -24,16 +25,9 @@ GEN = GeneratorInfo(provider="offline", model="templates", prompt_version="v7")
 
 
 def sample(question: str, answer: str, domain: str) -> Sample:
-    messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
-    return Sample(
-        id=Sample.make_id("qa", ["f1"], messages),
-        kind="qa",
-        messages=messages,
-        fact_ids=["f1"],
-        evidence=[Evidence(doc_id="d1", sentence=answer, start=0, end=len(answer))],
-        style={"question_type": "object"},
-        generator=GEN,
-        domain=domain,
+    evidence = [Evidence(doc_id="d1", sentence=answer, start=0, end=len(answer))]
+    return make_sample(
+        question, answer, evidence=evidence, style={"question_type": "object"}, generator=GEN, domain=domain
     )
 
 
