@@ -11,7 +11,7 @@ from kgraph.records import Fact, normalise
 
 LEADING_WORDS = {"the", "a", "an", "this", "that", "these", "those", "any", "each", "all", "either", "both"}
 # Words ending in s that are not plurals.
-SINGULAR_S = {"diabetes", "herpes", "rabies", "mellitus", "series", "species", "news", "measles", "mumps", "lupus"}
+SINGULAR_S = {"diabetes", "herpes", "rabies", "mellitus", "series", "species", "news", "measles", "mumps", "lupus", "summons"}
 SUGGESTED = "#~ "
 ALIAS_HEADER = (
     "# alias\tcanonical name (edit freely; the first line for an alias wins)\n"

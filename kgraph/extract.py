@@ -43,11 +43,14 @@ RELATIVE = {"which", "that", "who", "whom"}
 # Prepositions of time, manner and circumstance: 'within thirty days', 'after surgery' are not relations.
 NON_RELATIONAL = {
     "after", "before", "until", "since", "within", "without", "despite", "except", "throughout", "like", "because",
-    "due", "upon",
+    "due", "upon", "among",
 }  # fmt: skip
+# 'increased during treatment', 'reported during the early stages' set the time; only a ban reads as a relation:
+# 'contraindicated during the third trimester', 'should not be started during an acute attack'.
+TIME_PREPOSITIONS = {"during"}
 EXTRACTOR = "spacy-rules"
 # Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
-CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect"}
+CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect", "basis", "turn"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tu
     preps += [(p, f"be {a.lower_}") for a in verb.children if a.dep_ == "acomp" for p in a.children]
     for prep, base in preps:
         if prep.dep_ not in ("prep", "agent") or prep.lower_ in NON_RELATIONAL:
+            continue
+        if prep.lower_ in TIME_PREPOSITIONS and not (prohibited or verb.lemma_.lower() == "contraindicate"):
             continue
         for obj in prep_objects(prep):
             if obj.lemma_.lower() in CIRCUMSTANCES:
@@ -195,7 +200,13 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             # 'elderly patients on high dose therapy, especially females' singles out members, defines nothing
             singled = any(c.dep_ == "advmod" for c in token.children)
             if not bracketed and not listed and not titled and not singled and not token.text.isupper():
-                yield Candidate(token.head, "be", token)
+                # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
+                named = not has_determiner(token) and has_determiner(token.head)
+                yield Candidate(token, "be", token.head) if named else Candidate(token.head, "be", token)
+
+
+def has_determiner(noun) -> bool:
+    return any(c.dep_ in ("det", "poss") for c in noun.children)
 
 
 def enumerated(first, second, separators=()) -> bool:

@@ -14,7 +14,7 @@ DROP_WORDS = {
 # Heads that name who or what was studied rather than a domain entity: "a patient treated with X".
 POPULATION = {
     "patient", "man", "woman", "boy", "girl", "individual", "person", "people", "participant", "case",
-    "animal", "rat", "mouse", "dog", "rabbit", "monkey", "rodent",
+    "animal", "rat", "mouse", "dog", "rabbit", "monkey", "rodent", "mother", "infant", "child", "adult", "volunteer",
 }  # fmt: skip
 GENERIC = POPULATION | {"study", "trial", "we", "author", "report", "it", "this", "which", "that", "they", "he", "she"}
 TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
