@@ -14,6 +14,8 @@ USES = {
 }  # fmt: skip
 PREVENTS = {"prevents", "reduces_risk_of"}
 HARMS = {"causes", "increases_risk_of", "associated_with", "be_associated_with", "may_lead_to", "leads_to"}
+ASSOCIATIONS = {"associated_with", "be_associated_with"}
+NOT_CAUSED = {"drug", "test", "party"}  # things that have uses, not causes
 DIAGNOSES = {"diagnoses", "confirm", "support_diagnosis_of", "suggest"}
 DIAGNOSED_BY = {"diagnosed_by", "be_confirmed_with", "be_diagnosed_with"}
 ACTS = {"inhibits", "reduces", "increases", "block", "deplete", "replenish", "lower", "enhance", "reverse"}
@@ -58,7 +60,13 @@ def medical_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
         found += [(s, "uses")] if drug else []
         found.append((o, "prevention"))
     if r in HARMS:
-        found += [(s, "adverse_effects" if drug else "effects"), (o, "causes")]
+        # 'hypersensitivity reactions associated with allopurinol' tells allopurinol's risks, not the reactions'
+        turned = r in ASSOCIATIONS and fact.object_type == "drug" and not drug
+        agent, outcome = (o, s) if turned else (s, o)
+        found.append((agent, "adverse_effects" if drug or turned else "effects"))
+        if (fact.subject_type if turned else fact.object_type) not in NOT_CAUSED:
+            found.append((outcome, "causes"))  # never 'What are the causes and risk factors of allopurinol?'
+
     if r in DIAGNOSES:
         found.append((o, "diagnosis"))
     if r in DIAGNOSED_BY:

@@ -188,16 +188,19 @@ def part_starts(text: str, parts: list[str]) -> list[int]:
 
 def text_title(text: str) -> str:
     """The document's name from its head, so a question can say which label or contract it is about: a markdown
-    heading, or the first short line that is no sentence, skipping filing labels ('EXHIBIT 10.2')."""
+    heading, or the first short line that is no sentence, skipping filing labels ('EXHIBIT 10.2') and redaction
+    notices ('[***] = CONFIDENTIAL TREATMENT REQUESTED')."""
     for line in [line.strip() for line in text.strip().splitlines() if line.strip()][:3]:
         if line.startswith("#"):
             return line.lstrip("#").strip()
-        if len(line.split()) <= 12 and not line.endswith((".", ",", ";", ":")) and not FILING_LABEL.match(line):
+        label = FILING_LABEL.match(line) or NOTICE.search(line)
+        if len(line.split()) <= 12 and not line.endswith((".", ",", ";", ":")) and not label:
             return line
     return ""
 
 
 FILING_LABEL = re.compile(r"^(exhibit|page|annex|schedule)\b[\s\w.]{0,12}$", re.IGNORECASE)
+NOTICE = re.compile(r"\[\s*\*+\s*\]|\bconfidential\b|\bredacted\b", re.IGNORECASE)
 
 
 def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:

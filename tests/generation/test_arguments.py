@@ -87,3 +87,16 @@ def test_negated_facts_answer_no_aspect_question():
     assert fact_aspects(unproven.model_copy(update={"negated": False}), drug=False) == [
         ("severe myopathy", "prevention")
     ]
+
+
+
+def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_a_drug_has_no_causes():
+    sentence = "Renal failure is rarely associated with hypersensitivity reactions associated with allopurinol."
+    reaction = make_fact("hypersensitivity reactions", "associated_with", "allopurinol", sentence=sentence)
+    reaction = reaction.model_copy(update={"object_type": "drug"})
+    assert fact_aspects(reaction, drug=False) == [
+        ("allopurinol", "adverse_effects"),
+        ("hypersensitivity reactions", "causes"),
+    ]
+    smoking = make_fact("smoking", "associated_with", "lung cancer")
+    assert fact_aspects(smoking, drug=False) == [("smoking", "effects"), ("lung cancer", "causes")]

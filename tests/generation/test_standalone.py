@@ -43,6 +43,9 @@ def questions(f, facts=None, **settings):
 def test_titles_come_from_the_head_of_the_text_not_filing_labels():
     assert text_title("VIAGRA (sildenafil citrate) tablets\n\n1 INDICATIONS") == VIAGRA
     assert text_title("Exhibit 10.3\n\nGAS FRANCHISE AGREEMENT\n\nTHIS AGREEMENT is made.") == "GAS FRANCHISE AGREEMENT"
+    assert text_title("[***] = CONFIDENTIAL TREATMENT REQUESTED\n\nSOFTWARE LICENSE SCHEDULE\n\nThis is.") == (
+        "SOFTWARE LICENSE SCHEDULE"
+    )
     assert text_title("Metformin reduces glucose. It is taken daily.") == ""
 
 
