@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.cli_guard import guarded
 from flows.cli_output import set_output, show_summary
-from flows.stats import StageStats
 from flows.config import ConfigError
+from flows.stats import StageStats
 from kgraph.graph import add_facts, load_graph, save_graph
 from training.sft import TrainConfig
 

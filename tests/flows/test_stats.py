@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from flows.stats import StageStats, Stopwatch, read_stats, record_stats, stage_stats
+from flows.stats import Stopwatch, read_stats, record_stats, stage_stats
 from flows.workspace import WorkspaceError
 from kgraph.records import Rejection
 
