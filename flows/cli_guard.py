@@ -22,10 +22,11 @@ def user_errors() -> tuple[type[Exception], ...]:
     from kgraph.corpus import CorpusError
     from kgraph.graph import GraphDamaged
     from training.hub import HubError
+    from training.records import TrainingFileError
     from training.sft import TrainingError
 
     errors = ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
-    return (*errors, HubError)
+    return (*errors, HubError, TrainingFileError)
 
 
 class UserErrorTracebacks(logging.Filter):

@@ -14,7 +14,8 @@ from flows.stats import StageStats, read_stats
 from flows.workspace import read_jsonl
 from generation.records import Sample
 from kgraph.records import Document, Fact, Rejection
-from training.card import evaluation_table, read_json
+from training.card import evaluation_table
+from training.records import EVALUATION_FILE, Evaluation, read_record
 
 BINS = 5
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "requests", "cached", "cost_usd")
@@ -115,13 +116,13 @@ def scores_section(verdicts: list[Verdict]) -> Section:
 
 def evaluation_section(model_dir: Path) -> Section:
     """Closed-book QA of the run's fine-tune before and after (the table its model card shows)."""
-    evaluation = read_json(model_dir / "evaluation.json")
+    evaluation = read_record(model_dir / EVALUATION_FILE, Evaluation)
     if evaluation is None:
         return Section("Evaluation", note=f"{model_dir.name} has not been evaluated.")
     header, rows = evaluation_table(evaluation)
-    general = evaluation.get("general")
+    general = evaluation.general
     note = f"Fine-tune {model_dir.name}, closed-book QA before and after training." + (
-        f" Everyday questions: {general['before']:.1%} before, {general['after']:.1%} after." if general else ""
+        f" Everyday questions: {general.before:.1%} before, {general.after:.1%} after." if general else ""
     )
     return Section("Evaluation", header, rows, note)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from training.base import absolute_base, describe_base
 from training.mix import BUNDLED_GENERAL, load_general, mix_general
+from training.records import METRICS_FILE, SPLIT_FILE, Metrics, write_record
 from training.split import split_rows, split_summary
 from training.template import inference_chat_template, training_chat_template
 
@@ -294,7 +294,7 @@ def train_lora(
     losses = [row["loss"] for row in history]
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     summary = split_summary(split)
-    (output_dir / "split.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    write_record(output_dir / SPLIT_FILE, summary)
     kinds: dict[str, int] = {}
     for row in split["train"]:
         kinds[row.get("kind", "chat")] = kinds.get(row.get("kind", "chat"), 0) + 1
@@ -305,7 +305,7 @@ def train_lora(
         "trained_rows": len(mixed),
         "general_rows": len(mixed) - len(split["train"]),
         "general_data": cfg.general_data or str(BUNDLED_GENERAL.name),
-        "split": {name: {k: v for k, v in part.items() if k != "ids"} for name, part in summary.items()},
+        "split": summary.counts(),
         "kinds": kinds,
         "tokens_per_epoch": tokens,
         "steps": trainer.state.global_step,
@@ -323,7 +323,7 @@ def train_lora(
     }
     if cfg.merge:
         metrics["merged"] = str(save_merged(base_model, output_dir, cfg))
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    write_record(output_dir / METRICS_FILE, Metrics.model_validate(metrics))
     plot_losses(history, output_dir / "loss.png", held_losses)
     write_card(output_dir)
     return metrics

@@ -35,6 +35,7 @@ from kgraph.graph import (
 )
 from kgraph.llm import LLM, OpenAICompatible, llm_from_config
 from kgraph.records import Document, Rejection
+from training.records import SPLIT_FILE, Split, read_record
 
 
 def judge_llm(cfg: KgsynthConfig) -> LLM | None:
@@ -51,6 +52,12 @@ def eval_questions(path: Path) -> list[str]:
         return read_eval_questions(path)
     except EvalFileError as err:
         raise ConfigError(f"dedup.eval_file: {err}") from err
+
+
+def evaluation_ids(ws: Workspace) -> set[str]:
+    """Samples some fine-tune of the workspace holds out for evaluation (its split.json): never trained on later."""
+    splits = (read_record(path, Split) for path in ws.models.glob(f"*/{SPLIT_FILE}"))
+    return {i for split in splits if split for i in split.evaluation_ids()}
 
 
 def judged_samples(ws: Workspace, ids: set[str] | None = None) -> list[Sample]:
@@ -79,7 +86,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> StageStats:
         stats = stage_stats("curate", 0, 0, clock=clock, accepted=0, flagged=0)
         record_stats(run, stats)
         return stats
-    questions = heldout_questions(ws.models, read_jsonl(ws.accepted, Sample))
+    questions = heldout_questions(evaluation_ids(ws), read_jsonl(ws.accepted, Sample))
     questions += eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
     curated = all_verdict_ids(ws)

@@ -72,10 +72,8 @@ def evaluate_workspace(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> St
     if not ws.graph.exists():
         raise WorkspaceError(f"no graph in {ws.root}: the facts to score against come from it")
     result = evaluate_model(model_dir, training_rows(ws), graph_facts(load_graph(ws.graph)), cfg.evaluate)
-    notes = {
-        f"{name}_after": f"{row['after']:.0%} (before {row['before']:.0%})" for name, row in result["sets"].items()
-    }
-    asked = sum(row["questions"] for row in result["sets"].values())
+    notes = {f"{name}_after": f"{row.after:.0%} (before {row.before:.0%})" for name, row in result.sets.items()}
+    asked = sum(row.questions for row in result.sets.values())
     return stage_stats("evaluate", asked, asked, clock=clock, **notes)
 
 
