@@ -68,7 +68,6 @@ def rubric_prompt(sample: Sample, facts: list[Fact]) -> Prompt:
     return Prompt(
         task="judge",
         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-        context={"sample_id": sample.id},
     )
 
 

@@ -49,7 +49,6 @@ def relation_prompt(passage: Passage, facts: list[Fact], lang: str = "en") -> Pr
     return Prompt(
         task="cpt_relation",
         messages=[system_message(facts[0].domain, lang), {"role": "user", "content": user}],
-        context={"text": passage.text, "kind": passage.kind},
     )
 
 
@@ -63,7 +62,6 @@ def rephrase_prompt(paragraph: str, domain: str, register: str, lang: str = "en"
     return Prompt(
         task="cpt_rephrase",
         messages=[system_message(domain, lang), {"role": "user", "content": user}],
-        context={"text": paragraph, "register": register},
     )
 
 

@@ -16,7 +16,6 @@ from kgraph.llm import LLM, LLMError, Prompt, run_llm
 from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import VOCABULARY, canonical_relation
 
-PROMPT_VERSION = "extract-v1"
 ENTITY_TYPES = {
     "medical": [
         "drug", "disease", "symptom", "test", "procedure", "dosage", "adverse_effect", "contraindication",
@@ -74,7 +73,6 @@ def extraction_prompt(doc: Document, chunk: str, found: list[ExtractedFact] | No
     return Prompt(
         task="extract_facts_missed" if found else "extract_facts",
         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-        context={"doc_id": doc.id, "domain": doc.domain, "lang": doc.lang, "prompt_version": PROMPT_VERSION},
     )
 
 
