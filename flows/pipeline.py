@@ -71,14 +71,19 @@ def generate_key(context, parameters: dict) -> str:
     )
 
 
-@task(
-    name="kgsynth-extract-batch",
-    retries=1,
-    retry_delay_seconds=2,
-    cache_key_fn=extract_key,
-    persist_result=True,
-    result_serializer="json",
-)
+def batch_task(name: str, retries: int, retry_delay_seconds: int, cache_key_fn):
+    """A task over one batch whose result is cached by content (as JSON; `cached` keeps it in the workspace)."""
+    return task(
+        name=name,
+        retries=retries,
+        retry_delay_seconds=retry_delay_seconds,
+        cache_key_fn=cache_key_fn,
+        persist_result=True,
+        result_serializer="json",
+    )
+
+
+@batch_task("kgsynth-extract-batch", retries=1, retry_delay_seconds=2, cache_key_fn=extract_key)
 def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -> dict:
     """One batch of documents, through the LLM extractor where the config sends them (the flow holds the slot)."""
     sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
@@ -87,14 +92,7 @@ def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -
     return {"facts": facts, "rejections": rejections, "usage": llm.usage.report(cfg.llm) if llm else {}}
 
 
-@task(
-    name="kgsynth-generate-batch",
-    retries=2,
-    retry_delay_seconds=5,
-    cache_key_fn=generate_key,
-    persist_result=True,
-    result_serializer="json",
-)
+@batch_task("kgsynth-generate-batch", retries=2, retry_delay_seconds=5, cache_key_fn=generate_key)
 def generate_task(ws: Workspace, fact_ids: list[str], cfg: KgsynthConfig) -> dict:
     """One batch of facts, passed by id (Prefect walks every parameter of every task, and a list of ids is
     cheap to walk); its requests share the process's LLM connection with the other batches."""

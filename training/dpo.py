@@ -12,7 +12,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from training.records import METRICS_FILE, SPLIT_FILE, Metrics, Split, read_record, write_record
-from training.sft import TrainConfig, TrainingError, load_base, load_tokenizer, pick_device, progress_callback
+from training.sft import (
+    TrainConfig,
+    TrainingError,
+    load_base,
+    load_tokenizer,
+    pick_device,
+    progress_callback,
+    run_settings,
+)
 
 # Fields of the SFT adapter's metrics.json that describe its data and base: the DPO adapter was trained on them too.
 SFT_DATA = ("base", "samples", "general_rows", "general_data", "split", "kinds", "tokens_per_epoch", "sources")
@@ -73,15 +81,8 @@ def dpo_args(settings: DPOSettings, seed: int, output_dir: Path, device: str):
         max_steps=settings.max_steps,
         per_device_train_batch_size=settings.batch_size,
         max_length=settings.max_length,
-        lr_scheduler_type="cosine",
-        logging_steps=1,
-        save_strategy="no",
         report_to=[],
-        seed=seed,
-        bf16=device == "cuda",
-        use_cpu=device == "cpu",
-        dataloader_num_workers=0,
-        disable_tqdm=True,
+        **run_settings(seed, device),
     )
 
 

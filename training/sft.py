@@ -157,6 +157,21 @@ def reporting(cfg: TrainConfig) -> list[str]:
     return ["tensorboard"] if cfg.report_to == "tensorboard" or (cfg.report_to == "auto" and installed) else []
 
 
+def run_settings(seed: int, device: str) -> dict:
+    """What every TRL run of kgsynth shares (SFT, CPT, DPO): a cosine schedule, the loss logged each step, no
+    checkpoints, the device's precision, and no dataloader workers or progress bars."""
+    return dict(
+        lr_scheduler_type="cosine",
+        logging_steps=1,
+        save_strategy="no",
+        seed=seed,
+        bf16=device == "cuda",
+        use_cpu=device == "cpu",
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+    )
+
+
 def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool = False, **overrides):
     """TRL's settings; with held-out rows the loss on them is measured before training and after each epoch, and
     `overrides` (plain-text training turns off assistant-only loss) win."""
@@ -168,26 +183,19 @@ def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool =
         max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.batch_size,
         learning_rate=cfg.learning_rate,
-        lr_scheduler_type="cosine",
         warmup_steps=0,
         max_length=cfg.max_length,
         packing=cfg.packing,
         packing_strategy="bfd",  # best-fit packing; TRL turns on padding-free with position_ids per sample
         assistant_only_loss=True,
         activation_checkpointing=cfg.qlora,  # QLoRA is for models too big for memory: trade compute for it
-        logging_steps=1,
         eval_strategy="epoch" if held_out else "no",
         eval_on_start=held_out,
         per_device_eval_batch_size=cfg.batch_size,
         prediction_loss_only=True,  # the loss only: no logits kept over the whole held-out set
-        save_strategy="no",
         report_to=reporting(cfg),
-        seed=cfg.seed,
         data_seed=cfg.seed,
-        bf16=device == "cuda",
-        use_cpu=device == "cpu",
-        dataloader_num_workers=0,
-        disable_tqdm=True,
+        **run_settings(cfg.seed, device),
     )
     return SFTConfig(**(settings | overrides))
 
