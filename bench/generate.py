@@ -159,7 +159,7 @@ def prefect_flow(
         cold_start()
         started = time.perf_counter()
         stats = generate_flow(ws, cfg, run)
-        return time.perf_counter() - started, stats["samples"], stats["requests"], stats["seconds"]
+        return time.perf_counter() - started, stats.samples, stats.requests, stats.seconds
 
 
 def main() -> None:

@@ -98,15 +98,15 @@ def run_stage(stage: str, ws_dir: Path, corpus: Path) -> dict:
     elif stage == "curate":
         stats = curate_direct(ws, cfg)
     else:
-        stats = export_workspace(ws)
+        stats = export_workspace(ws)[0]
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "peak_mb": peak_mb,
-        "in": stats["in"],
-        "kept": stats["kept"],
+        "in": stats.seen,
+        "kept": stats.kept,
     }
 
 

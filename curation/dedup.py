@@ -252,13 +252,8 @@ def read_eval_questions(path: Path) -> list[str]:
     return questions
 
 
-def heldout_questions(models: Path, samples: list[Sample]) -> list[str]:
-    """User turns of the samples the training stage held out for evaluation (paraphrases and control facts),
-    as listed in each model's split.json."""
-    held = set()
-    for split_file in Path(models).glob("*/split.json"):
-        split = json.loads(split_file.read_text(encoding="utf-8"))
-        held.update(i for part in ("paraphrase", "control") for i in split.get(part, {}).get("ids", []))
+def heldout_questions(held: set[str], samples: list[Sample]) -> list[str]:
+    """User turns of the samples the training stage held out for evaluation (paraphrases and control facts)."""
     return [m.content for s in samples if s.id in held for m in s.messages if m.role == "user"]
 
 

@@ -3,14 +3,12 @@ output."""
 
 from __future__ import annotations
 
-import asyncio
-
 from pydantic import BaseModel, Field
 
 from curation.judge import JudgeConfig, judge_offline, with_audit
 from curation.records import Verdict
 from generation.records import Sample
-from kgraph.llm import LLM, LLMError, Prompt, run_llm
+from kgraph.llm import LLM, LLMError, Prompt, run_llm, run_pool
 from kgraph.records import Fact
 
 PROMPT_VERSION = "judge-v2"
@@ -68,7 +66,6 @@ def rubric_prompt(sample: Sample, facts: list[Fact]) -> Prompt:
     return Prompt(
         task="judge",
         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-        context={"sample_id": sample.id},
     )
 
 
@@ -111,16 +108,14 @@ async def judge_with_llm(sample: Sample, facts: list[Fact], llm: LLM, cfg: Judge
 
 
 async def judge_all_with_llm(
-    samples: list[Sample], facts: dict[str, Fact], llm: LLM, cfg: JudgeConfig, concurrency: int = 16
+    samples: list[Sample], facts: dict[str, Fact], llm: LLM, cfg: JudgeConfig
 ) -> list[Verdict]:
-    """Grade a batch with bounded concurrency, verdicts in the samples' order."""
-    gate = asyncio.Semaphore(concurrency)
+    """Grade a batch within the endpoint's bound on requests in flight, verdicts in the samples' order."""
 
     async def one(sample: Sample) -> Verdict:
-        async with gate:
-            return await judge_with_llm(sample, [facts[i] for i in sample.fact_ids if i in facts], llm, cfg)
+        return await judge_with_llm(sample, [facts[i] for i in sample.fact_ids if i in facts], llm, cfg)
 
-    return list(await asyncio.gather(*(one(s) for s in samples)))
+    return await run_pool(samples, one, llm)
 
 
 def judge_samples(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig, llm: LLM | None) -> list[Verdict]:

@@ -175,8 +175,8 @@ def export(
 
     def action():
         from flows.config import load_config
-        from flows.stages import accepted_samples, export_workspace
-        from training.hub import check_push, push_export
+        from flows.stages import accepted_samples, export_workspace, push_export
+        from training.hub import check_push
 
         pushing = push_to_hub or dry_run or private
         if pushing:
@@ -345,13 +345,14 @@ def schedule(
     """Serve a Prefect deployment that runs the pipeline on a schedule (needs `prefect server start`)."""
 
     def action():
-        from flows.schedule import serve_schedule
+        from flows.schedule import ScheduledRun, serve_schedule
 
         check_corpus(corpus)
         config_for(config, runner=runner, dask=dask_address)
-        return serve_schedule(
-            corpus, workspace(workspace_dir, must_exist=False), cron, config, runner, dask_address, train
+        run = ScheduledRun(
+            corpus=corpus, workspace=workspace_dir, config=config, runner=runner, dask_address=dask_address, train=train
         )
+        return serve_schedule(run, cron)
 
     guarded(action)
 

@@ -4,7 +4,6 @@ line on stderr with exit code 2, and the result shown as the command's output as
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -23,10 +22,11 @@ def user_errors() -> tuple[type[Exception], ...]:
     from kgraph.corpus import CorpusError
     from kgraph.graph import GraphDamaged
     from training.hub import HubError
+    from training.records import TrainingFileError
     from training.sft import TrainingError
 
     errors = ConfigError, WorkspaceError, CorpusError, IndexUnavailable, TrainingError, GraphDamaged, ReviewDbError
-    return (*errors, HubError)
+    return (*errors, HubError, TrainingFileError)
 
 
 class UserErrorTracebacks(logging.Filter):
@@ -66,9 +66,10 @@ def guarded(
 ) -> None:
     """Run a command (holding the workspace when it writes there); user errors become one line on stderr and
     exit code 2; the result is shown by `render` (stage stats: the summary table), or as JSON with --json."""
+    from flows.stats import Stopwatch
     from flows.workspace import workspace_lock
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     quiet_user_error_tracebacks()
     try:
         with workspace_lock(lock) if lock else nullcontext(), working_streams():
@@ -89,4 +90,4 @@ def guarded(
     if render is not None:
         show(result, render)
         return
-    show_summary(result if isinstance(result, list) else [result], time.perf_counter() - started)
+    show_summary(result if isinstance(result, list) else [result], clock.seconds)

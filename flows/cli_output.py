@@ -9,9 +9,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+
+from flows.stats import StageStats
 
 # Rich assumes 80 columns when stdout is a pipe and then folds a long figure in the middle; a table in a file or
 # under `| cat` reads better one row per line, however wide.
@@ -79,35 +83,39 @@ def note(message: str) -> None:
         stderr.print(message, highlight=False, soft_wrap=True)
 
 
-def show(result: dict | list, render: Callable[[dict | list, Console], None]) -> None:
+def as_json(value: Any) -> Any:
+    """What json.dumps cannot write itself: a record (a StageStats as its stats.json row), else its text."""
+    return value.model_dump(by_alias=True, mode="json") if isinstance(value, BaseModel) else str(value)
+
+
+def show(result: Any, render: Callable[[Any, Console], None]) -> None:
     """A command's result: JSON on stdout with --json, nothing with --quiet, else `render` draws it on stdout."""
     if OUTPUT.quiet:
         return
     if OUTPUT.as_json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False, default=as_json) + "\n")
         sys.stdout.flush()
         return
     render(result, stdout())
 
 
-def show_summary(stats: list[dict], seconds: float) -> None:
+def show_summary(stats: list[StageStats], seconds: float) -> None:
     """Every command ends with this: per stage in, kept, dropped by reason, time and notes."""
     show({"stages": stats, "seconds": round(seconds, 1)}, summary_table)
 
 
-def summary_table(summary: dict, console: Console) -> None:
+def summary_table(summary: dict, console: Console, hidden: tuple[str, ...] = ()) -> None:
+    """The summary's stages, one row each; counters named in `hidden` are left out of the notes."""
     console.print("kgsynth summary", style="bold", highlight=False)  # above, not a title: no padding in a pipe
     table = Table()
     for column in ("stage", "in", "kept", "dropped by reason", "seconds", "notes"):
         table.add_column(column, overflow="fold")  # fold, never cut: a truncated reason or figure is lost
     for row in summary["stages"]:
-        dropped = ", ".join(f"{k}: {v}" for k, v in row.get("dropped", {}).items()) or "-"
+        dropped = ", ".join(f"{k}: {v}" for k, v in row.dropped.items()) or "-"
         notes = ", ".join(
-            f"{k}={round(v, 3) if isinstance(v, float) else v}"
-            for k, v in row.items()
-            if k not in ("stage", "in", "kept", "dropped", "seconds")
+            f"{k}={round(v, 3) if isinstance(v, float) else v}" for k, v in row.counters.items() if k not in hidden
         )
-        table.add_row(row["stage"], str(row["in"]), str(row["kept"]), dropped, f"{row['seconds']:.1f}", notes)
+        table.add_row(row.stage, str(row.seen), str(row.kept), dropped, f"{row.seconds:.1f}", notes)
     console.print(table)
     console.print(f"total {summary['seconds']:.1f} s", highlight=False)
 
@@ -149,13 +157,13 @@ def calibration_table(result: dict, console: Console) -> None:
     console.print(table)
 
 
-def print_push(result: list[dict], console: Console) -> None:
+def print_push(result: list[StageStats] | StageStats, console: Console) -> None:
     """The summary, then each file the push sent (or would send) with its size."""
     from training.hub import human_size
 
-    *stages, push = result
-    stages.append({k: v for k, v in push.items() if k != "upload"})
-    summary_table({"stages": stages, "seconds": round(sum(row["seconds"] for row in result), 1)}, console)
+    stages = result if isinstance(result, list) else [result]
+    push = stages[-1].counters
+    summary_table({"stages": stages, "seconds": round(sum(row.seconds for row in stages), 1)}, console, ("upload",))
     done = "would upload" if push.get("dry_run") else "uploaded"
     console.print(f"{done} {push['files']} files to the dataset repo {push['repo']}:", highlight=False, soft_wrap=True)
     for path, size in push["upload"]:

@@ -4,13 +4,13 @@ near-duplicates removed with the samples' MinHash dedup, written to WS/export/cp
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from curation.dedup import LocalIndex, find_duplicates
 from flows.config import KgsynthConfig
 from flows.stages import ensure_base_model, graph_index, llm_cache_path
-from flows.workspace import Workspace, WorkspaceError, read_jsonl, stage_stats
+from flows.stats import StageStats, Stopwatch, stage_stats
+from flows.workspace import Workspace, WorkspaceError, read_jsonl
 from generation.cpt import Passage, checked_facts, offline_passages, paraphrase_counts
 from generation.cpt_prompts import llm_passages
 from kgraph.llm import llm_from_config
@@ -51,9 +51,9 @@ def write_passages(passages: list[Passage], path: Path) -> None:
     tmp.replace(path)
 
 
-def export_cpt(ws: Workspace, cfg: KgsynthConfig) -> dict:
+def export_cpt(ws: Workspace, cfg: KgsynthConfig) -> StageStats:
     """Write WS/export/cpt.jsonl; the summary row counts passages by kind and how many state each fact."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     if not ws.graph.exists():
         raise WorkspaceError(f"no graph in {ws.root}: run `kgsynth extract CORPUS --workspace {ws.root}` first")
     index = graph_index(ws.graph, cfg.generation.min_confidence)
@@ -72,7 +72,7 @@ def export_cpt(ws: Workspace, cfg: KgsynthConfig) -> dict:
         seen,
         len(passages),
         rejections + duplicates,
-        time.perf_counter() - started,
+        clock,
         checked_facts=len(facts),
         **{k: v for k, v in kinds.items() if v},
         **paraphrase_counts(passages, facts),
@@ -91,12 +91,12 @@ def cpt_texts(ws: Workspace) -> list[str]:
     return texts
 
 
-def train_cpt_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+def train_cpt_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> StageStats:
     """Continued pretraining: LoRA with causal-LM loss on WS/export/cpt.jsonl, into WS/models/<name>."""
     from training.cpt import train_cpt
     from training.tiny import from_scratch_config
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     texts = cpt_texts(ws)
     base = ensure_base_model(ws, base_model)
     train_cfg = cfg.train if base_model else from_scratch_config(cfg.train)
@@ -105,8 +105,7 @@ def train_cpt_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | Non
         "train",
         len(texts),
         len(texts),
-        [],
-        time.perf_counter() - started,
+        clock=clock,
         method="cpt",
         steps=metrics["steps"],
         first_loss=round(metrics["first_loss"], 3),

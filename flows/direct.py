@@ -5,12 +5,12 @@ when there is no work to do."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flows import stages
 from flows.config import KgsynthConfig
-from flows.workspace import Workspace, read_ids, record_stats, stage_stats
+from flows.stats import StageStats, Stopwatch, record_stats, stage_stats
+from flows.workspace import Workspace, read_ids
 
 
 def prefect_wanted(asked: bool) -> bool:
@@ -24,18 +24,18 @@ def batched(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> dict:
+def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> StageStats:
     """Extract the documents no earlier run has seen and merge their facts into graph.json; with none new, the
     graph is not read or rewritten."""
     from kgraph.extract import load_nlp
     from kgraph.llm import endpoint, llm_from_config
     from kgraph.llm_extract import extract_documents, llm_documents
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     run = ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
     if not documents and not rejections:
-        stats = stage_stats("extract", 0, 0, [], time.perf_counter() - started, note="no new documents")
+        stats = stage_stats("extract", 0, 0, clock=clock, note="no new documents")
         record_stats(run, stats)
         return stats
     sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
@@ -47,15 +47,15 @@ def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> dict:
         facts += found
         rejections += rejected
     usage = stages.usage_notes([{"usage": llm.usage.report(cfg.llm)}]) if llm else {}
-    return stages.finish_extract(ws, run, documents, facts, rejections, started, usage)
+    return stages.finish_extract(ws, run, documents, facts, rejections, clock, usage)
 
 
-def generate_direct(ws: Workspace, cfg: KgsynthConfig) -> dict:
+def generate_direct(ws: Workspace, cfg: KgsynthConfig) -> StageStats:
     """Samples for the facts no earlier run generated from, each batch recorded as it finishes (as the flow does)."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     run = ws.latest_run()
     if nothing_to_generate(ws, cfg):
-        stats = stage_stats("generate", 0, 0, [], time.perf_counter() - started, note="no pending facts")
+        stats = stage_stats("generate", 0, 0, clock=clock, note="no pending facts")
         record_stats(run, stats)
         return stats
     facts, skipped = stages.generation_facts(ws, cfg)
@@ -64,7 +64,7 @@ def generate_direct(ws: Workspace, cfg: KgsynthConfig) -> dict:
         stages.record_batch(ws, run, stages.generate_batch(ws, batch, cfg))
         for batch in batched(facts, cfg.flows.generate_batch)
     ]
-    return stages.finish_generate(run, len(facts) + len(skipped), results, started, skipped)
+    return stages.finish_generate(run, len(facts) + len(skipped), results, clock, skipped)
 
 
 def nothing_to_generate(ws: Workspace, cfg: KgsynthConfig) -> bool:
@@ -80,6 +80,6 @@ def nothing_to_generate(ws: Workspace, cfg: KgsynthConfig) -> bool:
     return not any(f.id not in done and f.confidence >= gate for f in graph_facts(load_graph(ws.graph)))
 
 
-def curate_direct(ws: Workspace, cfg: KgsynthConfig) -> dict:
+def curate_direct(ws: Workspace, cfg: KgsynthConfig) -> StageStats:
     """Dedup and judge the latest run's samples."""
     return stages.curate_run(ws, ws.latest_run(), cfg)

@@ -3,22 +3,22 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flows.config import KgsynthConfig
 from flows.stages import graph_index
-from flows.workspace import Workspace, stage_stats
+from flows.stats import StageStats, Stopwatch, stage_stats
+from flows.workspace import Workspace
 from generation.records import Sample
 from training.eval_layouts import write_eval_layouts
 from training.export import to_chat
 from training.lm_eval_task import TASK_DIR, eval_items, write_task
 
 
-def export_eval_sets(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> dict:
+def export_eval_sets(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> StageStats:
     """WS/export/lm_eval/, evalscope/ and opencompass/ from the rows the SFT export holds, split with the training
     settings ([train] control_ratio and seed), so `kgsynth evaluate` asks about the same facts."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     rows = [to_chat(s) for s in samples]
     index = graph_index(ws.graph, cfg.generation.min_confidence)
     mc, short, rejections = eval_items(rows, index, cfg.train.control_ratio, cfg.train.seed)
@@ -28,5 +28,4 @@ def export_eval_sets(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], e
     notes = {"multiple_choice": len(mc), "short_answer": len(short)}
     if not short:
         notes["note"] = "no closed-book question on a control fact: raise [train] control_ratio"
-    seen, seconds = len(short) + len(rejections), time.perf_counter() - started
-    return stage_stats("eval sets", seen, len(short), rejections, seconds, **notes)
+    return stage_stats("eval sets", len(short) + len(rejections), len(short), rejections, clock, **notes)

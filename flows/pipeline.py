@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -23,7 +22,8 @@ from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
 from flows.report_html import build_html
 from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
-from flows.workspace import Workspace, WorkspaceError, stage_stats
+from flows.stats import StageStats, Stopwatch, read_stats, stage_stats
+from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
 from generation.prompts import PROMPT_VERSION
 from kgraph.llm import endpoint, llm_from_config, retry_could_fix
@@ -71,14 +71,19 @@ def generate_key(context, parameters: dict) -> str:
     )
 
 
-@task(
-    name="kgsynth-extract-batch",
-    retries=1,
-    retry_delay_seconds=2,
-    cache_key_fn=extract_key,
-    persist_result=True,
-    result_serializer="json",
-)
+def batch_task(name: str, retries: int, retry_delay_seconds: int, cache_key_fn):
+    """A task over one batch whose result is cached by content (as JSON; `cached` keeps it in the workspace)."""
+    return task(
+        name=name,
+        retries=retries,
+        retry_delay_seconds=retry_delay_seconds,
+        cache_key_fn=cache_key_fn,
+        persist_result=True,
+        result_serializer="json",
+    )
+
+
+@batch_task("kgsynth-extract-batch", retries=1, retry_delay_seconds=2, cache_key_fn=extract_key)
 def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -> dict:
     """One batch of documents, through the LLM extractor where the config sends them (the flow holds the slot)."""
     sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
@@ -87,14 +92,7 @@ def extract_task(ws: Workspace, documents: list[Document], cfg: KgsynthConfig) -
     return {"facts": facts, "rejections": rejections, "usage": llm.usage.report(cfg.llm) if llm else {}}
 
 
-@task(
-    name="kgsynth-generate-batch",
-    retries=2,
-    retry_delay_seconds=5,
-    cache_key_fn=generate_key,
-    persist_result=True,
-    result_serializer="json",
-)
+@batch_task("kgsynth-generate-batch", retries=2, retry_delay_seconds=5, cache_key_fn=generate_key)
 def generate_task(ws: Workspace, fact_ids: list[str], cfg: KgsynthConfig) -> dict:
     """One batch of facts, passed by id (Prefect walks every parameter of every task, and a list of ids is
     cheap to walk); its requests share the process's LLM connection with the other batches."""
@@ -165,11 +163,11 @@ def ensure_llm_limit(slots: int) -> None:
 
 
 @flow(name="kgsynth-extract", flow_run_name=run_name("extract"))
-def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: KgsynthConfig | None = None) -> dict:
+def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: KgsynthConfig | None = None) -> StageStats:
     """Read the corpus, extract facts from documents no earlier run has seen, merge them into graph.json."""
     tag_run("extract", ws)
     cfg = cfg or KgsynthConfig()
-    started = time.perf_counter()
+    clock = Stopwatch()
     run = run or ws.create().new_run()
     documents, rejections = stages.new_documents(ws, corpus)
     run_logger().info(
@@ -186,16 +184,17 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
         if any(retry_could_fix(r.reason) for r in batch_rejections):  # asked again on the next run
             forget_result(ws, extract_key(None, {"cfg": cfg, "documents": batch}))
         rejections += batch_rejections
-    stats = stages.finish_extract(ws, run, documents, facts, rejections, started, stages.usage_notes(results))
-    run_logger().info("%d facts extracted; the graph has %d entities", len(facts), stats["graph_nodes"])
+    usage = stages.usage_notes([result["usage"] for result in results])
+    stats = stages.finish_extract(ws, run, documents, facts, rejections, clock, usage)
+    run_logger().info("%d facts extracted; the graph has %d entities", len(facts), stats.graph_nodes)
     return stats
 
 
 @flow(name="kgsynth-generate", flow_run_name=run_name("generate"))
-def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> dict:
+def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> StageStats:
     """Write samples for every fact that no earlier run generated from, recording each batch as it finishes."""
     tag_run("generate", ws)
-    started = time.perf_counter()
+    clock = Stopwatch()
     run = run or ws.latest_run()
     facts, skipped = stages.generation_facts(ws, cfg)
     log = run_logger()
@@ -209,18 +208,19 @@ def generate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) ->
             lambda batch: generate.submit(ws, [f.id for f in batch], cfg), batches, cfg.flows.batches_in_flight
         )
         # Only this process writes: remote workers return records, so appends never interleave.
-        results = []
+        recorded = []
         for done, result in enumerate(finished, 1):
-            results.append(stages.record_batch(ws, run, result))
-            log.info("batch %d of %d: %d samples", done, len(batches), results[-1]["samples"])
-    for result in results:
-        if result["pending"]:  # a rerun must ask again, not replay the failure from the task cache
-            forget_result(ws, generate_key(None, {"cfg": cfg, "ws": ws, "fact_ids": result["fact_ids"]}))
-    return stages.finish_generate(run, len(facts) + len(skipped), results, started, skipped)
+            # a result cached before batches were records comes back as a dict
+            recorded.append(stages.record_batch(ws, run, stages.GeneratedBatch.model_validate(result)))
+            log.info("batch %d of %d: %d samples", done, len(batches), recorded[-1].written)
+    for batch in recorded:
+        if batch.pending:  # a rerun must ask again, not replay the failure from the task cache
+            forget_result(ws, generate_key(None, {"cfg": cfg, "ws": ws, "fact_ids": batch.fact_ids}))
+    return stages.finish_generate(run, len(facts) + len(skipped), recorded, clock, skipped)
 
 
 @flow(name="kgsynth-curate", flow_run_name=run_name("curate"))
-def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> dict:
+def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> StageStats:
     """Dedup and judge the run's samples."""
     tag_run("curate", ws)
     run = run or ws.latest_run()
@@ -228,16 +228,16 @@ def curate_flow(ws: Workspace, cfg: KgsynthConfig, run: Path | None = None) -> d
     stats = stages.curate_run(ws, run, cfg)
     run_logger().info(
         "%d samples: %d accepted, %d flagged for review, dropped %s",
-        stats["in"], stats["accepted"], stats["flagged"], stats["dropped"] or "none",
+        stats.seen, stats.accepted, stats.flagged, stats.dropped or "none",
     )  # fmt: skip
     return stats
 
 
 @task(name="kgsynth-export")
-def export_task(ws: Workspace, cfg: KgsynthConfig) -> list[dict]:
+def export_task(ws: Workspace, cfg: KgsynthConfig) -> list[StageStats]:
     """The export inside a run, as a task so it shows in the run's graph."""
     stats = stages.export_workspace(ws, cfg)
-    run_logger().info("exported %d samples to %s", stats[0]["kept"], ws.export)
+    run_logger().info("exported %d samples to %s", stats[0].kept, ws.export)
     return stats
 
 
@@ -247,17 +247,17 @@ TRAINERS = {"sft": stages.train_workspace, "dpo": preference.train_dpo_workspace
 
 
 @task(name="kgsynth-cpt")
-def cpt_task(ws: Workspace, cfg: KgsynthConfig) -> dict:
+def cpt_task(ws: Workspace, cfg: KgsynthConfig) -> StageStats:
     """Continued-pretraining text inside a run, when `[cpt] enabled` is set."""
     from flows.cpt import export_cpt
 
     stats = export_cpt(ws, cfg)
-    run_logger().info("wrote %d continued-pretraining passages to %s", stats["kept"], ws.export / "cpt.jsonl")
+    run_logger().info("wrote %d continued-pretraining passages to %s", stats.kept, ws.export / "cpt.jsonl")
     return stats
 
 
 @flow(name="kgsynth-train", flow_run_name=run_name("train"))
-def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str, method: str = "sft") -> dict:
+def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str, method: str = "sft") -> StageStats:
     """LoRA fine-tune (SFT on the exported samples, or a later step on its adapter), then closed-book QA before
     and after (one summary row)."""
     tag_run("train", ws)
@@ -265,16 +265,16 @@ def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: 
         raise ConfigError(f"unknown training method {method!r}: choose one of {', '.join(TRAINERS)}")
     run_logger().info("%s LoRA training on %s, adapter %s", method, base_model or "the default base", ws.models / name)
     stats = TRAINERS[method](ws, cfg, base_model, name)
-    run_logger().info("%s", {k: v for k, v in stats.items() if k not in ("stage", "dropped")})
+    run_logger().info("%s", stats.row())
     if not cfg.evaluate.after_training or method == "cpt":  # closed-book QA asks a chat model; CPT makes none
         return stats
-    evaluation = stages.evaluate_workspace(ws, cfg, Path(stats.get("adapter", ws.models / name)))
-    notes = {k: v for k, v in evaluation.items() if k.endswith("_after")}
-    return {**stats, **notes, "seconds": round(stats["seconds"] + evaluation["seconds"], 2)}
+    evaluation = stages.evaluate_workspace(ws, cfg, Path(stats.counters.get("adapter", ws.models / name)))
+    notes = {k: v for k, v in evaluation.counters.items() if k.endswith("_after")}
+    return stats.with_counters(**notes, seconds=stats.seconds + evaluation.seconds)
 
 
 @flow(name="kgsynth-evaluate", flow_run_name=run_name("evaluate"))
-def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
+def evaluate_flow(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> StageStats:
     """Closed-book QA of a fine-tune before and after."""
     tag_run("evaluate", ws)
     run_logger().info("closed-book QA of %s before and after", model_dir)
@@ -314,13 +314,8 @@ def open_run(ws: Workspace) -> Path:
     return run
 
 
-def recorded_stats(run: Path) -> dict:
-    path = run / "stats.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def skipped(stage: str, note: str) -> dict:
-    return stage_stats(stage, 0, 0, [], 0.0, note=note)
+def skipped(stage: str, note: str) -> StageStats:
+    return stage_stats(stage, 0, 0, note=note)
 
 
 @task(name="kgsynth-report")
@@ -346,14 +341,14 @@ def run_flow(
     base_model: str | None = None,
     name: str = "demo",
     train: bool = True,
-) -> list[dict]:
+) -> list[StageStats]:
     """Everything, end to end: extract, generate, curate, export, train. Later runs do only new work, and a
     killed run picks up where it stopped."""
     tag_run("run", ws)
     ws.create()
     run = open_run(ws)
     run_logger().info("run %s in %s", run.name, ws.root)
-    done = recorded_stats(run)
+    done = read_stats(run)
     with shared_cluster(cfg.flows) as flows_cfg:
         on_runner = llm_share(cfg, flows_cfg)
         extract = done.get("extract") or extract_flow.with_options(task_runner=task_runner(flows_cfg))(
@@ -361,7 +356,7 @@ def run_flow(
         )
         generate = generate_flow.with_options(task_runner=task_runner(flows_cfg))(ws, on_runner, run)
     summary = [extract, generate, curate_flow(ws, cfg, run)]
-    nothing_new = summary[-1]["accepted"] == 0 and generate["samples"] == 0
+    nothing_new = summary[-1].accepted == 0 and generate.samples == 0
     # An export or a training that a kill cut short is redone even when nothing is new.
     if nothing_new and stages.export_complete(ws, cfg):
         summary.append(skipped("export", "nothing new: export kept"))

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from curation.llm_judge import judge_samples
 from flows.config import ConfigError, KgsynthConfig
 from flows.stages import graph_index, judge_llm
-from flows.workspace import Workspace, WorkspaceError, stage_stats, write_jsonl
+from flows.stats import StageStats, Stopwatch, stage_stats
+from flows.workspace import Workspace, WorkspaceError, write_jsonl
 from generation.records import Sample
 from kgraph.records import Rejection
 from training.preference import DPO_FILE, preference_pairs, read_pairs, write_preference
@@ -18,11 +18,11 @@ from training.split import is_control
 REJECTIONS_FILE = "dpo_rejections.jsonl"
 
 
-def export_preference(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> dict:
+def export_preference(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> StageStats:
     """dpo.jsonl, dpo_alpaca.json and its dataset_info.json entry from the accepted samples, judged by the same
     judge as curation; pairs on control facts are left out, as `kgsynth train` never trains on those facts and
     the evaluation sets ask about them. The reasons a sample got no pair go to dpo_rejections.jsonl."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     index = graph_index(ws.graph, cfg.generation.min_confidence)
     llm = judge_llm(cfg)
     # Left out before judging, so no judge call is spent on a pair that would not be written.
@@ -39,8 +39,7 @@ def export_preference(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], 
     counts = write_preference(pairs, export_dir)
     write_jsonl(Path(export_dir) / REJECTIONS_FILE, rejections)
     errors = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "-"
-    seconds = time.perf_counter() - started
-    return stage_stats("preference", len(pairs) + len(rejections), len(pairs), rejections, seconds, errors=errors)
+    return stage_stats("preference", len(pairs) + len(rejections), len(pairs), rejections, clock, errors=errors)
 
 
 def dpo_name(name: str) -> str:
@@ -62,12 +61,12 @@ def check_dpo_inputs(ws: Workspace, base_model: str | None, name: str) -> None:
         )
 
 
-def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> StageStats:
     """DPO on WS/export/dpo.jsonl, continuing the SFT adapter WS/models/NAME; the margin between the chosen and
     the rejected answers before and after is the figure to watch."""
     from training.dpo import train_dpo
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     check_dpo_inputs(ws, base_model, name)
     sft_dir = ws.models / name
     pairs = read_pairs(ws.export / DPO_FILE)
@@ -77,8 +76,7 @@ def train_dpo_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | Non
         "train-dpo",
         len(pairs),
         metrics["pairs"],
-        [],
-        time.perf_counter() - started,
+        clock=clock,
         adapter=str(out),
         held_out=len(pairs) - metrics["pairs"],
         steps=metrics["steps"],

@@ -3,7 +3,6 @@ as markdown here and as HTML in report_html, built from the run's own files so a
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,10 +10,12 @@ from pathlib import Path
 
 from curation.records import Verdict
 from flows.stages import run_samples
+from flows.stats import StageStats, read_stats
 from flows.workspace import read_jsonl
 from generation.records import Sample
 from kgraph.records import Document, Fact, Rejection
-from training.card import evaluation_table, read_json
+from training.card import evaluation_table
+from training.records import EVALUATION_FILE, Evaluation, read_record
 
 BINS = 5
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "requests", "cached", "cost_usd")
@@ -58,9 +59,9 @@ def histogram(values: list[float]) -> list[int]:
     return counts
 
 
-def stage_section(stats: dict) -> Section:
+def stage_section(stats: dict[str, StageStats]) -> Section:
     rows = [
-        [s["stage"], s["in"], s["kept"], ", ".join(f"{k}: {v}" for k, v in s["dropped"].items()) or "-", s["seconds"]]
+        [s.stage, s.seen, s.kept, ", ".join(f"{k}: {v}" for k, v in s.dropped.items()) or "-", s.seconds]
         for s in stats.values()
     ]
     return Section("Stages", ["stage", "in", "kept", "dropped", "seconds"], rows)
@@ -76,11 +77,11 @@ def dropped_section(rejections: list[Rejection]) -> Section:
     )
 
 
-def cost_section(stats: dict) -> Section:
+def cost_section(stats: dict[str, StageStats]) -> Section:
     """Usage the generation stage recorded; an offline run makes no paid calls."""
-    generate = stats.get("generate", {})
+    generate = stats["generate"].counters if "generate" in stats else {}
     usage = {k: generate[k] for k in USAGE_KEYS if k in generate}
-    usage.update(generate.get("usage", {}) if isinstance(generate.get("usage"), dict) else {})
+    usage.update(generate.get("usage", {}) if isinstance(generate.get("usage"), dict) else {})  # older runs' shape
     if not usage:
         return Section("Cost", note="No LLM usage recorded (offline generator, or nothing generated): cost $0.")
     return Section("Cost", ["metric", "value"], [[k, v] for k, v in usage.items()])
@@ -115,20 +116,20 @@ def scores_section(verdicts: list[Verdict]) -> Section:
 
 def evaluation_section(model_dir: Path) -> Section:
     """Closed-book QA of the run's fine-tune before and after (the table its model card shows)."""
-    evaluation = read_json(model_dir / "evaluation.json")
+    evaluation = read_record(model_dir / EVALUATION_FILE, Evaluation)
     if evaluation is None:
         return Section("Evaluation", note=f"{model_dir.name} has not been evaluated.")
     header, rows = evaluation_table(evaluation)
-    general = evaluation.get("general")
+    general = evaluation.general
     note = f"Fine-tune {model_dir.name}, closed-book QA before and after training." + (
-        f" Everyday questions: {general['before']:.1%} before, {general['after']:.1%} after." if general else ""
+        f" Everyday questions: {general.before:.1%} before, {general.after:.1%} after." if general else ""
     )
     return Section("Evaluation", header, rows, note)
 
 
 def report_sections(run: Path, model_dir: Path | None = None) -> list[Section]:
     """Every part of one run's report, from the run folder (and the fine-tune's folder when it has one)."""
-    stats = json.loads((run / "stats.json").read_text()) if (run / "stats.json").exists() else {}
+    stats = read_stats(run)
     samples = run_samples(run)
     verdicts = list({v.sample_id: v for v in read_jsonl(run / "verdicts.jsonl", Verdict)}.values())
     counts = [

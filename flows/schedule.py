@@ -3,15 +3,16 @@ each doing only the work the corpus's new or changed documents bring."""
 
 # No `from __future__ import annotations`: a served flow reaches its runner pickled by value, and
 # Prefect validates parameters from real annotations, since string ones would need this module's globals.
-import time
 from pathlib import Path
 
 from prefect import flow
+from pydantic import BaseModel, field_validator
 
-from flows.config import ConfigError, load_config
+from flows.config import ConfigError, KgsynthConfig, load_config
 from flows.labels import workspace_slug
 from flows.pipeline import run_flow
 from flows.preflight import check_endpoints, prefect_api_url
+from flows.stats import StageStats, Stopwatch, stage_stats
 from flows.workspace import Workspace
 
 NO_SERVER = (
@@ -20,22 +21,31 @@ NO_SERVER = (
 )
 
 
-def flows_overrides(runner: str | None, dask_address: str | None) -> dict:
-    return {"flows": {"runner": runner, "dask_address": dask_address}}
+class ScheduledRun(BaseModel):
+    """What every scheduled run is given, named once: the deployment's parameters and the served flow's argument.
+    Paths are made absolute, as the runner may start elsewhere."""
+
+    corpus: Path
+    workspace: Path
+    config: Path | None = None
+    runner: str | None = None
+    dask_address: str | None = None
+    train: bool = False
+
+    @field_validator("corpus", "workspace", "config")
+    @classmethod
+    def absolute(cls, path: Path | None) -> Path | None:
+        return path.resolve() if path else None
+
+    def settings(self) -> KgsynthConfig:
+        """The config file read now (each run reads it again, so an edit applies from the next run on)."""
+        return load_config(self.config, {"flows": {"runner": self.runner, "dask_address": self.dask_address}})
 
 
 @flow(name="kgsynth-scheduled")
-def scheduled_flow(
-    corpus: str,
-    workspace: str,
-    config: str | None = None,
-    runner: str | None = None,
-    dask_address: str | None = None,
-    train: bool = False,
-) -> list[dict]:
-    """One scheduled run; the config file is read each time, so an edit applies from the next run on."""
-    cfg = load_config(Path(config) if config else None, flows_overrides(runner, dask_address))
-    return run_flow(Path(corpus), Workspace(Path(workspace)), cfg, train=train)
+def scheduled_flow(run: ScheduledRun) -> list[StageStats]:
+    """One scheduled run."""
+    return run_flow(run.corpus, Workspace(run.workspace), run.settings(), train=run.train)
 
 
 def deployment_name(ws: Workspace) -> str:
@@ -52,15 +62,7 @@ def check_cron(cron: str) -> None:
         raise ConfigError(f'`--cron`: {cron!r} is not a cron expression (e.g. "0 2 * * *")') from err
 
 
-def serve_schedule(
-    corpus: Path,
-    ws: Workspace,
-    cron: str,
-    config: Path | None = None,
-    runner: str | None = None,
-    dask_address: str | None = None,
-    train: bool = False,
-) -> dict:
+def serve_schedule(run: ScheduledRun, cron: str) -> StageStats:
     """Validate everything, then serve until stopped: no overlapping runs, and the schedule survives a restart."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
@@ -68,23 +70,15 @@ def serve_schedule(
     check_cron(cron)
     if not prefect_api_url():
         raise ConfigError(NO_SERVER)
-    check_endpoints(load_config(config, flows_overrides(runner, dask_address)))
-    started = time.perf_counter()
-    ws.create()
+    check_endpoints(run.settings())
+    clock, ws = Stopwatch(), Workspace(run.workspace).create()
     scheduled_flow.serve(
         name=deployment_name(ws),
         cron=cron,
-        parameters={
-            "corpus": str(corpus.resolve()),
-            "workspace": str(ws.root.resolve()),
-            "config": str(config.resolve()) if config else None,
-            "runner": runner,
-            "dask_address": dask_address,
-            "train": train,
-        },
+        parameters={"run": run.model_dump(mode="json")},
         # A run still going when the next one is due: the new one is cancelled, never run alongside.
         global_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
         pause_on_shutdown=False,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return {"stage": "schedule", "in": 0, "kept": 0, "dropped": {}, "seconds": time.perf_counter() - started}
+    return stage_stats("schedule", 0, 0, clock=clock)

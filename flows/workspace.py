@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,24 +183,3 @@ def read_ids(path: Path) -> set[str]:
 
 def append_ids(path: Path, ids: Iterable[str]) -> None:
     append_lines(Path(path), list(ids))
-
-
-def stage_stats(stage: str, seen: int, kept: int, rejections: Iterable, seconds: float, **extra) -> dict:
-    """One stage's line of the run summary: in, kept, dropped by reason, time."""
-    reasons = Counter(r.reason for r in rejections)
-    return {
-        "stage": stage,
-        "in": seen,
-        "kept": kept,
-        "dropped": dict(sorted(reasons.items())),
-        "seconds": round(seconds, 2),
-        **extra,
-    }
-
-
-def record_stats(run: Path, stats: dict) -> None:
-    """Add or replace one stage's stats in the run's stats.json."""
-    path = run / "stats.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data[stats["stage"]] = stats
-    path.write_text(json.dumps(data, indent=1), encoding="utf-8")

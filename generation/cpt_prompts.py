@@ -4,13 +4,11 @@ go through the one LLM seam, and a failed request becomes a Rejection, never a p
 
 from __future__ import annotations
 
-import asyncio
-
 from pydantic import BaseModel
 
 from generation.cpt import Passage
 from generation.prompts import LANGUAGES, facts_block
-from kgraph.llm import LLM, LLMError, Prompt, run_llm
+from kgraph.llm import LLM, LLMError, Prompt, run_llm, run_pool
 from kgraph.records import Fact, Rejection
 
 PROMPT_VERSION = "cpt-v1"
@@ -49,7 +47,6 @@ def relation_prompt(passage: Passage, facts: list[Fact], lang: str = "en") -> Pr
     return Prompt(
         task="cpt_relation",
         messages=[system_message(facts[0].domain, lang), {"role": "user", "content": user}],
-        context={"text": passage.text, "kind": passage.kind},
     )
 
 
@@ -63,7 +60,6 @@ def rephrase_prompt(paragraph: str, domain: str, register: str, lang: str = "en"
     return Prompt(
         task="cpt_rephrase",
         messages=[system_message(domain, lang), {"role": "user", "content": user}],
-        context={"text": paragraph, "register": register},
     )
 
 
@@ -71,12 +67,11 @@ def written(llm: LLM) -> str:
     return f"llm:{llm.model}:{PROMPT_VERSION}"
 
 
-async def ask(llm: LLM, prompt: Prompt, facts: list[str], kind, gate) -> Passage | Rejection:
-    async with gate:
-        try:
-            reply = await llm.complete(prompt, PassageText)
-        except LLMError as err:
-            return Rejection(item_id=f"{kind}:{facts[0] if facts else ''}", stage="cpt", reason=err.reason, raw=err.raw)
+async def ask(llm: LLM, prompt: Prompt, facts: list[str], kind) -> Passage | Rejection:
+    try:
+        reply = await llm.complete(prompt, PassageText)
+    except LLMError as err:
+        return Rejection(item_id=f"{kind}:{facts[0] if facts else ''}", stage="cpt", reason=err.reason, raw=err.raw)
     text = reply.text.strip()
     if not text:
         return Rejection(item_id=f"{kind}:{facts[0] if facts else ''}", stage="cpt", reason="empty_passage")
@@ -85,23 +80,22 @@ async def ask(llm: LLM, prompt: Prompt, facts: list[str], kind, gate) -> Passage
 
 async def rewrite_all(passages: list[Passage], by_id: dict[str, Fact], rephrasings: int, llm: LLM) -> list:
     """(offline passage, LLM result) for the pair and triple passages written by the LLM from their facts, and
-    `rephrasings` rewordings of each source paragraph, with bounded concurrency."""
-    gate = asyncio.Semaphore(max(1, llm.concurrency))
-    jobs, origins = [], []
+    `rephrasings` rewordings of each source paragraph, within the endpoint's bound on requests in flight."""
+    jobs, origins = [], []  # (prompt, fact ids, kind) per request, and the passage each comes from
     for passage in passages:
         facts = [by_id[i] for i in passage.facts if i in by_id]
         if not facts:
             continue
         if passage.kind in ("pair", "triple"):
-            jobs.append(ask(llm, relation_prompt(passage, facts), passage.facts, passage.kind, gate))
+            jobs.append((relation_prompt(passage, facts), passage.facts, passage.kind))
             origins.append(passage)
         elif passage.kind == "source":
             for n in range(rephrasings):
                 register = REGISTERS[n % len(REGISTERS)]
                 prompt = rephrase_prompt(passage.text, facts[0].domain, register)
-                jobs.append(ask(llm, prompt, passage.facts, "rephrase", gate))
+                jobs.append((prompt, passage.facts, "rephrase"))
                 origins.append(passage)
-    return list(zip(origins, await asyncio.gather(*jobs)))
+    return list(zip(origins, await run_pool(jobs, lambda job: ask(llm, *job), llm)))
 
 
 def llm_passages(

@@ -20,7 +20,8 @@ def prompt_tokens(prompt: Prompt) -> int:
 def estimate_generation(
     facts: list[Fact], index: FactIndex, cfg: GenerationConfig, llm_cfg: LLMConfig, llm: OpenAICompatible | None
 ) -> dict:
-    """Requests, tokens and cost the plan would take; single-call prompts already in the cache count as free."""
+    """Requests, tokens and cost the plan would take (the dry run's summary counters); single-call prompts already in
+    the cache count as free."""
     counts = {"qa": 0, "dialogue": 0, "multihop": 0}
     requests = cached = sent_in = sent_out = 0
     for fact in facts:
@@ -45,11 +46,6 @@ def estimate_generation(
                 sent_out += 2 * REPLY_TOKENS["turn"]
     cost = (sent_in * llm_cfg.input_price + sent_out * llm_cfg.output_price) / 1e6
     return {
-        "stage": "generate (dry run)",
-        "in": len(facts),
-        "kept": 0,
-        "dropped": {},
-        "seconds": 0.0,
         "provider": f"{llm.provider}:{llm.model}" if llm else "offline (no endpoint configured)",
         **{f"{kind}_samples": n for kind, n in counts.items()},
         "requests": requests,

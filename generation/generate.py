@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -18,7 +17,7 @@ from generation.prompts import (
     qa_prompt,
 )
 from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
-from kgraph.llm import LLM, LLMError, run_llm
+from kgraph.llm import LLM, LLMError, run_llm, run_pool
 from kgraph.records import Fact, Rejection
 
 
@@ -165,20 +164,14 @@ def split(results: list[Sample | Rejection]) -> tuple[list[Sample], list[Rejecti
 
 
 async def run_jobs(jobs: list[Job], llm: LLM) -> list[Sample | Rejection]:
-    """Every job's result, in order, from a pool of workers twice the LLM's concurrency: enough that a free
-    request slot always has a job waiting, few enough that thousands of queued jobs do not each take a turn of
-    the event loop (and build their prompt) before the first request goes out."""
-    results: list[Sample | Rejection] = [None] * len(jobs)  # type: ignore[list-item]
+    """Every job's result, in order, from the LLM's pool of workers."""
     # Longest first: a dialogue is turns x 2 requests in a row, and one started last would keep the batch
     # running long after every other request is done.
-    order = sorted(enumerate(jobs), key=lambda item: -requests_in_a_row(item[1]))
-    queue = iter(order)  # shared by the workers: each takes the next job when it is free
-
-    async def worker() -> None:
-        for i, job in queue:
-            results[i] = await run_job(job, llm)
-
-    await asyncio.gather(*(worker() for _ in range(min(2 * llm.concurrency, len(jobs)))))
+    order = sorted(range(len(jobs)), key=lambda i: -requests_in_a_row(jobs[i]))
+    done = await run_pool(order, lambda i: run_job(jobs[i], llm), llm)
+    results: list[Sample | Rejection] = [None] * len(jobs)  # type: ignore[list-item]
+    for i, result in zip(order, done):
+        results[i] = result
     return results
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from generation import wording_en, wording_zh
+from generation.prompts import JobContext
 from generation.records import QAPair, Turn
 from kgraph.llm import LLMError, Prompt, T
-from kgraph.records import Fact
 
 # Grounded style only: the answer points at the passage the user turn carries.
 CITES = {"en": "According to the passage: ", "zh": "根据上文："}
@@ -20,22 +20,22 @@ class OfflineGenerator:
 
     async def complete(self, prompt: Prompt, schema: type[T]) -> T:
         ctx = prompt.context
-        facts = [Fact.model_validate(f) for f in ctx.get("facts", [])]
-        if not facts:
-            raise LLMError("offline generator needs facts in the prompt context")
-        lang = "zh" if ctx.get("lang") == "zh" else "en"
+        if not isinstance(ctx, JobContext):
+            raise LLMError(f"the offline generator answers generation prompts only, not {prompt.task!r}")
+        facts = ctx.facts
+        lang = "zh" if ctx.lang == "zh" else "en"
         words = wording_zh if lang == "zh" else wording_en
-        cite = CITES[lang] if ctx.get("grounded") else ""
-        key = (facts[0].id, ctx["question_type"], ctx["persona"], ctx["difficulty"], ctx.get("turn", 0), ctx["aspect"])
+        cite = CITES[lang] if ctx.grounded else ""
+        key = (facts[0].id, ctx.question_type, ctx.persona, ctx.difficulty, ctx.turn, ctx.aspect)
         if prompt.task == "qa" and schema is QAPair:
             return schema(question=words.question(ctx, facts, key), answer=cite + words.answer(ctx, facts, key))
         if prompt.task == "multihop" and schema is QAPair:
             return schema(
-                question=words.multihop_question(facts, ctx["persona"], ctx["difficulty"], key),
-                answer=cite + words.multihop_answer(facts, ctx["difficulty"], key),
+                question=words.multihop_question(facts, ctx.persona, ctx.difficulty, key),
+                answer=cite + words.multihop_answer(facts, ctx.difficulty, key),
             )
         if prompt.task == "dialogue_user" and schema is Turn:
-            return schema(content=words.turn_question(facts, ctx["turn"], ctx.get("forms", []), key))
+            return schema(content=words.turn_question(facts, ctx.turn, ctx.forms, key))
         if prompt.task == "dialogue_assistant" and schema is Turn:
-            return schema(content=cite + words.turn_answer(facts, ctx["turn"], ctx.get("forms", [])))
+            return schema(content=cite + words.turn_answer(facts, ctx.turn, ctx.forms))
         raise LLMError(f"offline generator cannot do task {prompt.task!r} with {schema.__name__}")

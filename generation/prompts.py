@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from generation.passage import clean_sentence, passage
 from generation.plan import Job
 from kgraph.llm import Prompt
@@ -89,28 +91,43 @@ def style_lines(job: Job) -> str:
     )
 
 
-def job_prompt(task: str, job: Job, user: str, **extra) -> Prompt:
+class JobContext(BaseModel):
+    """What the offline generator reads instead of the prose: the job's facts and style, and the dialogue turn."""
+
+    model_config = ConfigDict(frozen=True)
+
+    facts: list[Fact] = Field(min_length=1)
+    question_type: str = ""
+    persona: str = ""
+    difficulty: str = ""
+    options: list[str] = Field(default_factory=list)
+    lang: str = "en"
+    forms: list[str] = Field(default_factory=list)
+    aspect: str = ""
+    entity: str = ""
+    grounded: bool = False
+    turn: int = 0
+
+
+def job_prompt(task: str, job: Job, user: str, turn: int = 0) -> Prompt:
     """The job's system message, one user message, and the context the offline generator reads."""
     return Prompt(
-        task=task, messages=[system_message(job), {"role": "user", "content": user}], context=context(job, **extra)
+        task=task,
+        messages=[system_message(job), {"role": "user", "content": user}],
+        context=JobContext(
+            facts=list(job.facts),
+            question_type=job.question_type,
+            persona=job.persona,
+            difficulty=job.difficulty,
+            options=list(job.options),
+            lang=job.lang,
+            forms=list(job.forms),
+            aspect=job.aspect,
+            entity=job.entity,
+            grounded=job.grounded,
+            turn=turn,
+        ),
     )
-
-
-def context(job: Job, **extra) -> dict:
-    """What the offline generator reads instead of the prose: the job's facts and style."""
-    return {
-        "facts": [f.model_dump() for f in job.facts],
-        "question_type": job.question_type,
-        "persona": job.persona,
-        "difficulty": job.difficulty,
-        "options": list(job.options),
-        "lang": job.lang,
-        "forms": list(job.forms),
-        "aspect": job.aspect,
-        "entity": job.entity,
-        "grounded": job.grounded,
-        **extra,
-    }
 
 
 def qa_prompt(job: Job) -> Prompt:

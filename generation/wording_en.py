@@ -11,6 +11,7 @@ from generation.context import in_context
 from generation.names import PREPOSITIONS, noun_lemma
 from generation.passage import fact_text, joined
 from generation.plan import DOSE, stable
+from generation.prompts import JobContext
 from generation.syntax import sentence_of
 from generation.verbalise import (
     MODALS,
@@ -217,18 +218,18 @@ def framed(question: str, fact: Fact, qtype: str, persona: str, difficulty: str,
     return question
 
 
-def question(ctx: dict, facts: list[Fact], key: object) -> str:
-    qtype, persona, level = ctx["question_type"], ctx["persona"], ctx["difficulty"]
+def question(ctx: JobContext, facts: list[Fact], key: object) -> str:
+    qtype, persona, level = ctx.question_type, ctx.persona, ctx.difficulty
     if qtype == "aspect":
-        q = in_context(aspect_question(ctx["entity"], ctx["aspect"], facts[0]), facts[0])
+        q = in_context(aspect_question(ctx.entity, ctx.aspect, facts[0]), facts[0])
     else:
-        q = core_question(facts, qtype, ctx["options"], key, (ctx.get("forms") or ["what"])[0])
+        q = core_question(facts, qtype, ctx.options, key, (ctx.forms or ["what"])[0])
     return framed(q, facts[0], qtype, persona, level, key)
 
 
-def answer(ctx: dict, facts: list[Fact], key: object) -> str:
+def answer(ctx: JobContext, facts: list[Fact], key: object) -> str:
     """The evidence, standing alone; a verdict or the right letter in front where the question asks for one."""
-    fact, qtype = facts[0], ctx["question_type"]
+    fact, qtype = facts[0], ctx.question_type
     if qtype == "aspect" or (qtype == "comparison" and len(facts) > 1):
         body = joined([fact_text(f) for f in facts])
     else:
@@ -239,9 +240,9 @@ def answer(ctx: dict, facts: list[Fact], key: object) -> str:
         )
         body = f"{verdict(fact, plural)} {body}"
     elif qtype == "multiple_choice":
-        letter = LETTERS[mc_options(fact, ctx["options"], key).index(fact.object)]
+        letter = LETTERS[mc_options(fact, ctx.options, key).index(fact.object)]
         body = f"{letter}) {fact.object}. {body}"
-    if ctx["persona"] == "patient" and fact.domain == "medical" and ctx["difficulty"] == "basic" and qtype in DOCTOR:
+    if ctx.persona == "patient" and fact.domain == "medical" and ctx.difficulty == "basic" and qtype in DOCTOR:
         body += " If this affects you, talk it through with your doctor."
     return body
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from generation.passage import fact_text
 from generation.plan import stable
+from generation.prompts import JobContext
 from generation.wording_en import endpoints
 from kgraph.records import Fact
 
@@ -125,23 +126,23 @@ def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
     return sorted([fact.object, *options[:3]], key=lambda o: stable(key, o))
 
 
-def question(ctx: dict, facts: list[Fact], key: object) -> str:
-    if ctx["question_type"] == "aspect":
-        q = ASPECTS[ctx["aspect"]].format(e=ctx["entity"])
+def question(ctx: JobContext, facts: list[Fact], key: object) -> str:
+    if ctx.question_type == "aspect":
+        q = ASPECTS[ctx.aspect].format(e=ctx.entity)
     else:
-        q = core_question(facts, ctx["question_type"], ctx["options"], key)
+        q = core_question(facts, ctx.question_type, ctx.options, key)
     if "\n" in q:
         return q
-    return pick(FRAMES.get(ctx["persona"], ["{Q}"]), key, "frame").format(Q=q, s=facts[0].subject)
+    return pick(FRAMES.get(ctx.persona, ["{Q}"]), key, "frame").format(Q=q, s=facts[0].subject)
 
 
-def answer(ctx: dict, facts: list[Fact], key: object) -> str:
-    fact, qtype = facts[0], ctx["question_type"]
+def answer(ctx: JobContext, facts: list[Fact], key: object) -> str:
+    fact, qtype = facts[0], ctx.question_type
     body = text_of(facts if qtype in ("aspect", "comparison") else facts[:1])
     if qtype in ("yes_no", "clinical_vignette", "scenario") or (fact.negated and qtype not in ("aspect", "comparison")):
         body = verdict(fact) + body
     elif qtype == "multiple_choice":
-        body = f"{'ABCD'[mc_options(fact, ctx['options'], key).index(fact.object)]}) {fact.object}。{body}"
+        body = f"{'ABCD'[mc_options(fact, ctx.options, key).index(fact.object)]}) {fact.object}。{body}"
     return body
 
 

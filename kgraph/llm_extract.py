@@ -5,18 +5,16 @@ never a kept fact. An optional second pass shows the model what it found and ask
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from kgraph.layout import placed, section_texts
-from kgraph.llm import LLM, LLMError, Prompt, run_llm
+from kgraph.llm import LLM, LLMError, Prompt, run_llm, run_pool
 from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import VOCABULARY, canonical_relation
 
-PROMPT_VERSION = "extract-v1"
 ENTITY_TYPES = {
     "medical": [
         "drug", "disease", "symptom", "test", "procedure", "dosage", "adverse_effect", "contraindication",
@@ -51,7 +49,6 @@ class ExtractConfig(BaseModel):
     )
     second_pass: bool = Field(default=True, description="ask the LLM a second time what the first answer missed")
     max_chars: int = Field(default=6000, ge=500, description="characters of a document per LLM request")
-    concurrency: int = Field(default=8, ge=1, le=256, description="LLM extraction requests in flight")
 
 
 def extraction_prompt(doc: Document, chunk: str, found: list[ExtractedFact] | None = None) -> Prompt:
@@ -74,7 +71,6 @@ def extraction_prompt(doc: Document, chunk: str, found: list[ExtractedFact] | No
     return Prompt(
         task="extract_facts_missed" if found else "extract_facts",
         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-        context={"doc_id": doc.id, "domain": doc.domain, "lang": doc.lang, "prompt_version": PROMPT_VERSION},
     )
 
 
@@ -155,14 +151,8 @@ async def extract_with_llm(doc: Document, llm: LLM, cfg: ExtractConfig) -> tuple
 async def extract_all_with_llm(
     documents: list[Document], llm: LLM, cfg: ExtractConfig
 ) -> tuple[list[Fact], list[Rejection]]:
-    """Many documents with at most cfg.concurrency requests in flight."""
-    gate = asyncio.Semaphore(cfg.concurrency)
-
-    async def one(doc: Document):
-        async with gate:
-            return await extract_with_llm(doc, llm, cfg)
-
-    results = await asyncio.gather(*(one(d) for d in documents))
+    """Many documents, within the endpoint's bound on requests in flight (`[llm] concurrency`)."""
+    results = await run_pool(documents, lambda doc: extract_with_llm(doc, llm, cfg), llm)
     return [f for facts, _ in results for f in facts], [r for _, rejected in results for r in rejected]
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from training.records import EVALUATION_FILE, METRICS_FILE, Evaluation, Metrics, read_record
 
 MAX_EPOCH_MARKS = 8  # more boundary lines than this and their labels run into each other
 CARD_FIELDS = {"license", "language", "dataset_id"}  # [train] settings that are card metadata, not hyperparameters
@@ -67,30 +68,26 @@ def plot_losses(history: list[dict], path: Path, held_out: list[dict] | None = N
     plt.close(fig)
 
 
-def read_json(path: Path) -> dict | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def evaluation_table(evaluation: dict) -> tuple[list[str], list[list[str]]]:
+def evaluation_table(evaluation: Evaluation) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the before/after table, one row per question set (the card and the run report show it)."""
     header = ["set", "questions", "before", "after", "majority baseline", "word recall before → after",
               "grounding before → after"]  # fmt: skip
     rows = [
         [
             name,
-            str(row["questions"]),
-            f"{row['before']:.1%}",
-            f"{row['after']:.1%}",
-            f"{row['majority']:.1%}",
-            f"{row['recall_before']:.2f} → {row['recall_after']:.2f}",
-            f"{row['grounding_before']:.2f} → {row['grounding_after']:.2f}",
+            str(row.questions),
+            f"{row.before:.1%}",
+            f"{row.after:.1%}",
+            f"{row.majority:.1%}",
+            f"{row.recall_before:.2f} → {row.recall_after:.2f}",
+            f"{row.grounding_before:.2f} → {row.grounding_after:.2f}",
         ]
-        for name, row in evaluation["sets"].items()
+        for name, row in evaluation.sets.items()
     ]
     return header, rows
 
 
-def evaluation_section(evaluation: dict | None) -> list[str]:
+def evaluation_section(evaluation: Evaluation | None) -> list[str]:
     if evaluation is None:
         return ["Not evaluated yet: run `kgsynth evaluate --workspace WS --model THIS_FOLDER`."]
     header, rows = evaluation_table(evaluation)
@@ -106,7 +103,7 @@ def evaluation_section(evaluation: dict | None) -> list[str]:
     ]
 
 
-def card_metadata(name: str, metrics: dict, evaluation: dict | None) -> str:
+def card_metadata(name: str, metrics: dict, evaluation: Evaluation | None) -> str:
     """The card's YAML header, built by huggingface_hub so the Hub reads it: the closed-book results after
     fine-tuning become `model-index` entries, one per question set."""
     from huggingface_hub import EvalResult, ModelCardData
@@ -121,9 +118,9 @@ def card_metadata(name: str, metrics: dict, evaluation: dict | None) -> str:
             dataset_split=set_name,
             metric_type="accuracy",
             metric_name="answers naming the expected entity",
-            metric_value=round(row["after"], 4),
+            metric_value=round(row.after, 4),
         )
-        for set_name, row in (evaluation or {}).get("sets", {}).items()
+        for set_name, row in (evaluation.sets if evaluation else {}).items()
     ]
     data = ModelCardData(
         base_model=(metrics.get("base") or {}).get("hub_id"),  # a local folder is no hub id: named in the text
@@ -206,8 +203,9 @@ def training_line(metrics: dict, cfg: dict) -> str:
 def write_card(model_dir: Path) -> Path:
     """README.md from metrics.json, split.json and (when present) evaluation.json."""
     model_dir = Path(model_dir)
-    metrics = read_json(model_dir / "metrics.json") or {}
-    evaluation = read_json(model_dir / "evaluation.json")
+    recorded = read_record(model_dir / METRICS_FILE, Metrics)
+    metrics = recorded.model_dump() if recorded else {}
+    evaluation = read_record(model_dir / EVALUATION_FILE, Evaluation)
     cfg = {k: v for k, v in metrics.get("config", {}).items() if k not in CARD_FIELDS}
     split = metrics.get("split", {})
     lines = [
@@ -252,12 +250,12 @@ def write_card(model_dir: Path) -> Path:
         "",
         *evaluation_section(evaluation),
     ]
-    if evaluation and "general" in evaluation:
-        general = evaluation["general"]
+    if evaluation and evaluation.general:
+        general = evaluation.general
         lines += [
             "",
-            f"General-ability check ({general['questions']} everyday questions): {general['before']:.1%} before, "
-            f"{general['after']:.1%} after.",
+            f"General-ability check ({general.questions} everyday questions): {general.before:.1%} before, "
+            f"{general.after:.1%} after.",
         ]
     path = model_dir / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

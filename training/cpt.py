@@ -3,10 +3,10 @@ the passages (no chat template, no assistant mask), packed with overflow split r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from training.base import absolute_base
+from training.records import METRICS_FILE, Metrics, write_record
 from training.sft import (
     TrainConfig,
     TrainingError,
@@ -78,6 +78,6 @@ def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainCon
         "device": device,
         "config": cfg.model_dump(),
     }
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    write_record(output_dir / METRICS_FILE, Metrics.model_validate(metrics))
     plot_losses(history, output_dir / "loss.png")
     return metrics

@@ -4,7 +4,6 @@ margin (log-probability of the chosen answer minus the rejected one) is measured
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -12,7 +11,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from training.sft import TrainConfig, TrainingError, load_base, load_tokenizer, pick_device, progress_callback
+from training.records import METRICS_FILE, SPLIT_FILE, Metrics, Split, read_record, write_record
+from training.sft import (
+    TrainConfig,
+    TrainingError,
+    load_base,
+    load_tokenizer,
+    pick_device,
+    progress_callback,
+    run_settings,
+)
 
 # Fields of the SFT adapter's metrics.json that describe its data and base: the DPO adapter was trained on them too.
 SFT_DATA = ("base", "samples", "general_rows", "general_data", "split", "kinds", "tokens_per_epoch", "sources")
@@ -73,15 +81,8 @@ def dpo_args(settings: DPOSettings, seed: int, output_dir: Path, device: str):
         max_steps=settings.max_steps,
         per_device_train_batch_size=settings.batch_size,
         max_length=settings.max_length,
-        lr_scheduler_type="cosine",
-        logging_steps=1,
-        save_strategy="no",
         report_to=[],
-        seed=seed,
-        bf16=device == "cuda",
-        use_cpu=device == "cpu",
-        dataloader_num_workers=0,
-        disable_tqdm=True,
+        **run_settings(seed, device),
     )
 
 
@@ -89,20 +90,18 @@ def load_sft(sft_dir: Path, device: str):
     """The base model named in the SFT adapter's metrics.json with that adapter on top, trainable."""
     from peft import PeftModel
 
-    metrics_path = Path(sft_dir) / "metrics.json"
-    if not metrics_path.exists() or not (Path(sft_dir) / "adapter_config.json").exists():
+    sft = read_record(Path(sft_dir) / METRICS_FILE, Metrics)
+    if sft is None or not (Path(sft_dir) / "adapter_config.json").exists():
         raise TrainingError(f"{sft_dir} holds no SFT adapter: run `kgsynth train` (method sft) first")
-    sft = json.loads(metrics_path.read_text(encoding="utf-8"))
-    cfg = TrainConfig.model_validate(sft["config"])
-    _, base = load_base(sft["base_model"], cfg, device)
+    cfg = TrainConfig.model_validate(sft.config)
+    _, base = load_base(sft.base_model, cfg, device)
     return PeftModel.from_pretrained(base, sft_dir, is_trainable=True), load_tokenizer(str(sft_dir)), sft, cfg
 
 
 def held_out(sft_dir: Path) -> set[str]:
     """Sample ids the SFT run held out (paraphrases, controls): their pairs would teach the evaluation's answers."""
-    path = sft_dir / "split.json"
-    split = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return {i for name, part in split.items() if name != "train" for i in part.get("ids", [])}
+    split = read_record(Path(sft_dir) / SPLIT_FILE, Split)
+    return split.held_out_ids() if split else set()
 
 
 def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOSettings) -> dict:
@@ -147,9 +146,9 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
     tokenizer.save_pretrained(output_dir)
     logs = trainer.state.log_history
     metrics = {
-        **{k: sft[k] for k in SFT_DATA if k in sft},  # what the model card says about the data and the base
+        **sft.model_dump(include=set(SFT_DATA)),  # what the model card says about the data and the base
         "method": "dpo",
-        "base_model": sft["base_model"],
+        "base_model": sft.base_model,
         "sft_adapter": str(sft_dir),
         "pairs": len(pairs),
         "steps": trainer.state.global_step,
@@ -165,9 +164,9 @@ def train_dpo(pairs: list[dict], sft_dir: Path, output_dir: Path, settings: DPOS
         "settings": settings.model_dump(),
         "config": cfg.model_dump(),
     }
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
-    if (Path(sft_dir) / "split.json").exists():  # the same held-out sets, so `kgsynth evaluate` can score it
-        shutil.copy(Path(sft_dir) / "split.json", output_dir / "split.json")
+    write_record(output_dir / METRICS_FILE, Metrics.model_validate(metrics))
+    if (Path(sft_dir) / SPLIT_FILE).exists():  # the same held-out sets, so `kgsynth evaluate` can score it
+        shutil.copy(Path(sft_dir) / SPLIT_FILE, output_dir / SPLIT_FILE)
     plot_losses(loss_history(logs), output_dir / "loss.png")
     write_card(output_dir)
     return metrics

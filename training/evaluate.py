@@ -11,6 +11,18 @@ from pydantic import BaseModel, Field
 
 from curation.judge import content_words, grounding
 from kgraph.records import Fact, normalise
+from training.records import (
+    EVALUATION_FILE,
+    METRICS_FILE,
+    SPLIT_FILE,
+    Evaluation,
+    GeneralScore,
+    Metrics,
+    SetScore,
+    Split,
+    read_record,
+    write_record,
+)
 from training.split import draw, row_id
 
 GENERAL_EVAL = Path(__file__).parent / "data" / "general_eval.jsonl"
@@ -99,7 +111,7 @@ def generate_answers(model, tokenizer, questions: list[str], cfg: EvalConfig) ->
     return answers
 
 
-def score_set(items: list[dict], before: list[str], after: list[str]) -> dict:
+def score_set(items: list[dict], before: list[str], after: list[str]) -> SetScore:
     def share(answers: list[str]) -> float:
         return sum(answer_matches(a, i["expected"]) for a, i in zip(answers, items)) / len(items) if items else 0.0
 
@@ -109,20 +121,20 @@ def score_set(items: list[dict], before: list[str], after: list[str]) -> dict:
     def recall(answers: list[str]) -> float:
         return sum(word_recall(a, i["expected"]) for a, i in zip(answers, items)) / len(items) if items else 0.0
 
-    return {
-        "questions": len(items),
-        "before": share(before),
-        "after": share(after),
-        "majority": majority_accuracy([i["expected"] for i in items]),
-        "recall_before": recall(before),
-        "recall_after": recall(after),
-        "grounding_before": grounded(before),
-        "grounding_after": grounded(after),
-        "examples": [
+    return SetScore(
+        questions=len(items),
+        before=share(before),
+        after=share(after),
+        majority=majority_accuracy([i["expected"] for i in items]),
+        recall_before=recall(before),
+        recall_after=recall(after),
+        grounding_before=grounded(before),
+        grounding_after=grounded(after),
+        examples=[
             {"question": i["question"], "expected": i["expected"], "before": b, "after": a}
             for i, b, a in list(zip(items, before, after))[:5]
         ],
-    }
+    )
 
 
 def general_items(path: Path = GENERAL_EVAL) -> list[dict]:
@@ -147,41 +159,42 @@ def load_finetune(model_dir: Path):
 
     from training.sft import TrainConfig, TrainingError, load_base, load_tokenizer, pick_device
 
-    metrics_path = Path(model_dir) / "metrics.json"
-    if not metrics_path.exists() or not (Path(model_dir) / "adapter_config.json").exists():
+    metrics = read_record(Path(model_dir) / METRICS_FILE, Metrics)
+    if metrics is None or not (Path(model_dir) / "adapter_config.json").exists():
         raise TrainingError(f"{model_dir} holds no kgsynth adapter: run `kgsynth train` first")
-    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    device = pick_device(TrainConfig.model_validate(metrics["config"]))
-    _, base = load_base(metrics["base_model"], device=device)
+    device = pick_device(TrainConfig.model_validate(metrics.config))
+    _, base = load_base(metrics.base_model, device=device)
     model = PeftModel.from_pretrained(base, model_dir).eval()
     return model, load_tokenizer(str(model_dir))
 
 
-def evaluate_model(model_dir: Path, rows: list[dict], facts: list[Fact], cfg: EvalConfig) -> dict:
+def evaluate_model(model_dir: Path, rows: list[dict], facts: list[Fact], cfg: EvalConfig) -> Evaluation:
     """Ask every set's questions before and after; write evaluation.json and refresh the model card."""
     from training.card import write_card
     from training.sft import TrainingError
 
     model_dir = Path(model_dir)
-    split_path = model_dir / "split.json"
-    if not split_path.exists():
-        raise TrainingError(f"{model_dir} has no split.json: train it with `kgsynth train` first")
-    split = json.loads(split_path.read_text(encoding="utf-8"))
+    split = read_record(model_dir / SPLIT_FILE, Split)
+    if split is None:
+        raise TrainingError(f"{model_dir} has no {SPLIT_FILE}: train it with `kgsynth train` first")
     model, tokenizer = load_finetune(model_dir)
     by_id = {f.id: f for f in facts}
-    sets = {"trained": "train", "paraphrase": "paraphrase", "control": "control"}
-    result: dict = {"sets": {}}
+    sets = {"trained": split.train, "paraphrase": split.paraphrase, "control": split.control}
+    scores = {}
     for name, part in sets.items():
-        items = questions_of(rows, split.get(part, {}).get("ids", []), by_id, cfg.questions_per_set)
+        items = questions_of(rows, part.ids, by_id, cfg.questions_per_set)
         before, after = before_after(model, tokenizer, [i["question"] for i in items], cfg)
-        result["sets"][name] = score_set(items, before, after)
+        scores[name] = score_set(items, before, after)
     general = general_items()
     before, after = before_after(model, tokenizer, [g["question"] for g in general], cfg)
-    result["general"] = {
-        "questions": len(general),
-        "before": sum(general_correct(a, g["answers"]) for a, g in zip(before, general)) / len(general),
-        "after": sum(general_correct(a, g["answers"]) for a, g in zip(after, general)) / len(general),
-    }
-    (model_dir / "evaluation.json").write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    result = Evaluation(
+        sets=scores,
+        general=GeneralScore(
+            questions=len(general),
+            before=sum(general_correct(a, g["answers"]) for a, g in zip(before, general)) / len(general),
+            after=sum(general_correct(a, g["answers"]) for a, g in zip(after, general)) / len(general),
+        ),
+    )
+    write_record(model_dir / EVALUATION_FILE, result)
     write_card(model_dir)
     return result

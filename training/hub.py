@@ -4,7 +4,6 @@ and the real upload (create the repository if needed, then one commit of the fol
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -80,12 +79,3 @@ def push_folder(folder: Path, repo: str, private: bool = False, dry_run: bool = 
     except (HfHubHTTPError.__bases__[0], OSError) as err:  # the HTTP library's base error: refusals and no route
         raise HubError(f"pushing to {repo} failed: {str(err).splitlines()[0]}") from err
     return {**result, "url": commit.commit_url}
-
-
-def push_export(folder: Path, repo: str | None, private: bool, dry_run: bool) -> dict:
-    """`kgsynth export --push-to-hub`: the push as a line of the command's summary."""
-    started = time.perf_counter()
-    result = push_folder(folder, repo, private, dry_run)
-    stage = "push (dry run)" if dry_run else "push"
-    seconds = round(time.perf_counter() - started, 2)
-    return {"stage": stage, "in": result["files"], "kept": result["files"], "dropped": {}, "seconds": seconds, **result}

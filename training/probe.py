@@ -3,12 +3,12 @@ Facts it knows get a smaller generation quota, so the samples go where the model
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 from generation.verbalise import looks_plural, verb_phrase
 from kgraph.records import Fact, normalise
+from training.records import FactQuota, read_record, write_record
 from training.sft import TrainingError
 from training.split import draw
 
@@ -94,16 +94,14 @@ def probe_facts(model, tokenizer, facts: list[Fact], count: int = 3, seed: int =
 def write_quota(results: list[dict], path: Path, known_quota: float) -> dict:
     """WS/state/fact_quota.json: a share of the normal sample count per fact (known facts get `known_quota`)."""
     quota = {r["fact_id"]: (known_quota if r["known"] else 1.0) for r in results}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"quota": quota, "probe": results}, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_record(path, FactQuota(quota=quota, probe=results))
     return quota
 
 
 def read_quota(path: Path) -> dict[str, float]:
     """The per-fact quota of the last probe; no file means no probe was run, so every fact gets its full share."""
-    path = Path(path)
-    return json.loads(path.read_text(encoding="utf-8"))["quota"] if path.exists() else {}
+    recorded = read_record(path, FactQuota)
+    return recorded.quota if recorded else {}
 
 
 def scaled_generation(cfg, quota: float):

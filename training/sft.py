@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from training.base import absolute_base, describe_base
 from training.mix import BUNDLED_GENERAL, load_general, mix_general
+from training.records import METRICS_FILE, SPLIT_FILE, Metrics, write_record
 from training.split import split_rows, split_summary
 from training.template import inference_chat_template, training_chat_template
 
@@ -157,6 +157,21 @@ def reporting(cfg: TrainConfig) -> list[str]:
     return ["tensorboard"] if cfg.report_to == "tensorboard" or (cfg.report_to == "auto" and installed) else []
 
 
+def run_settings(seed: int, device: str) -> dict:
+    """What every TRL run of kgsynth shares (SFT, CPT, DPO): a cosine schedule, the loss logged each step, no
+    checkpoints, the device's precision, and no dataloader workers or progress bars."""
+    return dict(
+        lr_scheduler_type="cosine",
+        logging_steps=1,
+        save_strategy="no",
+        seed=seed,
+        bf16=device == "cuda",
+        use_cpu=device == "cpu",
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+    )
+
+
 def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool = False, **overrides):
     """TRL's settings; with held-out rows the loss on them is measured before training and after each epoch, and
     `overrides` (plain-text training turns off assistant-only loss) win."""
@@ -168,26 +183,19 @@ def sft_config(cfg: TrainConfig, output_dir: Path, device: str, held_out: bool =
         max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.batch_size,
         learning_rate=cfg.learning_rate,
-        lr_scheduler_type="cosine",
         warmup_steps=0,
         max_length=cfg.max_length,
         packing=cfg.packing,
         packing_strategy="bfd",  # best-fit packing; TRL turns on padding-free with position_ids per sample
         assistant_only_loss=True,
         activation_checkpointing=cfg.qlora,  # QLoRA is for models too big for memory: trade compute for it
-        logging_steps=1,
         eval_strategy="epoch" if held_out else "no",
         eval_on_start=held_out,
         per_device_eval_batch_size=cfg.batch_size,
         prediction_loss_only=True,  # the loss only: no logits kept over the whole held-out set
-        save_strategy="no",
         report_to=reporting(cfg),
-        seed=cfg.seed,
         data_seed=cfg.seed,
-        bf16=device == "cuda",
-        use_cpu=device == "cpu",
-        dataloader_num_workers=0,
-        disable_tqdm=True,
+        **run_settings(cfg.seed, device),
     )
     return SFTConfig(**(settings | overrides))
 
@@ -294,7 +302,7 @@ def train_lora(
     losses = [row["loss"] for row in history]
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     summary = split_summary(split)
-    (output_dir / "split.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    write_record(output_dir / SPLIT_FILE, summary)
     kinds: dict[str, int] = {}
     for row in split["train"]:
         kinds[row.get("kind", "chat")] = kinds.get(row.get("kind", "chat"), 0) + 1
@@ -305,7 +313,7 @@ def train_lora(
         "trained_rows": len(mixed),
         "general_rows": len(mixed) - len(split["train"]),
         "general_data": cfg.general_data or str(BUNDLED_GENERAL.name),
-        "split": {name: {k: v for k, v in part.items() if k != "ids"} for name, part in summary.items()},
+        "split": summary.counts(),
         "kinds": kinds,
         "tokens_per_epoch": tokens,
         "steps": trainer.state.global_step,
@@ -323,7 +331,7 @@ def train_lora(
     }
     if cfg.merge:
         metrics["merged"] = str(save_merged(base_model, output_dir, cfg))
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    write_record(output_dir / METRICS_FILE, Metrics.model_validate(metrics))
     plot_losses(history, output_dir / "loss.png", held_losses)
     write_card(output_dir)
     return metrics

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from training.records import Split
+
 
 def draw(seed: int, *keys: str) -> float:
     """A stable pseudo-random number in [0, 1) per key, so splits repeat across runs."""
@@ -58,9 +60,9 @@ def split_rows(rows: list[dict], control_ratio: float, hold_paraphrases: bool, s
     return split
 
 
-def split_summary(split: dict[str, list[dict]]) -> dict:
+def split_summary(split: dict[str, list[dict]]) -> Split:
     """Counts and ids, written beside the adapter so `kgsynth evaluate` asks the same questions later."""
-    return {
+    parts = {
         name: {
             "samples": len(rows),
             "facts": len({f for r in rows for f in r.get("fact_ids") or []}),
@@ -68,3 +70,4 @@ def split_summary(split: dict[str, list[dict]]) -> dict:
         }
         for name, rows in split.items()
     }
+    return Split.model_validate(parts)

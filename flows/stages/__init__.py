@@ -12,9 +12,11 @@ from flows.stages.curate import (
     judged_samples,
     queue_flagged,
 )
-from flows.stages.export import accepted_samples, export_complete, export_workspace
+from flows.stages.export import accepted_samples, export_complete, export_workspace, push_export
 from flows.stages.extract import extract_batch, finish_extract, graph_report, new_documents
 from flows.stages.generate import (
+    GeneratedBatch,
+    RecordedBatch,
     estimate_generate,
     finish_generate,
     generate_batch,
@@ -32,6 +34,8 @@ from flows.stages.generate import (
 from flows.stages.train import ensure_base_model, evaluate_workspace, probe_workspace, train_workspace, training_rows
 
 __all__ = [
+    "GeneratedBatch",
+    "RecordedBatch",
     "accepted_samples",
     "all_verdict_ids",
     "all_verdicts",
@@ -58,6 +62,7 @@ __all__ = [
     "new_documents",
     "pending_facts",
     "probe_workspace",
+    "push_export",
     "queue_flagged",
     "record_batch",
     "record_skipped",

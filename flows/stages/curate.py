@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from curation.calibrate import calibration_report
@@ -22,12 +21,11 @@ from curation.records import Verdict
 from curation.review_store import connect, enqueue, make_entry, read_reviews
 from flows.config import ConfigError, KgsynthConfig
 from flows.stages.generate import run_samples
+from flows.stats import StageStats, Stopwatch, record_stats, stage_stats
 from flows.workspace import (
     Workspace,
     WorkspaceError,
     read_jsonl,
-    record_stats,
-    stage_stats,
     write_jsonl,
 )
 from generation.records import Sample
@@ -37,6 +35,7 @@ from kgraph.graph import (
 )
 from kgraph.llm import LLM, OpenAICompatible, llm_from_config
 from kgraph.records import Document, Rejection
+from training.records import SPLIT_FILE, Split, read_record
 
 
 def judge_llm(cfg: KgsynthConfig) -> LLM | None:
@@ -55,6 +54,12 @@ def eval_questions(path: Path) -> list[str]:
         raise ConfigError(f"dedup.eval_file: {err}") from err
 
 
+def evaluation_ids(ws: Workspace) -> set[str]:
+    """Samples some fine-tune of the workspace holds out for evaluation (its split.json): never trained on later."""
+    splits = (read_record(path, Split) for path in ws.models.glob(f"*/{SPLIT_FILE}"))
+    return {i for split in splits if split for i in split.evaluation_ids()}
+
+
 def judged_samples(ws: Workspace, ids: set[str] | None = None) -> list[Sample]:
     """Every sample a curate kept past dedup (it has a verdict), over all runs: what the dedup index holds."""
     ids = all_verdict_ids(ws) if ids is None else ids
@@ -69,19 +74,19 @@ def all_verdict_ids(ws: Workspace) -> set[str]:
     return {v.sample_id for v in all_verdicts(ws)}
 
 
-def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
+def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> StageStats:
     """Dedup the run's samples against every earlier run, judge the rest, and queue them by decision."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     samples = run_samples(run)
     judged = {v.sample_id for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
     # a duplicate dropped by an earlier curate of this run is done too: it never gets a verdict
     judged |= {r.item_id for r in read_jsonl(run / "rejections.jsonl", Rejection) if r.stage == "dedup"}
     samples = [s for s in samples if s.id not in judged]
     if not samples:  # nothing to do: the graph, the index and the accepted samples are not read or rewritten
-        stats = stage_stats("curate", 0, 0, [], time.perf_counter() - started, accepted=0, flagged=0)
+        stats = stage_stats("curate", 0, 0, clock=clock, accepted=0, flagged=0)
         record_stats(run, stats)
         return stats
-    questions = heldout_questions(ws.models, read_jsonl(ws.accepted, Sample))
+    questions = heldout_questions(evaluation_ids(ws), read_jsonl(ws.accepted, Sample))
     questions += eval_questions(cfg.dedup.eval_file) if cfg.dedup.eval_file else []
     clean, contaminated = drop_contaminated(samples, questions, cfg.dedup)
     curated = all_verdict_ids(ws)
@@ -121,7 +126,7 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> dict:
         len(samples),
         len(accepted),
         rejections,
-        time.perf_counter() - started,
+        clock,
         accepted=len(accepted),
         flagged=len(flagged),
         **rebuilt,
@@ -138,9 +143,9 @@ def calibrate_judge(ws: Workspace) -> dict:
     return calibration_report(all_verdicts(ws), read_reviews(ws.review_db, latest_only=True))
 
 
-def queue_flagged(ws: Workspace) -> dict:
+def queue_flagged(ws: Workspace) -> StageStats:
     """Put every run's flagged and audit samples into WS/state/review.db with their facts and source passages."""
-    started = time.perf_counter()
+    clock = Stopwatch()
     runs = sorted(p for p in ws.runs.glob("*") if p.is_dir())
     verdicts = {v.sample_id: v for run in runs for v in read_jsonl(run / "verdicts.jsonl", Verdict)}
     flagged = {i for i, v in verdicts.items() if v.decision == "flag"}
@@ -160,5 +165,5 @@ def queue_flagged(ws: Workspace) -> dict:
         added = enqueue(conn, (make_entry(s, verdicts.get(s.id), facts, documents) for s in samples.values()))
     finally:
         conn.close()
-    seconds = time.perf_counter() - started
-    return stage_stats("review", len(samples) + len(rejections), len(samples), rejections, seconds, newly_queued=added)
+    seen = len(samples) + len(rejections)
+    return stage_stats("review", seen, len(samples), rejections, clock, newly_queued=added)

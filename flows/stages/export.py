@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import time
+from pathlib import Path
 
 from curation.review_store import reviewed_samples
 from flows.config import KgsynthConfig
-from flows.workspace import (
-    Workspace,
-    WorkspaceError,
-    read_jsonl,
-    stage_stats,
-)
+from flows.stats import StageStats, Stopwatch, stage_stats
+from flows.workspace import Workspace, WorkspaceError, read_jsonl
 from generation.records import Sample
 from training.export import export_samples
 
@@ -24,14 +20,14 @@ def accepted_samples(ws: Workspace) -> list[Sample]:
     return [s for s in samples.values() if s.id not in rejected]
 
 
-def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[dict]:
+def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[StageStats]:
     """Write WS/export from all accepted samples, with the outputs [export] asks for and the dataset card; a summary
     row for each output."""
     from flows.eval_sets import export_eval_sets
     from flows.export_card import write_export_card  # it reads the verdicts through this module
     from flows.preference import export_preference
 
-    started, cfg = time.perf_counter(), cfg or KgsynthConfig()
+    clock, cfg = Stopwatch(), cfg or KgsynthConfig()
     samples = accepted_samples(ws)
     if not samples:
         raise WorkspaceError(f"no accepted samples in {ws.root}: run `kgsynth curate`, or review flagged samples")
@@ -40,7 +36,7 @@ def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[di
     for folder in (partial, old):
         shutil.rmtree(folder, ignore_errors=True)
     counts = export_samples(samples, partial)
-    rows = [stage_stats("export", len(samples), counts["sharegpt"], [], time.perf_counter() - started)]
+    rows = [stage_stats("export", len(samples), counts["sharegpt"], clock=clock)]
     if cfg.export.preference:
         rows.append(export_preference(ws, cfg, samples, partial))
     if cfg.export.eval_sets:
@@ -62,3 +58,13 @@ def export_complete(ws: Workspace, cfg: KgsynthConfig | None = None) -> bool:
     cfg = cfg or KgsynthConfig()
     wanted = ["dataset_info.json", "hf"] + [DPO_FILE] * cfg.export.preference + [TASK_DIR] * cfg.export.eval_sets
     return all((ws.export / name).exists() for name in wanted)
+
+
+def push_export(folder: Path, repo: str | None, private: bool, dry_run: bool) -> StageStats:
+    """`kgsynth export --push-to-hub`: the push as a line of the command's summary (`upload` lists the files)."""
+    from training.hub import push_folder
+
+    clock = Stopwatch()
+    result = push_folder(folder, repo, private, dry_run)
+    stage = "push (dry run)" if dry_run else "push"
+    return stage_stats(stage, result["files"], result["files"], clock=clock, **result)

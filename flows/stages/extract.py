@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from flows.stats import StageStats, Stopwatch, record_stats, stage_stats
 from flows.workspace import (
     Workspace,
     WorkspaceError,
     append_ids,
     read_ids,
-    record_stats,
-    stage_stats,
     write_jsonl,
 )
 from kgraph.corpus import read_corpus
@@ -51,9 +49,9 @@ def finish_extract(
     documents: list[Document],
     facts: list[Fact],
     rejections: list[Rejection],
-    started: float,
+    clock: Stopwatch,
     usage: dict | None = None,
-) -> dict:
+) -> StageStats:
     """Merge the facts into graph.json, record the documents as known, and write the run's files."""
     graph = load_graph(ws.graph)
     # Abbreviations defined in the new documents join the workspace alias table (WS/aliases.tsv, editable).
@@ -76,7 +74,7 @@ def finish_extract(
         len(documents) + len(rejections),
         len(documents) - len(unreadable),
         rejections + unreadable,
-        time.perf_counter() - started,
+        clock,
         facts=len(facts),
         new_facts=new,
         graph_nodes=graph.number_of_nodes(),

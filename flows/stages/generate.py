@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from flows.config import KgsynthConfig
+from flows.stats import StageStats, Stopwatch, record_stats, stage_stats
 from flows.workspace import (
     Workspace,
     WorkspaceError,
     append_ids,
     read_ids,
     read_jsonl,
-    record_stats,
-    stage_stats,
     write_jsonl,
 )
 from generation.budget import select_facts
@@ -63,22 +64,45 @@ def index_of_graph_file(path: Path, mtime_ns: int, size: int, min_confidence: fl
     return FactIndex.of(load_graph(path), min_confidence)
 
 
-def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> dict:
+class GeneratedBatch(BaseModel):
+    """One batch's samples and rejections, not yet written: a task's (cacheable, replayable) result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fact_ids: list[str]
+    samples: list[Sample]
+    rejections: list[Rejection]
+    usage: dict = {}
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """What the run's summary needs of a batch once its samples are on disk; the samples themselves are let go."""
+
+    fact_ids: list[str]
+    written: int  # samples written
+    rejections: list[Rejection]
+    usage: dict
+    pending: int  # facts left pending: a request failed in a way a rerun could fix
+
+
+def generate_batch(ws: Workspace, facts: list[Fact], cfg: KgsynthConfig) -> GeneratedBatch:
     """Samples for a batch of facts, written nowhere, so a cached, retried or remote batch is safe to replay."""
     llm = llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     # `kgsynth probe` may have given facts the base model already knows a smaller quota.
     groups = quota_groups(facts, read_quota(ws.fact_quota), cfg.generation)
     samples, rejections = run_generation(list(groups), graph_index(ws.graph, cfg.generation.min_confidence), llm)
     usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
-    return {"fact_ids": [f.id for f in facts], "samples": samples, "rejections": rejections, "usage": usage}
+    return GeneratedBatch(fact_ids=[f.id for f in facts], samples=samples, rejections=rejections, usage=usage)
 
 
-def estimate_generate(ws: Workspace, cfg: KgsynthConfig) -> dict:
+def estimate_generate(ws: Workspace, cfg: KgsynthConfig) -> StageStats:
     """`kgsynth generate --dry-run`: requests, tokens and cost of the pending facts, nothing sent."""
     facts, _ = generation_facts(ws, cfg)
     llm = llm_from_config(cfg.llm, llm_cache_path(ws))
     index = graph_index(ws.graph, cfg.generation.min_confidence)
-    return estimate_generation(facts, index, cfg.generation, cfg.llm, llm)
+    estimate = estimate_generation(facts, index, cfg.generation, cfg.llm, llm)
+    return stage_stats("generate (dry run)", len(facts), 0, **estimate)
 
 
 def generation_facts(ws: Workspace, cfg: KgsynthConfig) -> tuple[list[Fact], list[Rejection]]:
@@ -94,24 +118,24 @@ def record_skipped(ws: Workspace, run: Path, skipped: list[Rejection]) -> None:
     append_ids(ws.generated_facts, [r.item_id for r in skipped if r.reason != "low_confidence"])
 
 
-def usage_notes(results: list[dict]) -> dict:
-    """Summed LLM usage and cost of the batches (empty offline)."""
-    reports = [r["usage"] for r in results if r.get("usage")]
+def usage_notes(reports: list[dict]) -> dict:
+    """Summed LLM usage and cost of the batches' usage reports (empty offline)."""
+    reports = [r for r in reports if r]
     if not reports:
         return {}
     totals = {key: sum(r[key] for r in reports) for key in reports[0]}
     return {**totals, "cost_usd": round(totals["cost_usd"], 6)}
 
 
-def record_batch(ws: Workspace, run: Path, batch: dict) -> dict:
+def record_batch(ws: Workspace, run: Path, batch: GeneratedBatch) -> RecordedBatch:
     """Write a batch's samples, then mark its facts done: a kill in between redoes the batch, and readers
     keep one sample per id, so a repeated batch never duplicates samples."""
-    write_jsonl(run / "samples.jsonl", batch["samples"])
-    write_jsonl(run / "rejections.jsonl", batch["rejections"])
+    write_jsonl(run / "samples.jsonl", batch.samples)
+    write_jsonl(run / "rejections.jsonl", batch.rejections)
     # A fact with a request that failed in a way a rerun could fix stays pending; its other samples are kept.
-    failed = {r.item_id for r in batch["rejections"] if retry_could_fix(r.reason)}
-    append_ids(ws.generated_facts, [i for i in batch["fact_ids"] if i not in failed])
-    return {**batch, "facts": len(batch["fact_ids"]), "samples": len(batch["samples"]), "pending": len(failed)}
+    failed = {r.item_id for r in batch.rejections if retry_could_fix(r.reason)}
+    append_ids(ws.generated_facts, [i for i in batch.fact_ids if i not in failed])
+    return RecordedBatch(batch.fact_ids, len(batch.samples), batch.rejections, batch.usage, len(failed))
 
 
 def run_samples(run: Path) -> list[Sample]:
@@ -119,9 +143,12 @@ def run_samples(run: Path) -> list[Sample]:
     return list({s.id: s for s in read_jsonl(run / "samples.jsonl", Sample)}.values())
 
 
-def finish_generate(run: Path, facts: int, results: list[dict], started: float, skipped: list[Rejection] = ()) -> dict:
-    rejections = [*skipped, *(r for result in results for r in result["rejections"])]
-    samples = sum(result["samples"] for result in results)
+def finish_generate(
+    run: Path, facts: int, batches: list[RecordedBatch], clock: Stopwatch, skipped: list[Rejection] = ()
+) -> StageStats:
+    """The run's diversity report and the generate stage's summary, once every batch is recorded."""
+    rejections = [*skipped, *(r for batch in batches for r in batch.rejections)]
+    samples = sum(batch.written for batch in batches)
     diversity = diversity_report(run_samples(run))
     (run / "diversity.json").write_text(json.dumps(diversity, indent=1), encoding="utf-8")
     stats = stage_stats(
@@ -129,12 +156,12 @@ def finish_generate(run: Path, facts: int, results: list[dict], started: float, 
         facts,
         samples,
         rejections,
-        time.perf_counter() - started,
+        clock,
         facts=facts,
         facts_used=facts - len(skipped),
         samples=samples,
-        facts_left_pending=sum(result.get("pending", 0) for result in results),
-        **usage_notes(results),
+        facts_left_pending=sum(batch.pending for batch in batches),
+        **usage_notes([batch.usage for batch in batches]),
         types_per_fact=diversity["question_types_per_fact"],
         distinct_2=diversity["distinct_2"],
         question_similarity=diversity["mean_pairwise_similarity"],

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flows.config import KgsynthConfig
-from flows.workspace import (
-    Workspace,
-    WorkspaceError,
-    read_jsonl,
-    stage_stats,
-)
+from flows.stats import StageStats, Stopwatch, stage_stats
+from flows.workspace import Workspace, WorkspaceError, read_jsonl
 from kgraph.graph import (
     graph_facts,
     load_graph,
@@ -43,12 +38,12 @@ def ensure_base_model(ws: Workspace, base_model: str | None) -> str:
     return str(tiny)
 
 
-def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> StageStats:
     """Fine-tune a LoRA adapter on the accepted samples into WS/models/<name>."""
     from training.sft import train_lora
     from training.tiny import from_scratch_config
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     rows = training_rows(ws)
     if not rows:
         raise WorkspaceError(f"the export in {ws.root} is empty: run `kgsynth export --workspace {ws.root}` again")
@@ -60,8 +55,7 @@ def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, n
         "train",
         len(rows),
         metrics["split"]["train"]["samples"],
-        [],
-        time.perf_counter() - started,
+        clock=clock,
         held_out=len(rows) - metrics["split"]["train"]["samples"],
         general_rows=metrics["general_rows"],
         steps=metrics["steps"],
@@ -70,27 +64,25 @@ def train_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, n
     )
 
 
-def evaluate_workspace(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> dict:
+def evaluate_workspace(ws: Workspace, cfg: KgsynthConfig, model_dir: Path) -> StageStats:
     """Closed-book QA of a fine-tune before and after, on the questions its split held out (and some it trained on)."""
     from training.evaluate import evaluate_model
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     if not ws.graph.exists():
         raise WorkspaceError(f"no graph in {ws.root}: the facts to score against come from it")
     result = evaluate_model(model_dir, training_rows(ws), graph_facts(load_graph(ws.graph)), cfg.evaluate)
-    notes = {
-        f"{name}_after": f"{row['after']:.0%} (before {row['before']:.0%})" for name, row in result["sets"].items()
-    }
-    asked = sum(row["questions"] for row in result["sets"].values())
-    return stage_stats("evaluate", asked, asked, [], time.perf_counter() - started, **notes)
+    notes = {f"{name}_after": f"{row.after:.0%} (before {row.before:.0%})" for name, row in result.sets.items()}
+    asked = sum(row.questions for row in result.sets.values())
+    return stage_stats("evaluate", asked, asked, clock=clock, **notes)
 
 
-def probe_workspace(ws: Workspace, base_model: str, known_quota: float) -> dict:
+def probe_workspace(ws: Workspace, base_model: str, known_quota: float) -> StageStats:
     """Which facts the base model already knows; writes WS/state/fact_quota.json, which generation reads."""
     from training.probe import probe_model
 
-    started = time.perf_counter()
+    clock = Stopwatch()
     if not ws.graph.exists():
         raise WorkspaceError(f"no graph in {ws.root}: run `kgsynth extract CORPUS --workspace {ws.root}` first")
     result = probe_model(base_model, graph_facts(load_graph(ws.graph)), ws.fact_quota, known_quota)
-    return stage_stats("probe", result["facts"], result["facts"], [], time.perf_counter() - started, **result)
+    return stage_stats("probe", result["facts"], result["facts"], clock=clock, **result)

@@ -3,7 +3,7 @@ out, with the OpenAI-compatible client and the offline generator behind it. A pa
 extraction cache key hashes kgraph's top-level modules: editing the client or its loop keeps cached extractions."""
 
 from kgraph.llm.client import OpenAICompatible, ResponseCache, estimate_tokens, llm_from_config, retry_after
-from kgraph.llm.loop import run_llm
+from kgraph.llm.loop import run_llm, run_pool
 from kgraph.llm.seam import LLM, LLMConfig, LLMError, Prompt, T, endpoint, retry_could_fix
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "retry_after",
     "retry_could_fix",
     "run_llm",
+    "run_pool",
 ]

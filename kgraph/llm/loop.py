@@ -10,7 +10,7 @@ import gc
 import heapq
 import itertools
 import threading
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -20,6 +20,7 @@ import openai
 from kgraph.llm.seam import LLM, LLMConfig
 
 R = TypeVar("R")
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -131,6 +132,23 @@ def stop_llm_loop(loop: asyncio.AbstractEventLoop) -> None:
         asyncio.run_coroutine_threadsafe(close_connections(), loop).result(timeout=5)
     finally:
         loop.call_soon_threadsafe(loop.stop)
+
+
+async def run_pool(items: Iterable[Item], work: Callable[[Item], Awaitable[R]], llm: LLM) -> list[R]:
+    """`work` over every item, results in the items' order, from a pool of twice the LLM's concurrency workers. The
+    bound on requests is not here but on the endpoint's connection, shared by every caller; the pool only keeps
+    enough jobs started that a free request slot always has one waiting, and few enough that thousands of queued
+    jobs do not each take a turn of the event loop (and build their prompt) before the first request goes out."""
+    items = list(items)
+    results: list[R] = [None] * len(items)  # type: ignore[list-item]
+    queue = iter(enumerate(items))  # shared by the workers: each takes the next item when it is free
+
+    async def worker() -> None:
+        for i, item in queue:
+            results[i] = await work(item)
+
+    await asyncio.gather(*(worker() for _ in range(min(2 * max(1, llm.concurrency), len(items)))))
+    return results
 
 
 def run_llm(llm: LLM, work: Awaitable[R]) -> R:

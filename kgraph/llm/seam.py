@@ -4,9 +4,9 @@ settings. Stages depend on this and nothing else; the client and its event loop 
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, SerializeAsAny
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -16,7 +16,9 @@ class Prompt(BaseModel):
 
     task: str
     messages: list[dict[str, str]]
-    context: dict[str, Any] = Field(default_factory=dict)
+    # The task as the producer's own record, for a model that reads no prose (the offline generator reads the
+    # generation prompts' JobContext); None where only real models answer.
+    context: SerializeAsAny[BaseModel] | None = None
 
 
 class LLM(Protocol):

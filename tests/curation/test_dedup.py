@@ -1,4 +1,3 @@
-import json
 import shutil
 import socket
 import subprocess
@@ -126,14 +125,10 @@ def test_samples_near_evaluation_questions_are_dropped(tmp_path):
     ]
 
 
-def test_heldout_questions_come_from_the_training_split(tmp_path):
+def test_heldout_questions_are_the_user_turns_of_the_held_samples():
     held = sample("Which enzyme does warfarin block?", "Vitamin K epoxide reductase.")
     trained = sample("When should metformin not be used?", ANSWER)
-    (tmp_path / "demo").mkdir()
-    (tmp_path / "demo" / "split.json").write_text(
-        json.dumps({"control": {"ids": [held.id]}, "train": {"ids": [trained.id]}})
-    )
-    assert heldout_questions(tmp_path, [held, trained]) == ["Which enzyme does warfarin block?"]
+    assert heldout_questions({held.id}, [held, trained]) == ["Which enzyme does warfarin block?"]
 
 
 @pytest.mark.parametrize(

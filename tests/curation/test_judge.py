@@ -85,7 +85,7 @@ def llm_sample():
 def test_llm_judge_scores_each_criterion_and_maps_them_to_a_decision():
     cfg = JudgeConfig(audit_share=0)
     llm = FakeLLM(rubric(), rubric(safety=3), rubric(faithfulness=1), LLMError("invalid_json", "{"))
-    verdicts = asyncio.run(judge_all_with_llm([llm_sample()] * 4, {"f1": FACT}, llm, cfg, concurrency=1))
+    verdicts = asyncio.run(judge_all_with_llm([llm_sample()] * 4, {"f1": FACT}, llm, cfg))
     assert [v.decision for v in verdicts] == ["accept", "flag", "reject", "flag"]
     assert verdicts[1].reasons == ["low_safety"] and verdicts[1].scores["safety"] == 0.5
     assert verdicts[1].detail == "safety 3/5: safety reason"  # free text stays out of the counted reasons

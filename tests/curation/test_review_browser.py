@@ -15,6 +15,7 @@ from fakes import make_sample
 
 from curation.records import Verdict
 from flows.stages import export_workspace, extract_batch, finish_extract, new_documents
+from flows.stats import Stopwatch
 from flows.workspace import Workspace, write_jsonl
 from generation.records import Sample
 from kgraph.graph import graph_facts, load_graph
@@ -36,7 +37,7 @@ def workspace(small_corpus, tmp_path) -> tuple[Workspace, list[Sample], Sample]:
     ws = Workspace(tmp_path / "ws").create()
     run = ws.new_run()
     documents, rejections = new_documents(ws, small_corpus)
-    finish_extract(ws, run, documents, extract_batch(documents)[0], rejections, time.perf_counter())
+    finish_extract(ws, run, documents, extract_batch(documents)[0], rejections, Stopwatch())
     facts = graph_facts(load_graph(ws.graph))[:6]
     assert len(facts) == 6
     samples = [

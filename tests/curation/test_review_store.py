@@ -170,8 +170,8 @@ def test_queue_flagged_reads_the_workspace_and_counts_what_it_cannot_find(tmp_pa
     lost = entry(3).verdict.model_copy(update={"sample_id": "gone"})
     write_jsonl(run / "verdicts.jsonl", [entry(1).verdict, entry(2).verdict, lost])
     stats = queue_flagged(ws)
-    assert stats["newly_queued"] == 2 and stats["dropped"] == {"sample_missing": 1}
-    assert queue_flagged(ws)["newly_queued"] == 0
+    assert stats.newly_queued == 2 and stats.dropped == {"sample_missing": 1}
+    assert queue_flagged(ws).newly_queued == 0
     conn = store.connect(ws.review_db)
     assert store.load_item(conn, "s1").sources[0]["path"] == "corpus/warfarin.txt"
     decisions.decide(conn, "s1", "ana", "accept")

@@ -142,6 +142,7 @@ def test_a_slow_prefect_server_is_tried_twice_then_one_line(monkeypatch, capsys)
     import typer
 
     from flows.cli import guarded
+    from flows.stats import StageStats
 
     calls = []
 
@@ -159,7 +160,7 @@ def test_a_slow_prefect_server_is_tried_twice_then_one_line(monkeypatch, capsys)
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
-        return {"stage": "extract", "in": 1, "kept": 1, "dropped": {}, "seconds": 0.0}
+        return StageStats(stage="extract", seen=1, kept=1)
 
     guarded(slow_then_fine)  # the second try works: a summary, no error
     assert len(calls) == 4 and "kgsynth summary" in capsys.readouterr().out

@@ -17,6 +17,7 @@ from flows.cli import app
 from flows.cli_guard import guarded
 from flows.cli_output import set_output, show_summary
 from flows.config import ConfigError
+from flows.stats import StageStats
 from kgraph.graph import add_facts, load_graph, save_graph
 from training.sft import TrainConfig
 
@@ -101,13 +102,13 @@ def test_quiet_prints_nothing_on_success_and_the_error_on_failure(graph_ws, tmp_
 
 def test_summary_json_matches_the_stats(capsys):
     set_output(as_json=True)
-    show_summary([ROW], 3.04)
+    show_summary([StageStats.model_validate(ROW)], 3.04)
     assert json.loads(capsys.readouterr().out) == {"stages": [ROW], "seconds": 3.0}
 
 
 def test_summary_in_a_pipe_keeps_each_row_on_one_line(capsys, monkeypatch):
     monkeypatch.delenv("COLUMNS", raising=False)  # as under `| cat`: stdout is no terminal, no width given
-    show_summary([ROW], 3.0)
+    show_summary([StageStats.model_validate(ROW)], 3.0)
     out = capsys.readouterr().out
     assert "kgsynth summary" in out and [line for line in out.splitlines() if "generate" in line]
     (row,) = [line for line in out.splitlines() if "generate" in line]
@@ -145,10 +146,10 @@ def test_completion_offers_commands_and_options():
 
 NOISY = (
     "import logging, os, sys\nfrom flows.cli_guard import guarded\nfrom flows.cli_logging import setup_console\n"
-    "from flows.cli_output import set_output\n"
+    "from flows.cli_output import set_output\nfrom flows.stats import StageStats\n"
     "def noisy():\n    print('a print')\n    os.write(1, b'a Rust progress line\\n')\n"
     "    print('train step 1/3', file=sys.stderr)\n    logging.getLogger('kgsynth').error('an error still shows')\n"
-    "    return {'stage': 'x', 'in': 1, 'kept': 1, 'dropped': {}, 'seconds': 0.0}\n"
+    "    return StageStats(stage='x', seen=1, kept=1)\n"
     "set_output(as_json=True, quiet=QUIET)\nsetup_console(quiet=QUIET)\nguarded(noisy)\n"
     "print('after the result', flush=True)\n"
 )

@@ -9,6 +9,7 @@ from fakes import make_fact
 import flows.stages as stages
 from flows.config import load_config
 from flows.stages import curate, export
+from flows.stats import Stopwatch
 from flows.workspace import Workspace, read_ids
 from kgraph.graph import add_facts, save_graph
 
@@ -88,8 +89,8 @@ def test_a_damaged_dedup_index_is_rebuilt_from_the_judged_samples(tmp_path):
     again = ws.new_run()
     stages.record_batch(ws, again, stages.generate_batch(ws, FACTS, cfg))  # the same samples once more
     stats = stages.curate_run(ws, again, cfg)
-    assert "dedup.npz is damaged" in stats["index_rebuilt"] and (ws.state / "dedup.npz.damaged").exists()
-    assert stats["dropped"] == {"already_curated": len(judged)}  # the rebuilt index still knows every sample
+    assert "dedup.npz is damaged" in stats.index_rebuilt and (ws.state / "dedup.npz.damaged").exists()
+    assert stats.dropped == {"already_curated": len(judged)}  # the rebuilt index still knows every sample
 
 
 def test_a_damaged_graph_names_the_file_and_the_backup(tmp_path):
@@ -112,14 +113,13 @@ def test_curate_with_the_llm_judge_reports_its_requests_and_tokens(tmp_path, mon
         llm = {"base_url": server.base_url, "api_key": "x", "model": "fake", "cache": False}
         cfg = load_config(None, {"llm": llm, "judge": {"mode": "llm", "audit_share": 0.0}})
         stats = stages.curate_run(ws, run, cfg)
-    judged = stats["in"] - sum(stats["dropped"].get(r, 0) for r in ("near_duplicate", "eval_contamination"))
+    judged = stats.seen - sum(stats.dropped.get(r, 0) for r in ("near_duplicate", "eval_contamination"))
     # the fake server's replies do not fit the rubric schema: each is repaired once, then flagged for people
-    assert stats["requests"] == 2 * judged > 0 and stats["repairs"] == stats["failures"] == judged
-    assert stats["flagged"] == judged and stats["prompt_tokens"] > 0 and stats["timeouts"] == 0
+    assert stats.requests == 2 * judged > 0 and stats.repairs == stats.failures == judged
+    assert stats.flagged == judged and stats.prompt_tokens > 0 and stats.timeouts == 0
 
 
 def test_a_document_whose_llm_extraction_failed_is_not_recorded_as_known(tmp_path):
-    import time
 
     from kgraph.records import Document, Rejection
 
@@ -127,5 +127,5 @@ def test_a_document_whose_llm_extraction_failed_is_not_recorded_as_known(tmp_pat
     run = ws.new_run()
     failed, fine = (Document(id=i, path=f"{i}.txt", text=f"Text {i}.") for i in ("failed", "fine"))
     timeout = Rejection(item_id="failed", stage="extract", reason="timeout")
-    stages.finish_extract(ws, run, [failed, fine], [], [timeout], time.perf_counter())
+    stages.finish_extract(ws, run, [failed, fine], [], [timeout], Stopwatch())
     assert read_ids(ws.known_documents) == {"fine"}  # the failed one is extracted again

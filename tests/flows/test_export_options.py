@@ -15,16 +15,16 @@ def test_preference_and_eval_sets_join_the_export_and_its_completeness(tmp_path)
     ws, cfg, run = generated_workspace(tmp_path / "ws")
     stages.curate_run(ws, run, cfg)
     rows = stages.export_workspace(ws, cfg)
-    assert [r["stage"] for r in rows] == ["export"] and not (ws.export / "dpo.jsonl").exists()
+    assert [r.stage for r in rows] == ["export"] and not (ws.export / "dpo.jsonl").exists()
     both = load_config(None, {"judge": {"embeddings": False}, "export": {"preference": True, "eval_sets": True}})
     assert stages.export_complete(ws, cfg) and not stages.export_complete(ws, both)  # a run would export again
 
     rows = stages.export_workspace(ws, both)
-    assert [r["stage"] for r in rows] == ["export", "preference", "eval sets"]
+    assert [r.stage for r in rows] == ["export", "preference", "eval sets"]
     preference = rows[1]
     pairs = [json.loads(line) for line in (ws.export / "dpo.jsonl").read_text().splitlines()]
     rejected = (ws.export / "dpo_rejections.jsonl").read_text().splitlines()
-    assert len(pairs) == preference["kept"] and len(rejected) == sum(preference["dropped"].values())
+    assert len(pairs) == preference.kept and len(rejected) == sum(preference.dropped.values())
     assert "kgsynth_dpo" in json.loads((ws.export / "dataset_info.json").read_text())
     assert (ws.export / "lm_eval").is_dir()  # even when no control fact has a closed-book question
     assert stages.export_complete(ws, both) and not (tmp_path / "ws" / "export.partial").exists()

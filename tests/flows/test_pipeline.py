@@ -129,7 +129,7 @@ def test_dask_runner_spreads_work_over_two_workers_within_one_llm_bound(prefect_
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
     extract, generate = summary[0], summary[1]
-    assert extract["kept"] == 3 and generate["samples"] > generate["facts"] > 0 and generate["requests"] > 20
+    assert extract.kept == 3 and generate.samples > generate.facts > 0 and generate.requests > 20
     assert server.most_in_flight <= 4  # two workers with 2 each, not 4 each
 
 
@@ -170,8 +170,8 @@ def test_extract_flow_sends_non_english_documents_to_the_llm_extractor(
     assert [(f.subject.lower(), f.object, f.evidence[0].sentence) for f in german] == [
         ("metformin", "Glukoseproduktion", "Metformin senkt die Glukoseproduktion der Leber.")
     ]
-    assert stats["kept"] == 4 and len(facts) > len(german)  # the English documents still went through spaCy
-    assert stats["requests"] >= 1 and stats["timeouts"] == 0 and stats["prompt_tokens"] > 0  # LLM use in the summary
+    assert stats.kept == 4 and len(facts) > len(german)  # the English documents still went through spaCy
+    assert stats.requests >= 1 and stats.timeouts == 0 and stats.prompt_tokens > 0  # LLM use in the summary
 
 
 @pytest.mark.slow
@@ -219,9 +219,9 @@ def test_facts_whose_requests_all_failed_stay_pending_for_the_next_run(prefect_a
     with FakeOpenAI(faults={"malformed_always": 1.0}) as broken:
         cfg = load_config(None, {"llm": {**fast, "base_url": broken.base_url}})
         stats = generate_flow(ws, cfg, ws.new_run())
-    assert stats["dropped"].get("invalid_json", 0) > 0 and stats["facts_left_pending"] == 2
+    assert stats.dropped.get("invalid_json", 0) > 0 and stats.facts_left_pending == 2
     assert read_ids(ws.state / "generated_facts.ids") == set()
     with FakeOpenAI() as healthy:
         cfg = load_config(None, {"llm": {**fast, "base_url": healthy.base_url}})
         stats = generate_flow(ws, cfg, ws.new_run())
-    assert stats["facts_left_pending"] == 0 and len(read_ids(ws.state / "generated_facts.ids")) == 2
+    assert stats.facts_left_pending == 0 and len(read_ids(ws.state / "generated_facts.ids")) == 2

@@ -156,5 +156,5 @@ def test_generate_batch_with_probe_quotas_and_a_real_client(tmp_path, monkeypatc
     with FakeOpenAI() as server:
         cfg = load_config(None, {"llm": {"base_url": server.base_url, "api_key": "k", "model": "fake"}})
         batch = generate_batch(ws, facts, cfg)
-    assert batch["rejections"] == []
-    assert {i for s in batch["samples"] for i in s.fact_ids} == {f.id for f in facts}
+    assert batch.rejections == []
+    assert {i for s in batch.samples for i in s.fact_ids} == {f.id for f in facts}

@@ -5,6 +5,7 @@ import re
 
 import networkx as nx
 from fakes import FakeLLM
+from openai_server import FakeOpenAI
 
 from generation.cpt import CPTConfig, checked_facts, offline_passages, paraphrase_counts
 from generation.cpt_prompts import llm_passages
@@ -124,3 +125,25 @@ def test_the_llm_writes_relation_passages_and_rewordings_through_the_seam():
     assert "never write 'according to'" in relation_prompt.messages[0]["content"]
     rephrase = next(c for c in llm.calls if c.task == "cpt_rephrase")
     assert TEXT.split("\n\n")[0] in rephrase.messages[1]["content"]
+
+
+def test_two_stages_sharing_an_endpoint_keep_within_its_one_bound():
+    """CPT rewording and QA generation at once, each in its own thread with its own client (as two Prefect tasks
+    run): the endpoint sees at most `[llm] concurrency` requests between them, not that many per caller."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from generation.generate import GenerationConfig, run_generation
+    from kgraph.llm import LLMConfig, llm_from_config
+
+    idx = index()
+    passages = offline_passages(idx, {DOC.id: DOC}, CPTConfig())
+    facts = checked_facts(idx)
+    with FakeOpenAI(latency=0.05) as server:
+        settings = LLMConfig(base_url=server.base_url, api_key="k", model="fake", concurrency=3, cache=False)
+        with ThreadPoolExecutor(2) as threads:
+            cpt = threads.submit(llm_passages, passages, idx.by_id, 4, llm_from_config(settings))
+            qa = threads.submit(run_generation, [(GenerationConfig(), facts)], idx, llm_from_config(settings))
+            (kept, cpt_failed), (samples, qa_failed) = cpt.result(), qa.result()
+    assert samples and not qa_failed and not cpt_failed and any(p.kind == "rephrase" for p in kept)
+    assert sum(server.outcomes.values()) > 12  # enough requests from both callers to fill the bound many times
+    assert server.most_in_flight == 3

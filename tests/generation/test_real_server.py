@@ -78,6 +78,10 @@ def test_facts_the_real_server_could_not_answer_stay_pending(served, tmp_path):
     llm = {**served, "max_tokens": 12, "temperature": 0.0, "max_retries": 0, "timeout": 120, "cache": False}
     cfg = load_config(None, {"llm": llm, "generation": {"dialogues_per_fact": 0, "multihop_per_fact": 0}})
     batch = generate_batch(ws, pending_facts(ws), cfg)
-    assert batch["rejections"] and {r.reason for r in batch["rejections"]} == {"truncated"}
+    assert batch.rejections and {r.reason for r in batch.rejections} == {"truncated"}
     recorded = record_batch(ws, ws.new_run(), batch)
-    assert recorded["pending"] == 1 and read_ids(ws.state / "generated_facts.ids") == set()
+    assert (
+        recorded.pending == 1
+        and recorded.written == len(batch.samples)
+        and read_ids(ws.state / "generated_facts.ids") == set()
+    )

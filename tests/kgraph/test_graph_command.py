@@ -3,12 +3,12 @@
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from flows import stages
+from flows.stats import Stopwatch
 from flows.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ def extracted_workspace(tmp_path: Path, corpus: Path, ws: Workspace | None = Non
     ws = ws or Workspace(tmp_path / "ws").create()
     run = ws.new_run()
     documents, rejections = stages.new_documents(ws, corpus)
-    stages.finish_extract(ws, run, documents, stages.extract_batch(documents)[0], rejections, time.perf_counter())
+    stages.finish_extract(ws, run, documents, stages.extract_batch(documents)[0], rejections, Stopwatch())
     return ws
 
 

@@ -2,10 +2,10 @@
 names only where they fit."""
 
 import shutil
-import time
 from itertools import combinations
 
 from flows import stages
+from flows.stats import Stopwatch
 from flows.workspace import Workspace
 from kgraph.graph import load_graph
 from kgraph.picture import draw_graph, graph_figure
@@ -30,7 +30,7 @@ def test_picture_of_both_domains_has_a_legend_and_names_that_do_not_overlap(exam
     ws = Workspace(tmp_path / "ws").create()
     documents, rejections = stages.new_documents(ws, corpus)
     facts = stages.extract_batch(documents)[0]
-    stages.finish_extract(ws, ws.new_run(), documents, facts, rejections, time.perf_counter())
+    stages.finish_extract(ws, ws.new_run(), documents, facts, rejections, Stopwatch())
     graph = load_graph(ws.graph)
 
     figure, shown = graph_figure(graph)

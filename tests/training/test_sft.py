@@ -70,9 +70,9 @@ def test_evaluation_scores_every_set_before_and_after(trained, facts, rows):
 
     out, _ = trained
     result = evaluate_model(out, rows, facts, EvalConfig(questions_per_set=4, max_new_tokens=8))
-    assert set(result["sets"]) == {"trained", "paraphrase", "control"}
-    assert all(row["questions"] > 0 and 0 <= row["after"] <= 1 for row in result["sets"].values())
-    assert result["general"]["questions"] >= 20
+    assert set(result.sets) == {"trained", "paraphrase", "control"}
+    assert all(row.questions > 0 and 0 <= row.after <= 1 for row in result.sets.values())
+    assert result.general.questions >= 20
     assert json.loads((out / "evaluation.json").read_text())["sets"]["control"]["questions"] > 0
     assert "| control |" in (out / "README.md").read_text()
 
