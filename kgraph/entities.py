@@ -11,7 +11,9 @@ from kgraph.records import Fact, normalise
 
 LEADING_WORDS = {"the", "a", "an", "this", "that", "these", "those", "any", "each", "all", "either", "both"}
 # Words ending in s that are not plurals.
-SINGULAR_S = {"diabetes", "herpes", "rabies", "mellitus", "series", "species", "news", "measles", "mumps", "lupus", "summons"}
+SINGULAR_S = {
+    "diabetes", "herpes", "rabies", "mellitus", "series", "species", "news", "measles", "mumps", "lupus", "summons",
+}  # fmt: skip
 SUGGESTED = "#~ "
 ALIAS_HEADER = (
     "# alias\tcanonical name (edit freely; the first line for an alias wins)\n"

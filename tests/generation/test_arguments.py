@@ -89,7 +89,6 @@ def test_negated_facts_answer_no_aspect_question():
     ]
 
 
-
 def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_a_drug_has_no_causes():
     sentence = "Renal failure is rarely associated with hypersensitivity reactions associated with allopurinol."
     reaction = make_fact("hypersensitivity reactions", "associated_with", "allopurinol", sentence=sentence)
