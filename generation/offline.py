@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generation import wording_en, wording_zh
-from generation.records import QAPair, Turn
+from generation.records import QAPair, ReasonedQA, Turn
 from kgraph.llm import LLMError, Prompt, T
 from kgraph.records import Fact
 
@@ -27,12 +27,17 @@ class OfflineGenerator:
         words = wording_zh if lang == "zh" else wording_en
         cite = CITES[lang] if ctx.get("grounded") else ""
         key = (facts[0].id, ctx["question_type"], ctx["persona"], ctx["difficulty"], ctx.get("turn", 0), ctx["aspect"])
-        if prompt.task == "qa" and schema is QAPair:
-            return schema(question=words.question(ctx, facts, key), answer=cite + words.answer(ctx, facts, key))
-        if prompt.task == "multihop" and schema is QAPair:
+        # With reasoning asked for, the question and answer are the same as without: only the steps are added.
+        steps = schema is ReasonedQA
+        if prompt.task == "qa" and schema in (QAPair, ReasonedQA):
+            extra = {"reasoning": words.reasoning(ctx, facts, key)} if steps else {}
+            answer = cite + words.answer(ctx, facts, key)
+            return schema(question=words.question(ctx, facts, key), answer=answer, **extra)
+        if prompt.task == "multihop" and schema in (QAPair, ReasonedQA):
+            extra = {"reasoning": words.multihop_reasoning(facts)} if steps else {}
+            question = words.multihop_question(facts, ctx["persona"], ctx["difficulty"], key)
             return schema(
-                question=words.multihop_question(facts, ctx["persona"], ctx["difficulty"], key),
-                answer=cite + words.multihop_answer(facts, ctx["difficulty"], key),
+                question=question, answer=cite + words.multihop_answer(facts, ctx["difficulty"], key), **extra
             )
         if prompt.task == "dialogue_user" and schema is Turn:
             return schema(content=words.turn_question(facts, ctx["turn"], ctx.get("forms", []), key))
