@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 from curation.review_store import reviewed_samples
 from flows.config import KgsynthConfig
@@ -12,6 +13,7 @@ from flows.workspace import (
     WorkspaceError,
     read_jsonl,
     stage_stats,
+    write_jsonl,
 )
 from generation.records import Sample
 from training.export import export_samples
@@ -45,12 +47,28 @@ def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[di
         rows.append(export_preference(ws, cfg, samples, partial))
     if cfg.export.eval_sets:
         rows.append(export_eval_sets(ws, cfg, samples, partial))
+    if cfg.generation.reasoning or any(s.reasoning for s in samples):
+        rows.append(export_reasoning(ws, cfg, samples, partial))
     write_export_card(ws, samples, partial, cfg.export)
     if ws.export.exists():
         ws.export.rename(old)
     partial.rename(ws.export)
     shutil.rmtree(old, ignore_errors=True)
     return rows
+
+
+def export_reasoning(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> dict:
+    """reasoning.jsonl and its LLaMA-Factory entry from the accepted samples whose reasoning passes its checks; the
+    rest are counted by reason in reasoning_rejections.jsonl."""
+    from kgraph.graph import graph_facts, load_graph
+    from training.reasoning import REJECTIONS_FILE, checked_reasoning, write_reasoning
+
+    started = time.perf_counter()
+    facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
+    kept, rejections = checked_reasoning(samples, facts, cfg.judge)
+    write_reasoning(kept, export_dir)
+    write_jsonl(export_dir / REJECTIONS_FILE, rejections, append=False)
+    return stage_stats("reasoning", len(samples), len(kept), rejections, time.perf_counter() - started)
 
 
 def export_complete(ws: Workspace, cfg: KgsynthConfig | None = None) -> bool:
@@ -60,5 +78,8 @@ def export_complete(ws: Workspace, cfg: KgsynthConfig | None = None) -> bool:
     from training.preference import DPO_FILE
 
     cfg = cfg or KgsynthConfig()
+    from training.reasoning import REASONING_FILE
+
     wanted = ["dataset_info.json", "hf"] + [DPO_FILE] * cfg.export.preference + [TASK_DIR] * cfg.export.eval_sets
+    wanted += [REASONING_FILE] * cfg.generation.reasoning
     return all((ws.export / name).exists() for name in wanted)
