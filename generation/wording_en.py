@@ -338,10 +338,10 @@ def conclusion(ctx: dict, facts: list[Fact], key: object, steps: int = 1) -> str
     if qtype == "multiple_choice":
         letter = letter_of(fact, ctx["options"], key)
         return f"Of the options, {fact.object} is the one that fits, so the answer is {letter}."
-    dose = DOSE.search(f"{fact.subject} {fact.object}") if qtype == "dosage" else None
-    if dose:
-        return f"So the recommended dose is {dose.group(0)}."
     form = (ctx.get("forms") or ["what"])[0]
-    if form in ("what", "who_what"):
-        return f"So the answer is {subject_of(fact) if form == 'who_what' else object_of(fact)}."
-    return f"That is how {subject_of(fact)} and {object_of(fact)} are related."
+    if form not in ("what", "who_what"):
+        return f"That is how {subject_of(fact)} and {object_of(fact)} are related."
+    entity = subject_of(fact) if form == "who_what" else object_of(fact)
+    # 'the answer is an incorrect allergy label': the article the sentence gives the phrase, which name() drops
+    before = preceding_word(entity, sentence_of(fact))
+    return f"So the answer is {before + ' ' if before in ('a', 'an') and entity[:1].islower() else ''}{entity}."
