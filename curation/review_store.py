@@ -367,7 +367,10 @@ def reviewed_samples(path: Path) -> tuple[list[Sample], set[str]]:
             if row["action"] == "reject":
                 rejected.add(sample.id)
             else:
-                accepted.append(sample.model_copy(update={"messages": current_messages(conn, sample)}))
+                messages = current_messages(conn, sample)
+                # The reasoning was written for the answer as generated: a person's edit leaves the sample without.
+                reasoning = sample.reasoning if messages == sample.messages else []
+                accepted.append(sample.model_copy(update={"messages": messages, "reasoning": reasoning}))
         return accepted, rejected
     finally:
         conn.close()

@@ -25,6 +25,7 @@ from flows.cli_options import (
     NameOpt,
     PrefectOpt,
     QloraOpt,
+    ReasoningOpt,
     RunnerOpt,
     VersionOpt,
     WorkspaceOpt,
@@ -52,13 +53,14 @@ def run(
     train: Annotated[bool, typer.Option("--train/--no-train", help="fine-tune at the end")] = True,
     runner: RunnerOpt = None,
     dask_address: DaskAddressOpt = None,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Everything, end to end: extract, generate, curate, export, train. A killed run resumes when started again."""
 
     def action():
         from flows.pipeline import run_flow
 
-        cfg = config_for(config, max_steps, runner, dask_address)
+        cfg = config_for(config, max_steps, runner, dask_address, reasoning)
         check_corpus(corpus)
         checked(cfg)
         return run_flow(corpus, workspace(workspace_dir, must_exist=False), cfg, base_model, name, train)
@@ -96,15 +98,17 @@ def generate(
         bool, typer.Option("--dry-run", help="estimate requests, tokens and cost of the plan; send nothing")
     ] = False,
     prefect: PrefectOpt = False,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Write samples for the facts no earlier run generated from."""
 
     def action():
+        cfg = config_for(config, reasoning=reasoning)
         if dry_run:
             from flows.stages import estimate_generate
 
-            return estimate_generate(workspace(workspace_dir), config_for(config))
-        return stage_on_latest_run("generate", workspace_dir, config, prefect)
+            return estimate_generate(workspace(workspace_dir), cfg)
+        return stage_on_latest_run("generate", workspace_dir, cfg, prefect)
 
     guarded(action, lock=workspace_dir)
 
@@ -126,19 +130,19 @@ def curate(
             from flows.stages import calibrate_judge
 
             return calibrate_judge(workspace(workspace_dir))
-        return stage_on_latest_run("curate", workspace_dir, config, prefect)
+        return stage_on_latest_run("curate", workspace_dir, config_for(config), prefect)
 
     guarded(action, calibration_table if report else None, lock=workspace_dir)
 
 
-def stage_on_latest_run(stage: str, workspace_dir: Path, config: Path | None, prefect: bool):
+def stage_on_latest_run(stage: str, workspace_dir: Path, cfg, prefect: bool):
     """generate or curate over the latest run, as plain Python unless Prefect is asked for or configured; with
     nothing extracted yet, one line before anything starts."""
     from flows.direct import curate_direct, generate_direct, prefect_wanted
 
     ws = workspace(workspace_dir)
     ws.latest_run()
-    cfg = checked(config_for(config))
+    cfg = checked(cfg)
     if not prefect_wanted(prefect):
         return {"generate": generate_direct, "curate": curate_direct}[stage](ws, cfg)
     from flows import pipeline

@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def config_for(config: Path | None, max_steps: int | None = None, runner: str | None = None, dask: str | None = None):
+def config_for(
+    config: Path | None,
+    max_steps: int | None = None,
+    runner: str | None = None,
+    dask: str | None = None,
+    reasoning: bool | None = None,
+):
     from flows.config import load_config
 
-    return load_config(config, {"train": {"max_steps": max_steps}, "flows": {"runner": runner, "dask_address": dask}})
+    overrides = {"train": {"max_steps": max_steps}, "flows": {"runner": runner, "dask_address": dask}}
+    return load_config(config, overrides | {"generation": {"reasoning": reasoning}})
 
 
 def checked(cfg):

@@ -58,6 +58,15 @@ DaskAddressOpt = Annotated[str | None, typer.Option("--dask-address", help=confi
 MergeOpt = Annotated[bool, typer.Option("--merge", help=config_help("train", "merge"))]
 QloraOpt = Annotated[bool, typer.Option("--qlora", help=config_help("train", "qlora"))]
 GeneralDataOpt = Annotated[Path | None, typer.Option("--general-data", help=config_help("train", "general_data"))]
+# By hand, not config_help: GenerationConfig's module pulls networkx and the planner into every --help.
+ReasoningOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--reasoning/--no-reasoning",
+        help="QA and multi-hop samples also carry their reasoning, exported to WS/export/reasoning.jsonl "
+        "(kgsynth.toml: generation.reasoning, default False)",
+    ),
+]
 GeneralRatioOpt = Annotated[float | None, typer.Option("--general-ratio", help=config_help("train", "general_ratio"))]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout, and nothing else there")]

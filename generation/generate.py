@@ -16,7 +16,7 @@ from generation.prompts import (
     multihop_prompt,
     qa_prompt,
 )
-from generation.records import GeneratorInfo, Message, QAPair, Sample, Turn
+from generation.records import GeneratorInfo, Message, QAPair, ReasonedQA, Sample, Turn
 from kgraph.llm import LLM, LLMError, run_llm, run_pool
 from kgraph.records import Fact, Rejection
 
@@ -63,6 +63,11 @@ class GenerationConfig(BaseModel):
         description="multi-hop questions per fact (2-3 hop paths; off by default: in one label or contract most "
         "paths only say that two facts share a document)",
     )
+    reasoning: bool = Field(
+        default=False,
+        description="QA and multi-hop samples also carry their reasoning (one step per fact, then the conclusion) "
+        "in a field of their own; export writes them to export/reasoning.jsonl, plain exports stay as they are",
+    )
     min_confidence: float = Field(
         default=MIN_CONFIDENCE,
         ge=0.0,
@@ -103,7 +108,7 @@ def with_passage(job: Job, messages: list[Message]) -> list[Message]:
     return [first, *messages[1:]]
 
 
-def make_sample(job: Job, messages: list[Message], llm: LLM) -> Sample:
+def make_sample(job: Job, messages: list[Message], llm: LLM, reasoning: list[str] = ()) -> Sample:
     messages = with_passage(job, messages)
     fact_ids = list(dict.fromkeys(f.id for f in job.facts))
     evidence = list(dict.fromkeys(e for f in job.facts for e in f.evidence))
@@ -117,6 +122,7 @@ def make_sample(job: Job, messages: list[Message], llm: LLM) -> Sample:
         generator=generator_info(llm),
         domain=job.seed.domain,
         lang=job.lang,
+        reasoning=list(reasoning),
     )
 
 
@@ -128,9 +134,9 @@ def rejection(job: Job, err: LLMError) -> Rejection:
 async def single_turn(job: Job, llm: LLM) -> Sample:
     """Huatuo-style QA or a multi-hop question: one call, the question and its grounded answer."""
     prompt = multihop_prompt(job) if job.kind == "multihop" else qa_prompt(job)
-    pair = await llm.complete(prompt, QAPair)
+    pair = await llm.complete(prompt, ReasonedQA if job.reasoning else QAPair)
     messages = [Message(role="user", content=pair.question), Message(role="assistant", content=pair.answer)]
-    return make_sample(job, messages, llm)
+    return make_sample(job, messages, llm, getattr(pair, "reasoning", []))
 
 
 async def self_chat(job: Job, llm: LLM) -> Sample:

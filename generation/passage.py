@@ -117,11 +117,16 @@ def passage(evidence: Evidence) -> str:
     return " ".join(p for p in parts if p)
 
 
-def joined(texts: list[str]) -> str:
-    """Texts without repeats (one sentence often carries several facts); a list when there are many."""
+def distinct(texts: list[str]) -> list[str]:
+    """Texts without repeats (one sentence often carries several facts), in order."""
     unique = list({normalise(t): t for t in texts if t}.values())
     # A text that another one contains (a sentence and the same sentence with its neighbour) is said once.
-    unique = [t for t in unique if not any(t != o and normalise(t) in normalise(o) for o in unique)]
+    return [t for t in unique if not any(t != o and normalise(t) in normalise(o) for o in unique)]
+
+
+def joined(texts: list[str]) -> str:
+    """Texts without repeats; a list when there are many."""
+    unique = distinct(texts)
     if len(unique) <= 3:
         return " ".join(unique)
     return "\n".join(f"- {t}" for t in unique)

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -133,6 +133,7 @@ class Job:
     aspect: str = ""
     entity: str = ""
     grounded: bool = False
+    reasoning: bool = False  # QA and multi-hop also write their reasoning (generation/records.py ReasonedQA)
 
     @property
     def seed(self) -> Fact:
@@ -365,14 +366,13 @@ def plan_fact(fact: Fact, index: FactIndex, cfg) -> list[Job]:
     fact generation may not use."""
     if not index.usable(fact):
         return []
-    domain = fact.domain if fact.domain in PERSONAS else "general"
-    personas, grounded = PERSONAS[domain], cfg.style == "grounded"
+    personas = PERSONAS[fact.domain if fact.domain in PERSONAS else "general"]
 
     def style(n: int) -> dict:
         return {
             "persona": personas[stable(fact.id, "persona", n) % len(personas)],
             "difficulty": DIFFICULTIES[stable(fact.id, "difficulty", n) % len(DIFFICULTIES)],
-            "grounded": grounded,
+            "grounded": cfg.style == "grounded",
         }
 
     jobs = []
@@ -396,4 +396,4 @@ def plan_fact(fact: Fact, index: FactIndex, cfg) -> list[Job]:
         path = index.path(fact, hops, n) or index.path(fact, 2, n)
         if path:
             jobs.append(Job("multihop", tuple(path), "multihop", **style(200 + n)))
-    return jobs
+    return [replace(j, reasoning=j.kind != "dialogue") for j in jobs] if cfg.reasoning else jobs

@@ -140,9 +140,21 @@ def qa_prompt(job: Job) -> Prompt:
         f"Write one question of type '{job.question_type}' ({QUESTION_TYPE_HINTS[job.question_type]}) that this "
         "person would ask, naming the subject (and the document's product, rule or contract when the question would "
         f"not stand alone without it), and the answer an expert would give from the evidence.{options}\n"
-        'Return {"question": "...", "answer": "..."}.'
+        f"{reply_format(job, 'one step per fact given')}"
     )
     return job_prompt("qa", job, user)
+
+
+def reply_format(job: Job, steps: str) -> str:
+    """The JSON to return; with `[generation] reasoning`, the reasoning as steps of its own beside the answer."""
+    if not job.reasoning:
+        return 'Return {"question": "...", "answer": "..."}.'
+    closed = "" if job.grounded else " Like the answer, it never mentions a source, text, passage or document."
+    return (
+        f"Also write the reasoning that leads to the answer as a list of short steps: {steps}, each stating that "
+        f"fact in plain words, then a last step that draws the conclusion.{closed}\n"
+        'Return {"question": "...", "reasoning": ["...", "..."], "answer": "..."}.'
+    )
 
 
 def multihop_prompt(job: Job) -> Prompt:
@@ -151,7 +163,7 @@ def multihop_prompt(job: Job) -> Prompt:
         f"These facts form a chain through shared entities:\n{facts_block(job.facts)}\n\n{style_lines(job)}\n"
         "Write one question that can only be answered by combining all of them (name the first and the last "
         "entity, not the ones in between), and an answer that walks through each step in order.\n"
-        'Return {"question": "...", "answer": "..."}.'
+        f"{reply_format(job, 'one step per fact of the chain, in its order')}"
     )
     return job_prompt("multihop", job, user)
 

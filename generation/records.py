@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from kgraph.records import Evidence, Record, content_id
 
@@ -32,6 +32,11 @@ class Sample(Record):
     generator: GeneratorInfo
     domain: str = "general"
     lang: str = "en"
+    reasoning: list[str] = Field(
+        default_factory=list,
+        description="opt-in chain of thought for the last answer: one step per fact, then the conclusion; kept out "
+        "of the messages so plain exports leave it out (samples written before it have none)",
+    )
 
     @staticmethod
     def make_id(kind: str, fact_ids: list[str], messages: list[Message]) -> str:
@@ -43,6 +48,20 @@ class QAPair(BaseModel):
 
     question: str = Field(min_length=3)
     answer: str = Field(min_length=1)
+
+
+class ReasonedQA(QAPair):
+    """A QA or multi-hop reply with its reasoning apart from the answer (`[generation] reasoning`)."""
+
+    reasoning: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="one step per fact, each stating it, then the conclusion"
+    )
+
+    @field_validator("reasoning", mode="before")
+    @classmethod
+    def steps(cls, value: object) -> object:
+        """A model that writes the reasoning as one text gets it split into its lines, not a repair round."""
+        return [line.strip() for line in value.splitlines() if line.strip()] if isinstance(value, str) else value
 
 
 class Turn(BaseModel):

@@ -9,7 +9,7 @@ import re
 from generation.aspects import ASPECT_QUESTIONS
 from generation.context import in_context
 from generation.names import PREPOSITIONS, noun_lemma
-from generation.passage import fact_text, joined
+from generation.passage import distinct, fact_text, joined
 from generation.plan import DOSE, stable
 from generation.prompts import JobContext
 from generation.syntax import sentence_of
@@ -227,21 +227,32 @@ def question(ctx: JobContext, facts: list[Fact], key: object) -> str:
     return framed(q, facts[0], qtype, persona, level, key)
 
 
+def answered_facts(qtype: str, facts: list[Fact]) -> list[Fact]:
+    """The facts an answer states: all of them for an aspect or a comparison, else the seed."""
+    return facts if qtype == "aspect" or (qtype == "comparison" and len(facts) > 1) else facts[:1]
+
+
+def question_verdict(qtype: str, facts: list[Fact]) -> str:
+    """'Yes.', 'No.' or 'Yes, they can.' for a question answered yes or no; a comparison's subjects are plural."""
+    fact = facts[0]
+    plural = looks_plural(fact.subject, sentence_of(fact)) or (
+        qtype == "comparison" and fact.object == facts[-1].object
+    )
+    return verdict(fact, plural)
+
+
+def letter_of(fact: Fact, options: list[str], key: object) -> str:
+    return LETTERS[mc_options(fact, options, key).index(fact.object)]
+
+
 def answer(ctx: JobContext, facts: list[Fact], key: object) -> str:
     """The evidence, standing alone; a verdict or the right letter in front where the question asks for one."""
     fact, qtype = facts[0], ctx.question_type
-    if qtype == "aspect" or (qtype == "comparison" and len(facts) > 1):
-        body = joined([fact_text(f) for f in facts])
-    else:
-        body = fact_text(fact)
+    body = joined([fact_text(f) for f in answered_facts(qtype, facts)])
     if qtype in ("yes_no", "comparison", *VIGNETTE):
-        plural = looks_plural(fact.subject, sentence_of(fact)) or (
-            qtype == "comparison" and fact.object == facts[-1].object
-        )
-        body = f"{verdict(fact, plural)} {body}"
+        body = f"{question_verdict(qtype, facts)} {body}"
     elif qtype == "multiple_choice":
-        letter = LETTERS[mc_options(fact, ctx.options, key).index(fact.object)]
-        body = f"{letter}) {fact.object}. {body}"
+        body = f"{letter_of(fact, ctx.options, key)}) {fact.object}. {body}"
     if ctx.persona == "patient" and fact.domain == "medical" and ctx.difficulty == "basic" and qtype in DOCTOR:
         body += " If this affects you, talk it through with your doctor."
     return body
@@ -292,8 +303,46 @@ def multihop_question(facts: list[Fact], persona: str, difficulty: str, key: obj
     return framed(sentence_case(q), facts[0], "multihop", persona, difficulty, key)
 
 
-def multihop_answer(facts: list[Fact], difficulty: str, key: object) -> str:
+def link_conclusion(facts: list[Fact]) -> str:
+    """'So A and Z are linked through B.': what a path's facts add up to."""
     a, z, bridges = endpoints(facts)
     via = " and ".join(dict.fromkeys(name(b, facts[0]) for b in bridges))
+    return f"So {name(a, facts[0])} and {name(z, facts[-1])} are linked through {via}."
+
+
+def multihop_answer(facts: list[Fact], difficulty: str, key: object) -> str:
     steps = joined([fact_text(f) for f in facts]).replace("\n", " ")
-    return f"{steps} So {name(a, facts[0])} and {name(z, facts[-1])} are linked through {via}."
+    return f"{steps} {link_conclusion(facts)}"
+
+
+def multihop_reasoning(facts: list[Fact]) -> list[str]:
+    """One step per hop, each the hop's fact as its sentence says it, then the link they make."""
+    return [*(fact_text(f) for f in facts), link_conclusion(facts)]
+
+
+def reasoning(ctx: JobContext, facts: list[Fact], key: object) -> list[str]:
+    """The facts a QA answer rests on, as their sentences say them, then the conclusion the question asks for."""
+    steps = distinct([fact_text(f) for f in answered_facts(ctx.question_type, facts)])
+    return [*steps, conclusion(ctx, facts, key, len(steps))]
+
+
+def conclusion(ctx: JobContext, facts: list[Fact], key: object, steps: int = 1) -> str:
+    """The step from the facts to the answer: the verdict, the option's letter, or the entity asked for."""
+    fact, qtype = facts[0], ctx.question_type
+    if qtype == "aspect":
+        kind = fact.subject_type if normalise(ctx.entity) == normalise(fact.subject) else fact.object_type
+        gathered = "Together, these points cover" if steps > 1 else "That covers"
+        return f"{gathered} the {ctx.aspect.replace('_', ' ')} of {name(ctx.entity, fact, kind)}."
+    if qtype in ("yes_no", "comparison", *VIGNETTE):
+        said = lower_first(question_verdict(qtype, facts))
+        return f"{'This holds for both, so' if qtype == 'comparison' else 'So'} the answer is {said}"
+    if qtype == "multiple_choice":
+        letter = letter_of(fact, ctx.options, key)
+        return f"Of the options, {fact.object} is the one that fits, so the answer is {letter}."
+    form = (ctx.forms or ["what"])[0]
+    if form not in ("what", "who_what"):
+        return f"That is how {subject_of(fact)} and {object_of(fact)} are related."
+    entity = subject_of(fact) if form == "who_what" else object_of(fact)
+    # 'the answer is an incorrect allergy label': the article the sentence gives the phrase, which name() drops
+    before = preceding_word(entity, sentence_of(fact))
+    return f"So the answer is {before + ' ' if before in ('a', 'an') and entity[:1].islower() else ''}{entity}."

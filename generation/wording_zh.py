@@ -126,6 +126,10 @@ def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
     return sorted([fact.object, *options[:3]], key=lambda o: stable(key, o))
 
 
+def letter_of(fact: Fact, options: list[str], key: object) -> str:
+    return "ABCD"[mc_options(fact, options, key).index(fact.object)]
+
+
 def question(ctx: JobContext, facts: list[Fact], key: object) -> str:
     if ctx.question_type == "aspect":
         q = ASPECTS[ctx.aspect].format(e=ctx.entity)
@@ -142,8 +146,22 @@ def answer(ctx: JobContext, facts: list[Fact], key: object) -> str:
     if qtype in ("yes_no", "clinical_vignette", "scenario") or (fact.negated and qtype not in ("aspect", "comparison")):
         body = verdict(fact) + body
     elif qtype == "multiple_choice":
-        body = f"{'ABCD'[mc_options(fact, ctx.options, key).index(fact.object)]}) {fact.object}。{body}"
+        body = f"{letter_of(fact, ctx.options, key)}) {fact.object}。{body}"
     return body
+
+
+def reasoning(ctx: JobContext, facts: list[Fact], key: object) -> list[str]:
+    """The facts the answer rests on, each once, then the conclusion: the verdict, the letter or the object."""
+    fact, qtype = facts[0], ctx.question_type
+    gathered = qtype in ("aspect", "comparison")
+    steps = list(dict.fromkeys(fact_text(f) or statement(f) for f in (facts if gathered else facts[:1])))
+    if gathered:
+        return [*steps, "综合以上几点即可作答。"]
+    if qtype in ("yes_no", "clinical_vignette", "scenario") or fact.negated:
+        return [*steps, f"所以答案是：{verdict(fact)}"]
+    if qtype == "multiple_choice":
+        return [*steps, f"所以答案是{letter_of(fact, ctx.options, key)}。"]
+    return [*steps, f"所以答案是{fact.object}。"]
 
 
 def turn_question(facts: list[Fact], turn: int, forms: list[str], key: object) -> str:
@@ -161,7 +179,15 @@ def multihop_question(facts: list[Fact], persona: str, difficulty: str, key: obj
     return pick(MULTIHOP, key).format(a=a, z=z)
 
 
-def multihop_answer(facts: list[Fact], difficulty: str, key: object) -> str:
+def link_conclusion(facts: list[Fact]) -> str:
     a, z, bridges = endpoints(facts)
-    via = "和".join(dict.fromkeys(bridges))
-    return f"{text_of(facts)}因此，{a}与{z}经由{via}相关联。"
+    return f"因此，{a}与{z}经由{'和'.join(dict.fromkeys(bridges))}相关联。"
+
+
+def multihop_answer(facts: list[Fact], difficulty: str, key: object) -> str:
+    return text_of(facts) + link_conclusion(facts)
+
+
+def multihop_reasoning(facts: list[Fact]) -> list[str]:
+    """One step per hop, then the link they make."""
+    return [*(fact_text(f) or statement(f) for f in facts), link_conclusion(facts)]

@@ -8,7 +8,7 @@ from pathlib import Path
 from curation.review_store import reviewed_samples
 from flows.config import KgsynthConfig
 from flows.stats import StageStats, Stopwatch, stage_stats
-from flows.workspace import Workspace, WorkspaceError, read_jsonl
+from flows.workspace import Workspace, WorkspaceError, read_jsonl, write_jsonl
 from generation.records import Sample
 from training.export import export_samples
 
@@ -41,6 +41,8 @@ def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[St
         rows.append(export_preference(ws, cfg, samples, partial))
     if cfg.export.eval_sets:
         rows.append(export_eval_sets(ws, cfg, samples, partial))
+    if cfg.generation.reasoning or any(s.reasoning for s in samples):
+        rows.append(export_reasoning(ws, cfg, samples, partial))
     write_export_card(ws, samples, partial, cfg.export)
     if ws.export.exists():
         ws.export.rename(old)
@@ -49,14 +51,30 @@ def export_workspace(ws: Workspace, cfg: KgsynthConfig | None = None) -> list[St
     return rows
 
 
+def export_reasoning(ws: Workspace, cfg: KgsynthConfig, samples: list[Sample], export_dir: Path) -> StageStats:
+    """reasoning.jsonl and its LLaMA-Factory entry from the accepted samples whose reasoning passes its checks; the
+    rest are counted by reason in reasoning_rejections.jsonl."""
+    from kgraph.graph import graph_facts, load_graph
+    from training.reasoning import REJECTIONS_FILE, checked_reasoning, write_reasoning
+
+    clock = Stopwatch()
+    facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
+    kept, rejections = checked_reasoning(samples, facts, cfg.judge)
+    write_reasoning(kept, export_dir)
+    write_jsonl(export_dir / REJECTIONS_FILE, rejections, append=False)
+    return stage_stats("reasoning", len(samples), len(kept), rejections, clock=clock)
+
+
 def export_complete(ws: Workspace, cfg: KgsynthConfig | None = None) -> bool:
     """Whether WS/export holds a finished export with every output [export] asks for (it is swapped in whole, so
     its files mean it finished)."""
     from training.lm_eval_task import TASK_DIR
     from training.preference import DPO_FILE
+    from training.reasoning import REASONING_FILE
 
     cfg = cfg or KgsynthConfig()
     wanted = ["dataset_info.json", "hf"] + [DPO_FILE] * cfg.export.preference + [TASK_DIR] * cfg.export.eval_sets
+    wanted += [REASONING_FILE] * cfg.generation.reasoning
     return all((ws.export / name).exists() for name in wanted)
 
 

@@ -1,6 +1,7 @@
 """The review queue in SQLite: leases, append-only decisions, edits with their previous text, reviewed versions."""
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -111,6 +112,18 @@ def test_edit_records_previous_text_and_wins_in_reviewed_samples(db, tmp_path):
         ("s1", "accept", "ana"),
     ]
     assert reviews[0].messages[1].content == "Warfarin interacts with aspirin."
+
+
+def test_an_edited_answer_loses_the_reasoning_written_for_the_old_one(tmp_path):
+    conn = store.connect(tmp_path / "review.db")
+    steps = ["Warfarin interacts with aspirin.", "So the answer is aspirin."]
+    reasoned = [entry(n) for n in (1, 2)]
+    store.enqueue(conn, [replace(e, sample=e.sample.model_copy(update={"reasoning": steps})) for e in reasoned])
+    decisions.decide(conn, "s1", "ana", "accept")
+    decisions.decide(conn, "s2", "ana", "edit", contents=["What does warfarin interact with?", "Aspirin."])
+    conn.close()
+    by_id = {s.id: s for s in store.reviewed_samples(tmp_path / "review.db")[0]}
+    assert by_id["s1"].reasoning == steps and by_id["s2"].reasoning == []
 
 
 @pytest.mark.parametrize(

@@ -20,12 +20,12 @@ FACTS = [
 ]
 
 
-def generated_workspace(root) -> tuple[Workspace, object]:
+def generated_workspace(root, generation: dict | None = None) -> tuple[Workspace, object]:
     ws = Workspace(root).create()
     graph = nx.MultiDiGraph()
     add_facts(graph, FACTS)
     save_graph(graph, ws.graph)
-    cfg = load_config(None, {"judge": {"embeddings": False, "audit_share": 0.0}})
+    cfg = load_config(None, {"judge": {"embeddings": False, "audit_share": 0.0}, "generation": generation or {}})
     run = ws.new_run()
     stages.record_batch(ws, run, stages.generate_batch(ws, stages.pending_facts(ws), cfg))
     return ws, cfg, run
