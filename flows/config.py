@@ -39,9 +39,15 @@ class KgsynthConfig(BaseModel):
     flows: FlowsConfig = Field(default_factory=FlowsConfig)
 
 
+# Settings that were removed, with what replaced them, so an old config file says what to change.
+REPLACED = {"extract.concurrency": "[llm] concurrency now bounds every request to the endpoint, extraction included"}
+
+
 def describe(err: ValidationError, source: str) -> str:
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden" and field in REPLACED:
+        return f"{source}: `{field}` is no longer a setting: {REPLACED[field]}"
     if first["type"] == "extra_forbidden":
         return f"{source}: unknown setting `{field}`: remove it or check its spelling"
     return f"{source}: `{field}`: {first['msg']}"

@@ -49,3 +49,10 @@ def test_a_malformed_stats_json_is_one_clear_error(tmp_path, text, says):
     (tmp_path / "stats.json").write_text(text)
     with pytest.raises(WorkspaceError, match=f"stats.json is not a run's stage summary.*{says}"):
         read_stats(tmp_path)
+
+
+def test_a_removed_setting_says_what_replaced_it():
+    from flows.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"extract.concurrency.*no longer a setting.*\[llm\] concurrency"):
+        load_config(None, {"extract": {"concurrency": 8}})
