@@ -102,6 +102,7 @@ PERSONAS = {
 DIFFICULTIES = ("basic", "intermediate", "advanced")
 YES_NO_TYPES = {"yes_no", "comparison", "clinical_vignette", "scenario"}  # types answered 'Yes.' or 'No.'
 OPEN_TYPES = {"multiple_choice", *RELATION_TYPE.values(), "explanation", "dosage"}  # types asking 'What ...?'
+BOTH_WORDS = 45  # a 'both' answer states two sentences: longer, and it stops reading as one answer
 BUSY = 8  # an entity linked to this many others (the label's product, a contract's party) bridges no path
 DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|g|mcg|µg|microgram|units?|ml|mmol)\b", re.IGNORECASE)
 
@@ -207,9 +208,8 @@ class FactIndex:
         return index
 
     def usable(self, fact: Fact) -> bool:
-        """Whether generation may write about the fact: confident enough, both arguments name something and are whole
-        phrases of the sentence, its answer stands whole (no list cut off, no pointer into the document) and its
-        document can be named."""
+        """Whether generation may write about the fact: confident, both arguments specific and whole phrases, its
+        answer whole (no list cut off, no pointer into the document) and its document nameable."""
         return (
             fact.confidence >= self.min_confidence
             and not (generic_argument(fact.subject) or generic_argument(fact.object))
@@ -226,9 +226,8 @@ class FactIndex:
         return [found[k] for k in sorted(found)]
 
     def walk(self, fact: Fact, steps: int) -> list[Fact]:
-        """Up to `steps` further facts sharing an entity with this one: the topics a dialogue moves through. It
-        stays one step from the seed (two steps through symptom nodes drift from levothyroxine to migraine), and a
-        fact whose evidence an earlier one already gave is passed over, as its answer would repeat."""
+        """Up to `steps` further facts one step from the seed (two drift from levothyroxine to migraine), none with
+        the evidence of an earlier one, whose answer would repeat: the topics a dialogue moves through."""
         said, order = {fact_text(fact)}, []
         for near in sorted(self.neighbours(fact), key=lambda f: stable(fact.id, f.id)):
             if len(order) < steps and fact_text(near) not in said:
@@ -263,6 +262,7 @@ class FactIndex:
             if f.relation == fact.relation != "is_a" and (f.negated, f.hedged) == (fact.negated, fact.hedged)
             and (entity_key(f.subject) == entity_key(fact.subject)) != (entity_key(f.object) == entity_key(fact.object))
             and not set(nodes(f)) & self.hubs and not alternatives(fact, f)
+            and len(" ".join({fact_text(fact), fact_text(f)}).split()) <= BOTH_WORDS
         ]  # fmt: skip
         return options[stable(fact.id, "sibling") % len(options)] if options else None
 

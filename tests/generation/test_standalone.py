@@ -146,3 +146,16 @@ def test_no_both_question_over_alternatives():
     director = fact("sealed bids", "be_file_with", "the Director", "must be filed with", sentence=sentence)
     delegate = fact("sealed bids", "be_file_with", "his delegate", "must be filed with", sentence=sentence)
     assert index_of([director, delegate]).sibling(director) is None
+
+
+def test_a_both_question_answers_in_a_few_lines():
+    short = fact("lithium", "causes", "tremor", "causes", sentence="Lithium causes tremor.")
+    thirst = fact("lithium", "causes", "thirst", "causes", sentence="Lithium causes thirst.")
+    long_sentence = (
+        "In patients who have taken lithium for many years, usually at doses above the usual range and often with "
+        "diuretics or anti-inflammatory drugs that raise its serum level, nephrogenic diabetes insipidus with thirst "
+        "and large volumes of dilute urine has been reported, and renal function should be checked each year."
+    )
+    insipidus = fact("lithium", "causes", "nephrogenic diabetes insipidus", "causes", sentence=long_sentence)
+    assert index_of([short, thirst]).sibling(short) == thirst
+    assert index_of([short, insipidus]).sibling(short) is None
