@@ -199,7 +199,10 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             titled = token.pos_ == "PROPN" and not any(c.dep_ == "det" for c in token.children)
             # 'elderly patients on high dose therapy, especially females' singles out members, defines nothing
             singled = any(c.dep_ == "advmod" for c in token.children)
-            if not bracketed and not listed and not titled and not singled and not token.text.isupper():
+            # 'eliminated by the kidney, accumulation of the drug can occur': a clause's subject, misread as apposition
+            end = token.right_edge.i + 1
+            subject = end < len(token.doc) and token.doc[end].pos_ in ("VERB", "AUX")
+            if not (bracketed or listed or titled or singled or subject) and not token.text.isupper():
                 # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
                 named = not has_determiner(token) and has_determiner(token.head)
                 yield Candidate(token, "be", token.head) if named else Candidate(token.head, "be", token)

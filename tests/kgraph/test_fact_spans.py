@@ -126,3 +126,8 @@ def test_time_and_population_are_not_relations(nlp):
     assert ("Codeine", "contraindicated_in", "labour", False, False) in found
     found = trusted("Warfarin is a derivative of the plant compound, coumarin.", nlp)
     assert ("coumarin", "is_a", "plant compound", False, False) in found, found
+
+
+def test_the_subject_of_the_next_clause_is_no_apposition(nlp):
+    text = "Since lithium is cleared only by the kidney, accumulation of the drug can occur in dehydration."
+    assert not any(r == "is_a" for _, r, *_ in trusted(text, nlp))
