@@ -45,7 +45,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
-    "caution", "care",
+    "caution", "care", "setting", "combination",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
@@ -136,8 +136,8 @@ def reference_checks(text: str) -> list[str]:
 def is_anaphor(token, domain: str) -> bool:
     """'these reactions', 'such patients': a noun that points back at an earlier sentence (in legal text 'this
     Agreement' names the document itself)."""
-    pointed = any(c.dep_ == "det" and c.lower_ in DEMONSTRATIVES for c in token.children)
-    described = any(c.dep_ in ("compound", "amod", "nmod") for c in token.children)
+    pointed = any(c.dep_ in ("det", "amod", "predet") and c.lower_ in DEMONSTRATIVES for c in token.children)
+    described = any(c.dep_ in ("compound", "amod", "nmod") and c.lower_ not in DEMONSTRATIVES for c in token.children)
     return domain != "legal" and pointed and not described
 
 

@@ -131,3 +131,8 @@ def test_time_and_population_are_not_relations(nlp):
 def test_the_subject_of_the_next_clause_is_no_apposition(nlp):
     text = "Since lithium is cleared only by the kidney, accumulation of the drug can occur in dehydration."
     assert not any(r == "is_a" for _, r, *_ in trusted(text, nlp))
+
+
+def test_such_points_back_like_these(nlp):
+    found = trusted("In this clinical setting, such combinations should be administered with caution.", nlp)
+    assert not any(s == "combinations" for s, *_ in found), found
