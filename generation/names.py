@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from kgraph.records import Fact
+
 DETERMINERS = {
     "the", "a", "an", "any", "either", "each", "every", "other", "such", "this", "that", "these", "those", "all",
     "some", "both", "neither", "no", "its", "their", "his", "her", "our", "your", "many", "most", "several",
@@ -81,3 +83,13 @@ def vague_fact(subject: str, relation: str) -> bool:
 def is_hub(name: str) -> bool:
     """True for a node whose name's head is generic: walks, paths and comparisons skip it."""
     return generic_argument(name) or head_word(name) in HUB_HEADS
+
+
+DOSE = re.compile(
+    r"(up to |about |approximately )?\b\d+(\.\d+)?\s*(mg|g|mcg|µg|microgram|units?|ml|mmol)\b", re.IGNORECASE
+)
+
+
+def doses_drug(fact: Fact) -> bool:
+    """'Amoxicillin is given at 500 mg': a drug with its dose as the object, not 'raises haemoglobin by 20 g/L'."""
+    return fact.subject_type == "drug" and bool(DOSE.match(fact.object)) and not DOSE.search(fact.subject)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -14,7 +13,7 @@ import networkx as nx
 from generation.arguments import fragment_fact
 from generation.aspects import fact_aspects, is_drug
 from generation.context import standalone_fact
-from generation.names import generic_argument, is_hub, vague_fact
+from generation.names import doses_drug, generic_argument, is_hub, vague_fact
 from generation.passage import complete, fact_text, plain_polarity
 from generation.syntax import agent_of, alternatives
 from generation.verbalise import lemma_phrase
@@ -104,7 +103,6 @@ YES_NO_TYPES = {"yes_no", "comparison", "clinical_vignette", "scenario"}  # type
 OPEN_TYPES = {"multiple_choice", *RELATION_TYPE.values(), "explanation", "dosage"}  # types asking 'What ...?'
 BOTH_WORDS = 45  # a 'both' answer states two sentences: longer, and it stops reading as one answer
 BUSY = 8  # an entity linked to this many others (the label's product, a contract's party) bridges no path
-DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|g|mcg|µg|microgram|units?|ml|mmol)\b", re.IGNORECASE)
 
 
 def stable(*keys: object) -> int:
@@ -337,7 +335,7 @@ def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None, aspec
     question gathers gets no open question of its own (the aspect asks it better); a negated fact only yes/no
     forms, as an open question or an option list would present it as true."""
     domain = fact.domain if fact.domain in QUESTION_TYPES else "general"
-    specific = ["dosage"] if domain == "medical" and DOSE.search(f"{fact.subject} {fact.object}") else []
+    specific = ["dosage"] if domain == "medical" and doses_drug(fact) else []
     if not (aspects and index.in_aspect(fact)):
         specific += [RELATION_TYPE.get(fact.relation, "explanation")]
     specific = [] if fact.negated else specific

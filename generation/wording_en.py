@@ -10,7 +10,7 @@ from generation.aspects import ASPECT_QUESTIONS
 from generation.context import in_context
 from generation.names import PREPOSITIONS, noun_lemma
 from generation.passage import distinct, fact_text, joined
-from generation.plan import DOSE, stable
+from generation.plan import stable
 from generation.prompts import JobContext
 from generation.syntax import sentence_of
 from generation.verbalise import (
@@ -167,8 +167,7 @@ def verdict(fact: Fact, plural: bool) -> str:
 
 def specific_question(fact: Fact, qtype: str, form: str) -> str:
     if qtype == "dosage":
-        drug = DOSE.sub("", fact.subject).strip(" ,") or fact.subject
-        return f"What dose of {name(drug, fact)} is recommended?"
+        return f"What dose of {subject_of(fact)} is recommended?"
     if qtype == "indication" and form == "what" and fact.subject_type == "drug":
         return f"What {inflect('be', looks_plural(fact.subject, sentence_of(fact)))} {subject_of(fact)} used for?"
     return what_question(fact, form)

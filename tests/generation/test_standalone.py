@@ -8,6 +8,7 @@ import networkx as nx
 from fakes import make_fact
 
 from generation.generate import GenerationConfig, generate_samples
+from generation.names import doses_drug
 from generation.offline import OfflineGenerator
 from generation.passage import fact_text
 from generation.plan import FactIndex, fitting_types
@@ -159,3 +160,11 @@ def test_a_both_question_answers_in_a_few_lines():
     insipidus = fact("lithium", "causes", "nephrogenic diabetes insipidus", "causes", sentence=long_sentence)
     assert index_of([short, thirst]).sibling(short) == thirst
     assert index_of([short, insipidus]).sibling(short) is None
+
+
+def test_a_dosage_question_asks_a_drugs_dose_only():
+    given = fact("amoxicillin", "be_given_at", "500 mg three times daily", "is given at")
+    given = given.model_copy(update={"subject_type": "drug"})
+    raised = fact("iron", "raise", "haemoglobin by 20 g/L", "raises").model_copy(update={"subject_type": "drug"})
+    assert doses_drug(given) and not doses_drug(raised)
+    assert "dosage" not in fitting_types(raised, index_of([raised]), None)
