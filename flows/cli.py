@@ -18,6 +18,7 @@ from flows.cli_options import (
     ConfigOpt,
     CorpusArg,
     DaskAddressOpt,
+    FocusMissedOpt,
     GeneralDataOpt,
     GeneralRatioOpt,
     MaxStepsOpt,
@@ -25,6 +26,7 @@ from flows.cli_options import (
     NameOpt,
     PrefectOpt,
     QloraOpt,
+    ResumeOpt,
     RunnerOpt,
     VersionOpt,
     WorkspaceOpt,
@@ -96,10 +98,16 @@ def generate(
         bool, typer.Option("--dry-run", help="estimate requests, tokens and cost of the plan; send nothing")
     ] = False,
     prefect: PrefectOpt = False,
+    focus_missed: FocusMissedOpt = False,
+    name: NameOpt = "demo",
 ) -> None:
-    """Write samples for the facts no earlier run generated from."""
+    """Write samples for the facts no earlier run generated from (or, with --focus-missed, for the facts missed)."""
 
     def action():
+        if focus_missed:
+            from flows.resume import generate_focus
+
+            return generate_focus(workspace(workspace_dir), checked(config_for(config)), name)
         if dry_run:
             from flows.stages import estimate_generate
 
@@ -226,6 +234,7 @@ def train(
             "cpt: continued pretraining on export/cpt.jsonl (into WS/models/cpt unless --name)",
         ),
     ] = TrainMethod.sft,
+    resume: ResumeOpt = False,
 ) -> None:
     """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
 
@@ -245,6 +254,11 @@ def train(
             "evaluate": {"after_training": evaluate},
         }
         ws, cfg = workspace(workspace_dir), load_config(config, overrides)
+        if resume:  # in one line, before Prefect starts
+            from flows.resume import check_resume_inputs
+
+            check_resume_inputs(ws, base_model, name, method.value)
+            return train_flow(ws, cfg, None, name, "resume")
         if method == TrainMethod.dpo:  # in one line, before Prefect starts
             from flows.preference import check_dpo_inputs
 

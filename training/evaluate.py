@@ -122,6 +122,16 @@ def score_set(items: list[dict], before: list[str], after: list[str]) -> dict:
             {"question": i["question"], "expected": i["expected"], "before": b, "after": a}
             for i, b, a in list(zip(items, before, after))[:5]
         ],
+        # Per question, so `generate --focus-missed` and `train --resume` know which facts the fine-tune got wrong.
+        "items": [
+            {
+                "fact_id": i["fact"].id,
+                "question": i["question"],
+                "before": answer_matches(b, i["expected"]),
+                "after": answer_matches(a, i["expected"]),
+            }
+            for i, b, a in zip(items, before, after)
+        ],
     }
 
 

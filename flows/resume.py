@@ -1,0 +1,130 @@
+"""The loop after training. `kgsynth generate --focus-missed` writes more samples, asked in forms not used before,
+for the facts the latest version of adapter NAME got wrong; after `curate` and `export`, `kgsynth train --resume`
+trains that adapter further on them (with replay and general rows) into a new version NAME-vN, evaluates it and
+compares it with the version it continued."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from flows.config import ConfigError, KgsynthConfig
+from flows.stages import finish_generate, graph_index, llm_cache_path, training_rows
+from flows.workspace import Workspace, WorkspaceError, stage_stats, write_jsonl
+from generation.focus import focus_jobs
+from generation.generate import run_jobs, split
+from generation.offline import OfflineGenerator
+from kgraph.graph import graph_facts, load_graph
+from kgraph.llm import OpenAICompatible, llm_from_config, run_llm
+from training.resume import compare_evaluations, missed_facts, read_evaluation
+from training.sft import TrainingError
+
+
+def latest_adapter(ws: Workspace, name: str) -> tuple[int, Path]:
+    """The newest version of adapter NAME: (its number, its folder)."""
+    versions = ws.model_versions(name)
+    if not versions:
+        raise WorkspaceError(
+            f"no adapter {name} in {ws.models}: run `kgsynth train --workspace {ws.root} --name {name}` first"
+        )
+    return versions[-1]
+
+
+def missed_by(ws: Workspace, name: str) -> tuple[Path, list[str]]:
+    """The newest version of NAME and the facts its last evaluation found it answering wrong."""
+    _, model_dir = latest_adapter(ws, name)
+    try:
+        missed = missed_facts(read_evaluation(model_dir))
+    except TrainingError as err:
+        raise WorkspaceError(str(err)) from err
+    if not missed:
+        raise WorkspaceError(
+            f"{model_dir} answered every trained and paraphrase question of its evaluation right: nothing missed "
+            "to focus on (raise [evaluate] questions_per_set to ask more)"
+        )
+    return model_dir, missed
+
+
+def check_resume_inputs(ws: Workspace, base_model: str | None, name: str, method: str) -> None:
+    """What --resume needs, checked before any orchestration starts: an SFT adapter, its evaluation, missed facts."""
+    if method != "sft":
+        raise ConfigError(f"--resume continues an SFT adapter: leave out --method {method}")
+    if base_model:
+        raise ConfigError("--base-model does not apply to --resume: the adapter continues on the base it was trained on")
+    missed_by(ws, name)
+
+
+def read_rounds(path: Path) -> dict[str, int]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def generate_focus(ws: Workspace, cfg: KgsynthConfig, name: str) -> dict:
+    """A new run with the next round of samples for the missed facts; `kgsynth curate` then checks, dedups and judges
+    them like any run's."""
+    started = time.perf_counter()
+    model_dir, missed = missed_by(ws, name)
+    index = graph_index(ws.graph, cfg.generation.min_confidence)
+    facts = [index.by_id[i] for i in missed if i in index.by_id]
+    rounds = read_rounds(ws.focus_rounds)
+    jobs, skipped = focus_jobs(facts, index, cfg.generation, cfg.focus, rounds)
+    llm = llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
+    samples, rejections = split(run_llm(llm, run_jobs(jobs, llm))) if jobs else ([], [])
+    run = ws.new_run()
+    write_jsonl(run / "samples.jsonl", samples)
+    write_jsonl(run / "rejections.jsonl", skipped + rejections)
+    planned = {job.seed.id for job in jobs}
+    rounds |= {i: rounds.get(i, 0) + 1 for i in planned}
+    aside = ws.focus_rounds.with_suffix(".partial")
+    aside.write_text(json.dumps(rounds, indent=1), encoding="utf-8")
+    aside.replace(ws.focus_rounds)  # whole or not at all
+    usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
+    result = {"samples": len(samples), "rejections": rejections, "usage": usage}
+    stats = finish_generate(run, len(facts), [result], started, skipped)
+    return {**stats, "adapter": str(model_dir), "missed_facts": len(missed), "facts_focused": len(planned)}
+
+
+def resume_workspace(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: str) -> dict:
+    """Train the newest version of NAME further into NAME-vN+1, evaluate it, and compare with the version before on
+    the same questions (WS/models/NAME-vN+1/resume.json)."""
+    from training.evaluate import evaluate_model
+    from training.resume import resume_lora
+    from training.tiny import from_scratch_config
+
+    started = time.perf_counter()
+    check_resume_inputs(ws, base_model, name, "sft")
+    prior, missed = missed_by(ws, name)
+    number, _ = latest_adapter(ws, name)
+    out = ws.models / f"{name}-v{number + 1}"
+    rows = training_rows(ws)
+    base = json.loads((prior / "metrics.json").read_text(encoding="utf-8"))["base_model"]
+    # The workspace's random tiny base needs the from-scratch settings its first training had.
+    tiny = Path(base).resolve() == (ws.models / "tiny-base").resolve()
+    train_cfg = from_scratch_config(cfg.train) if tiny else cfg.train
+    metrics = resume_lora(rows, prior, out, missed, train_cfg)
+    evaluation = evaluate_model(out, rows, graph_facts(load_graph(ws.graph)), cfg.evaluate)
+    comparison = compare_evaluations(read_evaluation(prior), evaluation, missed)
+    (out / "resume.json").write_text(
+        json.dumps({"resumed_from": str(prior), "missed_facts": missed, **comparison}, indent=1), encoding="utf-8"
+    )
+    return stage_stats(
+        "train-resume",
+        len(rows),
+        metrics["new_rows"],
+        [],
+        time.perf_counter() - started,
+        adapter=str(out),
+        resumed_from=prior.name,
+        new_rows=metrics["new_rows"],
+        replay_rows=metrics["replay_rows"],
+        general_rows=metrics["general_rows"],
+        steps=metrics["steps"],
+        **{group: change(row) for group, row in comparison.items()},
+    )
+
+
+def change(row: dict) -> str:
+    """'12% -> 40% (25 questions)', the before and after of one group."""
+    if row["before"] is None or row["after"] is None:
+        return f"- ({row['questions']} questions)"
+    return f"{row['before']:.0%} -> {row['after']:.0%} ({row['questions']} questions)"
