@@ -51,7 +51,9 @@ def check_resume_inputs(ws: Workspace, base_model: str | None, name: str, method
     if method != "sft":
         raise ConfigError(f"--resume continues an SFT adapter: leave out --method {method}")
     if base_model:
-        raise ConfigError("--base-model does not apply to --resume: the adapter continues on the base it was trained on")
+        raise ConfigError(
+            "--base-model does not apply to --resume: the adapter continues on the base it was trained on"
+        )
     missed_by(ws, name)
 
 

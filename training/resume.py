@@ -28,9 +28,7 @@ def read_evaluation(model_dir: Path) -> dict:
         raise TrainingError(f"{model_dir} has no evaluation.json: run `kgsynth evaluate --model {model_dir}` first")
     evaluation = json.loads(path.read_text(encoding="utf-8"))
     if any("items" not in row for row in evaluation.get("sets", {}).values()):
-        raise TrainingError(
-            f"{path} predates per-question results: run `kgsynth evaluate --model {model_dir}` again"
-        )
+        raise TrainingError(f"{path} predates per-question results: run `kgsynth evaluate --model {model_dir}` again")
     return evaluation
 
 
@@ -114,6 +112,7 @@ def accuracy(pairs: list[tuple[bool, bool]], at: int) -> float | None:
 def compare_evaluations(before: dict, after: dict, missed: list[str]) -> dict:
     """Accuracy of the earlier and the resumed fine-tune on the same questions, in three groups: the missed facts,
     the other trained facts (what forgetting would lower) and the control facts; and the everyday questions."""
+
     def answers(evaluation: dict) -> dict:
         return {
             (name, item["fact_id"], item["question"]): item["after"]
