@@ -10,13 +10,15 @@ import time
 from pathlib import Path
 
 from flows.config import ConfigError, KgsynthConfig
-from flows.stages import finish_generate, graph_index, llm_cache_path, training_rows
+from flows.stages import finish_generate, graph_index, llm_cache_path, run_samples, training_rows
 from flows.workspace import Workspace, WorkspaceError, stage_stats, write_jsonl
 from generation.focus import focus_jobs
 from generation.generate import run_jobs, split
 from generation.offline import OfflineGenerator
+from generation.records import Sample
 from kgraph.graph import graph_facts, load_graph
 from kgraph.llm import OpenAICompatible, llm_from_config, run_llm
+from kgraph.records import Rejection
 from training.resume import compare_evaluations, missed_facts, read_evaluation
 from training.sft import TrainingError
 
@@ -61,6 +63,25 @@ def read_rounds(path: Path) -> dict[str, int]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def question_of(sample: Sample) -> str:
+    return " ".join(next(m.content for m in sample.messages if m.role == "user").lower().split())
+
+
+def drop_repeats(samples: list[Sample], earlier: list[Sample]) -> tuple[list[Sample], list[Rejection]]:
+    """Leave out a sample whose question an earlier sample of its fact already asked (two framings can read the
+    same): a focus round brings new forms, never copies."""
+    asked = {(fact_id, question_of(s)) for s in earlier for fact_id in s.fact_ids}
+    kept, repeated = [], []
+    for sample in samples:
+        keys = {(fact_id, question_of(sample)) for fact_id in sample.fact_ids}
+        if keys & asked:
+            repeated.append(Rejection(item_id=sample.id, stage="generate", reason="repeated_question"))
+        else:
+            kept.append(sample)
+            asked |= keys
+    return kept, repeated
+
+
 def generate_focus(ws: Workspace, cfg: KgsynthConfig, name: str) -> dict:
     """A new run with the next round of samples for the missed facts; `kgsynth curate` then checks, dedups and judges
     them like any run's."""
@@ -72,6 +93,8 @@ def generate_focus(ws: Workspace, cfg: KgsynthConfig, name: str) -> dict:
     jobs, skipped = focus_jobs(facts, index, cfg.generation, cfg.focus, rounds)
     llm = llm_from_config(cfg.llm, llm_cache_path(ws)) or OfflineGenerator()
     samples, rejections = split(run_llm(llm, run_jobs(jobs, llm))) if jobs else ([], [])
+    samples, repeated = drop_repeats(samples, [s for run in ws.runs.glob("*") for s in run_samples(run)])
+    rejections += repeated
     run = ws.new_run()
     write_jsonl(run / "samples.jsonl", samples)
     write_jsonl(run / "rejections.jsonl", skipped + rejections)
