@@ -95,7 +95,7 @@ def generate_focus(ws: Workspace, cfg: KgsynthConfig, name: str) -> dict:
     samples, rejections = split(run_llm(llm, run_jobs(jobs, llm))) if jobs else ([], [])
     samples, repeated = drop_repeats(samples, [s for run in ws.runs.glob("*") for s in run_samples(run)])
     rejections += repeated
-    run = ws.new_run()
+    run = ws.create().new_run()
     write_jsonl(run / "samples.jsonl", samples)
     write_jsonl(run / "rejections.jsonl", skipped + rejections)
     planned = {job.seed.id for job in jobs}
