@@ -117,3 +117,4 @@ def test_resume_writes_a_new_version_on_missed_facts_and_keeps_the_old(first_ver
     split, earlier = json.loads((out / "split.json").read_text()), json.loads((prior / "split.json").read_text())
     assert split["resume"]["ids"] == [f"{f}-focus{n}" for f in missed for n in range(2)]
     assert {k: v for k, v in split.items() if k != "resume"} == earlier  # the evaluation asks the same questions
+    assert f"resumed from {prior}: {2 * len(missed)} new rows on {len(missed)} facts" in (out / "README.md").read_text()

@@ -55,6 +55,9 @@ def test_resume_without_an_evaluation_says_to_evaluate(workspace):
     adapter(workspace)
     result = invoke("train", "--workspace", workspace, "--resume")
     assert result.exit_code == 2 and "no evaluation.json" in result.output and "kgsynth evaluate" in result.output
+    (workspace / "models" / "demo" / "evaluation.json").write_text(json.dumps({"sets": {"trained": {"after": 0.5}}}))
+    result = invoke("train", "--workspace", workspace, "--resume")
+    assert result.exit_code == 2 and "predates per-question results" in result.output
 
 
 def test_resume_with_nothing_missed_says_so(workspace, facts):
