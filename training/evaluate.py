@@ -129,6 +129,7 @@ def score_set(items: list[dict], before: list[str], after: list[str]) -> dict:
                 "question": i["question"],
                 "before": answer_matches(b, i["expected"]),
                 "after": answer_matches(a, i["expected"]),
+                "recall_after": round(word_recall(a, i["expected"]), 3),
             }
             for i, b, a in zip(items, before, after)
         ],

@@ -105,30 +105,37 @@ def resume_lora(rows: list[dict], prior_dir: Path, output_dir: Path, missed: lis
     return finish_training(trainer, prior["base_model"], output_dir, cfg, summary, data)
 
 
-def accuracy(pairs: list[tuple[bool, bool]], at: int) -> float | None:
-    return sum(p[at] for p in pairs) / len(pairs) if pairs else None
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def compare_evaluations(before: dict, after: dict, missed: list[str]) -> dict:
-    """Accuracy of the earlier and the resumed fine-tune on the same questions, in three groups: the missed facts,
-    the other trained facts (what forgetting would lower) and the control facts; and the everyday questions."""
+    """Accuracy (and word recall, the partial credit) of the earlier and the resumed fine-tune on the same
+    questions, in three groups: the missed facts, the other trained facts (what forgetting would lower) and the
+    control facts; and the everyday questions."""
 
     def answers(evaluation: dict) -> dict:
         return {
-            (name, item["fact_id"], item["question"]): item["after"]
+            (name, item["fact_id"], item["question"]): (item["after"], item.get("recall_after", float(item["after"])))
             for name, row in evaluation["sets"].items()
             for item in row["items"]
         }
 
     earlier, now, missed = answers(before), answers(after), set(missed)
-    groups: dict[str, list[tuple[bool, bool]]] = {"missed": [], "rest": [], "control": []}
+    groups: dict[str, list[tuple]] = {"missed": [], "rest": [], "control": []}
     for key in sorted(earlier.keys() & now.keys()):
         name, fact_id, _ = key
         group = "control" if name not in TRAINED_SETS else "missed" if fact_id in missed else "rest"
-        groups[group].append((earlier[key], now[key]))
+        groups[group].append((*earlier[key], *now[key]))
     result = {
-        name: {"questions": len(pairs), "before": accuracy(pairs, 0), "after": accuracy(pairs, 1)}
-        for name, pairs in groups.items()
+        name: {
+            "questions": len(rows),
+            "before": mean([r[0] for r in rows]),
+            "after": mean([r[2] for r in rows]),
+            "recall_before": mean([r[1] for r in rows]),
+            "recall_after": mean([r[3] for r in rows]),
+        }
+        for name, rows in groups.items()
     }
     general = after.get("general", {})
     result["general"] = {

@@ -74,8 +74,8 @@ def test_comparison_groups_the_same_questions_by_missed_rest_and_control(facts):
     after = evaluation({"trained": [(a, True), (b, False)], "control": [(c, False)]})
     after["general"]["after"] = 0.45
     result = compare_evaluations(before, after, [a])
-    assert result["missed"] == {"questions": 1, "before": 0.0, "after": 1.0}
-    assert result["rest"] == {"questions": 1, "before": 1.0, "after": 0.0}  # forgetting shows here
+    assert result["missed"] == {"questions": 1, "before": 0.0, "after": 1.0, "recall_before": 0.0, "recall_after": 1.0}
+    assert (result["rest"]["before"], result["rest"]["after"]) == (1.0, 0.0)  # forgetting shows here
     assert result["control"]["questions"] == 1 and result["general"] == {"questions": 20, "before": 0.5, "after": 0.45}
 
 
