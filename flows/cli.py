@@ -18,6 +18,7 @@ from flows.cli_options import (
     ConfigOpt,
     CorpusArg,
     DaskAddressOpt,
+    FocusMissedOpt,
     GeneralDataOpt,
     GeneralRatioOpt,
     MaxStepsOpt,
@@ -26,6 +27,7 @@ from flows.cli_options import (
     PrefectOpt,
     QloraOpt,
     ReasoningOpt,
+    ResumeOpt,
     RunnerOpt,
     VersionOpt,
     WorkspaceOpt,
@@ -99,11 +101,17 @@ def generate(
     ] = False,
     prefect: PrefectOpt = False,
     reasoning: ReasoningOpt = None,
+    focus_missed: FocusMissedOpt = False,
+    name: NameOpt = "demo",
 ) -> None:
-    """Write samples for the facts no earlier run generated from."""
+    """Write samples for the facts no earlier run generated from (or, with --focus-missed, for the facts missed)."""
 
     def action():
         cfg = config_for(config, reasoning=reasoning)
+        if focus_missed:
+            from flows.resume import generate_focus
+
+            return generate_focus(workspace(workspace_dir), checked(cfg), name)
         if dry_run:
             from flows.stages import estimate_generate
 
@@ -230,6 +238,7 @@ def train(
             "cpt: continued pretraining on export/cpt.jsonl (into WS/models/cpt unless --name)",
         ),
     ] = TrainMethod.sft,
+    resume: ResumeOpt = False,
 ) -> None:
     """LoRA fine-tune on the exported samples into WS/models/NAME (adapter, card, metrics, loss.png), then evaluate."""
 
@@ -249,6 +258,11 @@ def train(
             "evaluate": {"after_training": evaluate},
         }
         ws, cfg = workspace(workspace_dir), load_config(config, overrides)
+        if resume:  # in one line, before Prefect starts
+            from flows.resume import check_resume_inputs
+
+            check_resume_inputs(ws, base_model, name, method.value)
+            return train_flow(ws, cfg, None, name, "resume")
         if method == TrainMethod.dpo:  # in one line, before Prefect starts
             from flows.preference import check_dpo_inputs
 

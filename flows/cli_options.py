@@ -49,6 +49,16 @@ BaseModelOpt = Annotated[
     str | None, typer.Option("--base-model", help="local path or hub id; default: a tiny model built from the corpus")
 ]
 NameOpt = Annotated[str, typer.Option("--name", help="adapter name under WS/models/")]
+FocusMissedOpt = Annotated[
+    bool,
+    typer.Option("--focus-missed", help="new samples, in new forms, for the facts the latest adapter NAME got wrong"),
+]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resume", help="continue the latest adapter NAME on the new samples of missed facts into NAME-vN, compare"
+    ),
+]
 MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", help=config_help("train", "max_steps"))]
 RunnerOpt = Annotated[str | None, typer.Option("--runner", help=config_help("flows", "runner"))]
 PrefectOpt = Annotated[

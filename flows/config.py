@@ -11,6 +11,7 @@ from curation.dedup import DedupConfig
 from curation.judge import JudgeConfig
 from flows.runners import FlowsConfig
 from generation.cpt import CPTConfig
+from generation.focus import FocusConfig
 from generation.generate import GenerationConfig
 from kgraph.llm import LLMConfig
 from kgraph.llm_extract import ExtractConfig
@@ -29,6 +30,7 @@ class KgsynthConfig(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    focus: FocusConfig = Field(default_factory=FocusConfig)
     cpt: CPTConfig = Field(default_factory=CPTConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)

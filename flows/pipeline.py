@@ -15,7 +15,7 @@ from prefect import flow, task
 from prefect.futures import as_completed
 
 import kgraph.extract
-from flows import cpt, preference, stages
+from flows import cpt, preference, resume, stages
 from flows.config import ConfigError, KgsynthConfig
 from flows.direct import batched
 from flows.labels import report_key, run_logger, run_name, tag_run
@@ -243,7 +243,12 @@ def export_task(ws: Workspace, cfg: KgsynthConfig) -> list[StageStats]:
 
 # `kgsynth train --method`: each method's stage, called with (ws, cfg, base_model, name); its summary row names the
 # adapter it wrote as `adapter` when that is not WS/models/NAME.
-TRAINERS = {"sft": stages.train_workspace, "dpo": preference.train_dpo_workspace, "cpt": cpt.train_cpt_workspace}
+TRAINERS = {
+    "sft": stages.train_workspace,
+    "dpo": preference.train_dpo_workspace,
+    "cpt": cpt.train_cpt_workspace,
+    "resume": resume.resume_workspace,
+}
 
 
 @task(name="kgsynth-cpt")
@@ -266,7 +271,8 @@ def train_flow(ws: Workspace, cfg: KgsynthConfig, base_model: str | None, name: 
     run_logger().info("%s LoRA training on %s, adapter %s", method, base_model or "the default base", ws.models / name)
     stats = TRAINERS[method](ws, cfg, base_model, name)
     run_logger().info("%s", stats.row())
-    if not cfg.evaluate.after_training or method == "cpt":  # closed-book QA asks a chat model; CPT makes none
+    # Closed-book QA asks a chat model, which CPT does not make; a resume evaluates itself, to compare versions.
+    if not cfg.evaluate.after_training or method in ("cpt", "resume"):
         return stats
     evaluation = stages.evaluate_workspace(ws, cfg, Path(stats.counters.get("adapter", ws.models / name)))
     notes = {k: v for k, v in evaluation.counters.items() if k.endswith("_after")}

@@ -70,8 +70,22 @@ class Workspace:
         return self.state / "fact_quota.json"
 
     @property
+    def focus_rounds(self) -> Path:
+        return self.state / "focus_rounds.json"
+
+    @property
     def aliases(self) -> Path:
         return self.root / "aliases.tsv"
+
+    def model_versions(self, name: str) -> list[tuple[int, Path]]:
+        """WS/models/NAME (version 1) and the versions `kgsynth train --resume` made of it, NAME-v2, NAME-v3 ...,
+        oldest first; only folders holding an adapter."""
+        found = [(1, self.models / name)]
+        for folder in self.models.glob(f"{name}-v*"):
+            number = folder.name[len(name) + 2 :]
+            if number.isdigit():
+                found.append((int(number), folder))
+        return [(n, folder) for n, folder in sorted(found) if (folder / "adapter_config.json").exists()]
 
     def create(self) -> Workspace:
         for folder in (self.root, self.state, self.export, self.models, self.runs):

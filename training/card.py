@@ -200,6 +200,16 @@ def training_line(metrics: dict, cfg: dict) -> str:
     )
 
 
+def resumed_line(metrics: dict) -> list[str]:
+    """For a version `kgsynth train --resume` made: what it continued, and on what."""
+    if "resumed_from" not in metrics:
+        return []
+    return [
+        f"- resumed from {metrics['resumed_from']}: {metrics['new_rows']} new rows on {metrics['missed_facts']} "
+        f"facts it missed, {metrics['replay_rows']} earlier rows replayed, {metrics['general_rows']} general rows"
+    ]
+
+
 def write_card(model_dir: Path) -> Path:
     """README.md from metrics.json, split.json and (when present) evaluation.json."""
     model_dir = Path(model_dir)
@@ -230,6 +240,7 @@ def write_card(model_dir: Path) -> Path:
         f"- held out: {split.get('paraphrase', {}).get('samples')} paraphrases of trained facts, "
         f"{split.get('control', {}).get('samples')} questions on {split.get('control', {}).get('facts')} "
         f"control facts never trained on, {split.get('excluded', {}).get('samples')} dialogues touching both",
+        *resumed_line(metrics),
         f"- tokens per epoch (padding excluded): {metrics.get('tokens_per_epoch')}",
         "",
         "## Sources",

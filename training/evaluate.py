@@ -18,6 +18,7 @@ from training.records import (
     Evaluation,
     GeneralScore,
     Metrics,
+    QuestionResult,
     SetScore,
     Split,
     read_record,
@@ -133,6 +134,17 @@ def score_set(items: list[dict], before: list[str], after: list[str]) -> SetScor
         examples=[
             {"question": i["question"], "expected": i["expected"], "before": b, "after": a}
             for i, b, a in list(zip(items, before, after))[:5]
+        ],
+        # Per question, so `generate --focus-missed` and `train --resume` know which facts the fine-tune got wrong.
+        items=[
+            QuestionResult(
+                fact_id=i["fact"].id,
+                question=i["question"],
+                before=answer_matches(b, i["expected"]),
+                after=answer_matches(a, i["expected"]),
+                recall_after=round(word_recall(a, i["expected"]), 3),
+            )
+            for i, b, a in zip(items, before, after)
         ],
     )
 

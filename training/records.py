@@ -62,6 +62,7 @@ class Split(BaseModel):
     paraphrase: SplitPart = Field(default_factory=SplitPart, description="paraphrases of trained facts")
     control: SplitPart = Field(default_factory=SplitPart, description="questions on facts never trained on")
     excluded: SplitPart = Field(default_factory=SplitPart, description="dialogues touching both")
+    resume: SplitPart = Field(default_factory=SplitPart, description="rows `train --resume` added for missed facts")
 
     def evaluation_ids(self) -> set[str]:
         """The ids evaluation asks about: the paraphrases and the control questions."""
@@ -93,6 +94,16 @@ class Metrics(BaseModel):
     device: str = ""
 
 
+class QuestionResult(BaseModel):
+    """One evaluation question: whether the answer matched before and after training (resume reads the misses)."""
+
+    fact_id: str
+    question: str
+    before: bool
+    after: bool
+    recall_after: float = 0.0
+
+
 class SetScore(BaseModel):
     """Closed-book QA of one question set before and after training."""
 
@@ -105,6 +116,7 @@ class SetScore(BaseModel):
     grounding_before: float
     grounding_after: float
     examples: list[dict[str, str]] = Field(default_factory=list)
+    items: list[QuestionResult] = Field(default_factory=list)  # empty in evaluations written before `--resume`
 
 
 class GeneralScore(BaseModel):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from training.base import absolute_base, describe_base
 from training.mix import BUNDLED_GENERAL, load_general, mix_general
-from training.records import METRICS_FILE, SPLIT_FILE, Metrics, write_record
+from training.records import METRICS_FILE, SPLIT_FILE, Metrics, Split, write_record
 from training.split import split_rows, split_summary
 from training.template import inference_chat_template, training_chat_template
 
@@ -44,6 +44,9 @@ class TrainConfig(BaseModel):
         default="", description="local alpaca or sharegpt file mixed in against forgetting (empty: the bundled set)"
     )
     general_ratio: float = Field(default=0.2, ge=0, lt=1, description="share of general rows in the training mix")
+    replay_ratio: float = Field(
+        default=0.5, ge=0, lt=1, description="`train --resume`: share of earlier trained rows beside the new ones"
+    )
     control_ratio: float = Field(default=0.1, ge=0, lt=1, description="share of facts held out whole as controls")
     hold_paraphrases: bool = Field(default=True, description="hold out one QA of each trained fact that has several")
     modules_to_save: list[str] = Field(
@@ -214,16 +217,25 @@ def lora_config(cfg: TrainConfig):
 
 
 def build_trainer(
-    rows: list[dict], base_model: str, output_dir: Path, cfg: TrainConfig, held_out: list[dict] | None = None
+    rows: list[dict],
+    base_model: str,
+    output_dir: Path,
+    cfg: TrainConfig,
+    held_out: list[dict] | None = None,
+    adapter: Path | None = None,
 ):
     """An SFTTrainer over chat rows, with the chat template given generation markers for assistant-only loss;
-    `held_out` rows (never trained on) give the held-out loss."""
+    `held_out` rows (never trained on) give the held-out loss. With `adapter` it trains that saved LoRA further
+    instead of a fresh one."""
     from datasets import Dataset
+    from peft import PeftModel
     from transformers import PrinterCallback
     from trl import SFTTrainer
 
     device = pick_device(cfg)
     tokenizer, model = load_base(base_model, cfg, device)
+    if adapter is not None:
+        model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
     try:
         tokenizer.chat_template = training_chat_template(tokenizer)
     except ValueError as err:
@@ -236,7 +248,7 @@ def build_trainer(
         train_dataset=dataset,
         eval_dataset=held,
         processing_class=tokenizer,
-        peft_config=lora_config(cfg),
+        peft_config=None if adapter is not None else lora_config(cfg),
         callbacks=[progress_callback()],
     )
     trainer.remove_callback(PrinterCallback)  # it prints every log dict; the progress callback says enough
@@ -280,8 +292,6 @@ def train_lora(
 ) -> dict:
     """Split by fact, mix in general data, fine-tune a LoRA adapter, and save it with tokenizer, split, metrics,
     loss curve and model card."""
-    from training.card import loss_history, plot_losses, write_card
-
     if not rows:
         raise TrainingError("no training rows: export accepted samples first (`kgsynth export`)")
     output_dir = Path(output_dir)
@@ -289,10 +299,32 @@ def train_lora(
     split = split_rows(rows, cfg.control_ratio, cfg.hold_paraphrases, cfg.seed)
     if not split["train"]:
         raise TrainingError("every sample was held out for evaluation: lower control_ratio")
-    general = general_rows(cfg)
-    mixed = mix_general(split["train"], general, cfg.general_ratio, cfg.seed)
+    mixed = mix_general(split["train"], general_rows(cfg), cfg.general_ratio, cfg.seed)
     held_out = split["paraphrase"] + split["control"]
     trainer, device = build_trainer(mixed, base_model, output_dir, cfg, held_out)
+    data = {
+        "samples": len(rows),
+        "trained_rows": len(mixed),
+        "general_rows": len(mixed) - len(split["train"]),
+        "kinds": kinds_of(split["train"]),
+        "held_out_rows": len(held_out),
+        "sources": sources or [],
+    }
+    return finish_training(trainer, base_model, output_dir, cfg, split_summary(split), data | {"device": device})
+
+
+def kinds_of(rows: list[dict]) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for row in rows:
+        kinds[row.get("kind", "chat")] = kinds.get(row.get("kind", "chat"), 0) + 1
+    return kinds
+
+
+def finish_training(trainer, base_model: str, output_dir: Path, cfg: TrainConfig, summary: Split, data: dict) -> dict:
+    """Train, then save the adapter, the tokenizer, split.json (`summary`), metrics.json (`data` plus the losses),
+    the loss curve and the model card; returns the metrics."""
+    from training.card import loss_history, plot_losses, write_card
+
     result, seconds, base = train_and_save_adapter(trainer, base_model, output_dir)
     tokenizer = load_tokenizer(base_model)  # shipped with the base's own template, not the marked training one
     tokenizer.chat_template = inference_chat_template(tokenizer.chat_template)
@@ -300,33 +332,22 @@ def train_lora(
     history = loss_history(trainer.state.log_history)
     held_losses = loss_history(trainer.state.log_history, "eval_loss")
     losses = [row["loss"] for row in history]
-    tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
-    summary = split_summary(split)
     write_record(output_dir / SPLIT_FILE, summary)
-    kinds: dict[str, int] = {}
-    for row in split["train"]:
-        kinds[row.get("kind", "chat")] = kinds.get(row.get("kind", "chat"), 0) + 1
     metrics = {
         "base_model": base_model,
         "base": base,
-        "samples": len(rows),
-        "trained_rows": len(mixed),
-        "general_rows": len(mixed) - len(split["train"]),
+        **data,
         "general_data": cfg.general_data or str(BUNDLED_GENERAL.name),
         "split": summary.counts(),
-        "kinds": kinds,
-        "tokens_per_epoch": tokens,
+        "tokens_per_epoch": sum(len(ids) for ids in trainer.train_dataset["input_ids"]),
         "steps": trainer.state.global_step,
         "train_loss": result.training_loss,
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
         "losses": losses,
         "loss_history": history,
-        "held_out_rows": len(held_out),
         "held_out_losses": held_losses,
         "seconds": round(seconds, 1),
-        "device": device,
-        "sources": sources or [],
         "config": cfg.model_dump(),
     }
     if cfg.merge:
