@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "22e4eff"  # main before the curate speed-ups
+BASELINE = "c14eb60"  # main before issue 16 (the judge after the first round of speed-ups)
 SHIPPED = [ROOT / "data" / "examples", ROOT / "bench" / "quality" / "corpus"]
 
 
