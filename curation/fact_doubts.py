@@ -11,7 +11,6 @@ from generation.passage import complete
 from generation.syntax import parse_all, sentence_of
 from kgraph.records import Fact
 
-
 CHECKS = {
     "fact_fragment": fragment_fact,
     "fact_vague": lambda f: vague_fact(f.subject, f.relation),

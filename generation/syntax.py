@@ -6,6 +6,7 @@ in a prepositional phrase of the sentence."""
 from __future__ import annotations
 
 import re
+
 from kgraph.records import Fact
 
 PREPOSITION = re.compile(r"\s(?:with|of|in|for|on|at|to|from|by|under|during|after|before|who|which|that)\s", re.I)
