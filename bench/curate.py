@@ -1,9 +1,10 @@
 """Offline judge throughput: the judge of a baseline commit and the judge of this tree, on the same samples in the
 same run, each in its own process (a git worktree of the baseline on the path), median of N repeats, and whether
-the two give the same decisions.
+they give the same decisions; and this tree's judge without the encoder (`judge.embeddings = false`), which changes
+some decisions, with how many.
 
     python bench/curate.py                          # builds a workspace from the shipped text (no Prefect)
-    python bench/curate.py --workspace WS --baseline 22e4eff --repeats 3
+    python bench/curate.py --workspace WS --baseline c14eb60 --repeats 3
 
 Models are loaded before the clock starts: the figure is the judge's steady throughput, which is what a large
 curate runs at. The machine's load average is printed, since other work on the cores changes every figure."""
@@ -21,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "22e4eff"  # main before the curate speed-ups
+BASELINE = "c14eb60"  # main before issue 16 (the judge after the first round of speed-ups)
 SHIPPED = [ROOT / "data" / "examples", ROOT / "bench" / "quality" / "corpus"]
 
 
@@ -47,8 +48,9 @@ def build_workspace(ws_dir: Path) -> Path:
     return ws_dir
 
 
-def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path) -> None:
-    """Judge the workspace's latest samples `repeats` times with whichever tree is first on the path."""
+def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings: bool = True) -> None:
+    """Judge the workspace's latest samples `repeats` times with whichever tree is first on the path (embeddings:
+    the judge's `embeddings` setting)."""
     import resource
     import time
 
@@ -62,7 +64,7 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path) -> None:
     ws = Workspace(ws_dir)
     samples = run_samples(ws.latest_run())[:limit]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
-    cfg = JudgeConfig(fluency_model="none")
+    cfg = JudgeConfig(fluency_model="none", embeddings=embeddings)
     load_encoder(), nlp()
     seconds, cpu_seconds = [], []
     for _ in range(repeats):
@@ -80,10 +82,11 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path) -> None:
     out.write_text(json.dumps(result))
 
 
-def run_worker(tree: Path, ws_dir: Path, repeats: int, limit: int | None, out: Path) -> dict:
+def run_worker(tree: Path, ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings: bool = True) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "TOKENIZERS_PARALLELISM": "false"}
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(ws_dir), "--repeats", str(repeats)]
     command += ["--limit", str(limit)] if limit else []
+    command += [] if embeddings else ["--no-embeddings"]
     subprocess.run([*command, "--out", str(out)], env=env, cwd=tree, check=True)
     return json.loads(out.read_text())
 
@@ -104,7 +107,7 @@ def compare(base: dict, new: dict) -> dict:
     }
 
 
-def table(rows: list[tuple[str, dict]], agreement: dict) -> str:
+def table(rows: list[tuple[str, dict]], base: dict) -> str:
     """The baseline first; each other row with its ratios to it and how many decisions agree with it. CPU time
     (all threads of the process) is steadier than wall time on a machine others share."""
     lines = [
@@ -117,6 +120,7 @@ def table(rows: list[tuple[str, dict]], agreement: dict) -> str:
         count = len(result["verdicts"])
         wall, cpu = statistics.median(result["seconds"]), statistics.median(result["cpu_seconds"])
         first = first or (wall, cpu)
+        agreement = compare(base["verdicts"], result["verdicts"])
         same = f"{agreement['decisions']}/{agreement['samples']}" if n else "-"
         lines.append(
             f"| {name} | {count} | {wall:.1f} | {count / wall:.1f} | {cpu:.1f} | {count / cpu:.1f} "
@@ -133,9 +137,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="judge only the first N samples")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-embeddings", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.repeats, args.limit, args.out)
+        return worker(args.worker, args.repeats, args.limit, args.out, not args.no_embeddings)
     with tempfile.TemporaryDirectory(prefix="kgsynth-bench-curate-") as tmp:
         tmp = Path(tmp)
         ws_dir = args.workspace or build_workspace(tmp / "ws")
@@ -146,10 +151,12 @@ def main() -> None:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
         new = run_worker(ROOT, ws_dir, args.repeats, args.limit, tmp / "new.json")
+        rules = run_worker(ROOT, ws_dir, args.repeats, args.limit, tmp / "rules.json", embeddings=False)
+        rows = [(f"baseline {args.baseline}", base), ("this tree", new), ("this tree, judge.embeddings = false", rules)]
+        print(table(rows, base))
         agreement = compare(base["verdicts"], new["verdicts"])
-        print(table([(f"baseline {args.baseline}", base), ("this tree", new)], agreement))
         print(
-            f"same reasons {agreement['reasons']}/{agreement['samples']}, same scores {agreement['scores']}/"
+            f"this tree: same reasons {agreement['reasons']}/{agreement['samples']}, same scores {agreement['scores']}/"
             f"{agreement['samples']}; {os.cpu_count()} cores, load average {load_before[0]:.1f} before, "
             f"{os.getloadavg()[0]:.1f} after; median of {args.repeats}, models loaded before timing"
         )

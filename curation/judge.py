@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from curation import claims, fluency
-from curation.fact_doubts import fact_doubts
+from curation.fact_doubts import combined_doubts, doubts_by_fact
 from curation.minhash import UNSPACED
 from curation.records import Verdict
 from generation.records import Sample
@@ -175,6 +175,7 @@ class Analysis:
     claims: claims.ClaimCheck
     grammar: list[str] = field(default_factory=list)
     fluency: tuple[float, float] | None = None  # (mean, worst token), from the model when one is loaded
+    doubts: list[str] = field(default_factory=list)  # failing checks of the facts behind it (fact_doubts)
 
 
 def closed_book(sample: Sample) -> bool:
@@ -183,7 +184,8 @@ def closed_book(sample: Sample) -> bool:
 
 
 def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> dict[str, Analysis]:
-    """Claims and grammar of every sample (each distinct text parsed once), and fluency under the model if given."""
+    """Claims and grammar of every sample (each distinct text parsed once), the doubts about its facts (each fact
+    checked once), and fluency under the model if given."""
     rows = []
     for s in samples:
         source = claims.passage(facts_of[s.id])
@@ -196,6 +198,7 @@ def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> di
     # freely (new words, a question word first) and get the grammar rules only.
     pairs = [(source, m.content) for s, source, _, _ in rows for m in s.messages if m.role == "assistant"]
     logprobs = dict(zip(pairs, fluency.token_logprobs(model, pairs))) if model and pairs else {}
+    doubts = doubts_by_fact([f for s, *_ in rows for f in facts_of[s.id]])
     result = {}
     for s, source, texts, answer in rows:
         words = {t.lower_ for t in docs[source]} | set(content_words(support_text(facts_of[s.id])))
@@ -205,7 +208,8 @@ def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> di
         ]
         worst = (min(m for m, _ in scored), min(w for _, w in scored)) if scored else None
         question = next((docs[m.content] for m in s.messages if m.role == "user"), None) if s.kind == "qa" else None
-        result[s.id] = Analysis(claims.check_claims(docs[answer], terms[source], question), grammar, worst)
+        checked = claims.check_claims(docs[answer], terms[source], question)
+        result[s.id] = Analysis(checked, grammar, worst, combined_doubts(facts_of[s.id], doubts))
     return result
 
 
@@ -281,7 +285,7 @@ def judge_sample(
         flags.append("weak_entailment")
     if analysis.grammar:
         flags.append("ungrammatical")
-    flags += fact_doubts(facts)
+    flags += analysis.doubts
     if analysis.fluency and (
         analysis.fluency[0] < cfg.accept_fluency or analysis.fluency[1] < cfg.accept_fluency_worst
     ):

@@ -61,3 +61,17 @@ def test_answers_that_repeat_a_support_sentence_are_not_embedded(monkeypatch):
     vector = real([SENTENCES[0]])[0]
     assert scores["s0"] == scores["s2"] == 1.0 == round(float(vector @ vector), 3)  # what the encoder would say
     assert 0.35 < scores["s1"] < 1.0
+
+
+def test_fact_doubts_are_checked_once_per_fact_from_one_parse_stream(monkeypatch):
+    from curation import fact_doubts
+    from generation import syntax
+
+    monkeypatch.setattr(syntax, "PARSED", {})
+    checked = []
+    real = fact_doubts.fact_doubts
+    monkeypatch.setattr(fact_doubts, "fact_doubts", lambda facts: checked.extend(facts) or real(facts))
+    doubts = fact_doubts.doubts_by_fact([*FACTS, *FACTS])  # each fact twice, as when two samples share it
+    assert checked == FACTS and set(syntax.PARSED) == set(SENTENCES)  # one check each, all parsed before checking
+    for facts in ([FACTS[0]], FACTS[1:], FACTS):
+        assert fact_doubts.combined_doubts(facts, doubts) == real(facts)
