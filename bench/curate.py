@@ -54,18 +54,18 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
     import resource
     import time
 
-    from curation.claims import nlp
     from curation.embed import load_encoder
     from curation.judge import JudgeConfig, judge_offline
     from flows.stages import run_samples
     from flows.workspace import Workspace
     from kgraph.graph import graph_facts, load_graph
+    from kgraph.parse import load_nlp
 
     ws = Workspace(ws_dir)
     samples = run_samples(ws.latest_run())[:limit]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     cfg = JudgeConfig(fluency_model="none", embeddings=embeddings)
-    load_encoder(), nlp()
+    load_encoder(), load_nlp()  # the judge's parser: the same pipeline in every tree
     seconds, cpu_seconds = [], []
     for _ in range(repeats):
         started, cpu = time.perf_counter(), time.process_time()

@@ -73,10 +73,10 @@ def warm_models(stage: str) -> None:
     elif stage == "generate":
         import generation.generate  # noqa: F401
     elif stage == "curate":
-        from curation.claims import nlp
         from curation.embed import load_encoder
+        from kgraph.extract import load_nlp
 
-        nlp(), load_encoder()
+        load_nlp(), load_encoder()
     else:
         import datasets  # noqa: F401
 

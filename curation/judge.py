@@ -192,7 +192,7 @@ def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> di
         texts = [m.content for m in s.messages if m.role != "system"]
         rows.append((s, source, texts, " ".join(m.content for m in s.messages if m.role == "assistant")))
     distinct = sorted({t for _, source, texts, answer in rows for t in (source, answer, *texts)})
-    docs = dict(zip(distinct, claims.nlp().pipe(distinct, batch_size=128)))
+    docs = dict(zip(distinct, claims.parse(distinct, batch_size=128)))
     terms = {source: claims.source_terms(docs[source]) for _, source, _, _ in rows}
     # Answers reuse the source, so the source-conditioned likelihood is a fair measure of them; questions are phrased
     # freely (new words, a question word first) and get the grammar rules only.

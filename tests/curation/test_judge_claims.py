@@ -104,11 +104,16 @@ def test_neighbouring_sentences_support_a_claim():
 
 
 def test_grammar_rules_on_their_own():
-    from curation.claims import nlp
+    from curation.claims import parse
+    from kgraph.extract import load_nlp
 
-    errors = grammar_errors(nlp()("The tenant must pays the rent and the the deposit."), {"tenant", "rent", "deposit"})
+    wrong, right = parse(
+        ["The tenant must pays the rent and the the deposit.", "The tenant must pay the rent on time."]
+    )
+    errors = grammar_errors(wrong, {"tenant", "rent", "deposit"})
     assert any(e.startswith("agreement") for e in errors) and any(e.startswith("doubled") for e in errors)
-    assert grammar_errors(nlp()("The tenant must pay the rent on time."), {"tenant", "rent"}) == []
+    assert grammar_errors(right, {"tenant", "rent"}) == []
+    assert "ner" in load_nlp().pipe_names  # the judge leaves it out per call: extraction later still finds entities
 
 
 @pytest.mark.slow
