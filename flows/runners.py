@@ -1,7 +1,9 @@
-"""Where the flows' tasks run: threads on this machine (default) or a Dask cluster, and the batch sizes."""
+"""Where the flows' tasks run: threads on this machine (default) or a Dask cluster, the batch sizes, and how many
+batches are out at once."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -26,8 +28,8 @@ class FlowsConfig(BaseModel):
         default=2,
         ge=1,
         le=1024,
-        description="generation batches running at once (they share the process's LLM connection); "
-        "two per Dask worker keeps every worker busy",
+        description="extraction or generation batches running at once (a generation batch shares the process's "
+        "LLM connection); two per Dask worker keeps every worker busy",
     )
     llm_slots: int = Field(
         default=4,
@@ -72,3 +74,32 @@ def shared_cluster(cfg: FlowsConfig) -> Iterator[FlowsConfig]:
 
     with LocalCluster(n_workers=cfg.dask_workers, threads_per_worker=1, dashboard_address=None) as cluster:
         yield cfg.model_copy(update={"dask_address": cluster.scheduler_address})
+
+
+def in_window(submit, batches: list, window: int) -> Iterator:
+    """Results of the batches as they finish, with at most `window` running: enough overlap that the LLM
+    connection stays full while one batch finishes, few enough that batches finish (and are recorded) in order."""
+    from prefect.futures import as_completed
+
+    waiting, running = list(batches), []
+    while waiting or running:
+        while waiting and len(running) < window:
+            running.append(submit(waiting.pop(0)))
+        done = next(as_completed(running))
+        running.remove(done)
+        yield done.result()
+
+
+def in_order(submit, batches: Iterator, window: int) -> Iterator[tuple]:
+    """(batch, result) in the order the batches come, with at most `window` submitted and unfinished: the batches
+    are read from the corpus only as the window frees, and merged in corpus order, so graphs do not depend on
+    which worker finished first."""
+    running: deque = deque()
+    for batch in batches:
+        running.append((batch, submit(batch)))
+        if len(running) >= window:
+            oldest, future = running.popleft()
+            yield oldest, future.result()
+    while running:
+        oldest, future = running.popleft()
+        yield oldest, future.result()
