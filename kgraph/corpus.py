@@ -114,7 +114,10 @@ def read_structured(path: Path) -> tuple[str, str, list[Section]]:
 def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
     """One file into documents (a .jsonl file holds one per line) and rejections."""
     rejections: list[Rejection] = []
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as err:  # gone since the folder was listed (a long run reads files as it gets to them)
+        return [], [Rejection(item_id=str(path), stage="read", reason="unreadable", detail=err.strerror or str(err))]
     if size > MAX_BYTES:
         return [], [Rejection(item_id=str(path), stage="read", reason="oversized", detail=f"{size} bytes")]
     sections, layout_title = [], ""
