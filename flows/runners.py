@@ -3,6 +3,7 @@ batches are out at once."""
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,7 +54,9 @@ def task_runner(cfg: FlowsConfig):
 
     if cfg.dask_address:
         return DaskTaskRunner(address=cfg.dask_address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": cfg.dask_workers, "threads_per_worker": 1})
+    return DaskTaskRunner(
+        cluster_kwargs={"n_workers": cfg.dask_workers, "threads_per_worker": 1, "env": worker_environment()}
+    )
 
 
 def worker_processes(address: str) -> int:
@@ -64,6 +67,23 @@ def worker_processes(address: str) -> int:
         return max(1, len(client.nthreads()))
 
 
+def worker_environment() -> dict[str, str]:
+    """PREFECT_API_URL for LocalCluster workers: the configured server, else this process's temporary one (started
+    now). Without it every worker process started a temporary Prefect server of its own for its first task (50 s
+    on a busy 2-core machine) and recorded its task runs where no one looks."""
+    from flows.preflight import prefect_api_url
+
+    url = prefect_api_url()
+    if url is None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()  # the one this process's Prefect client uses: one instance per process
+        # the variable read now (`kgsynth` sets it to 180 s): Prefect's settings may be cached already
+        server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
+        url = server.api_url
+    return {"PREFECT_API_URL": url}
+
+
 @contextmanager
 def shared_cluster(cfg: FlowsConfig) -> Iterator[FlowsConfig]:
     """One LocalCluster for a whole pipeline run, so extraction and generation do not each start one."""
@@ -72,7 +92,8 @@ def shared_cluster(cfg: FlowsConfig) -> Iterator[FlowsConfig]:
         return
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=cfg.dask_workers, threads_per_worker=1, dashboard_address=None) as cluster:
+    workers = {"n_workers": cfg.dask_workers, "threads_per_worker": 1, "env": worker_environment()}
+    with LocalCluster(**workers, dashboard_address=None) as cluster:
         yield cfg.model_copy(update={"dask_address": cluster.scheduler_address})
 
 
