@@ -5,6 +5,7 @@ when there is no work to do."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from flows import stages
@@ -25,29 +26,27 @@ def batched(items: list, size: int) -> list[list]:
 
 
 def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> StageStats:
-    """Extract the documents no earlier run has seen and merge their facts into graph.json; with none new, the
-    graph is not read or rewritten."""
-    from kgraph.extract import load_nlp
+    """Extract the documents no earlier run has seen, merging each batch's facts into the graph as it comes, and
+    write graph.json; with none new, the graph is not read or rewritten."""
     from kgraph.llm import endpoint, llm_from_config
     from kgraph.llm_extract import extract_documents, llm_documents
 
     clock = Stopwatch()
     run = ws.create().new_run()
-    documents, rejections = stages.new_documents(ws, corpus)
-    if not documents and not rejections:
+    batches = stages.corpus_batches(ws, corpus, cfg.flows.extract_batch)
+    first = next(batches, None)
+    if first is None:
         stats = stage_stats("extract", 0, 0, clock=clock, note="no new documents")
         record_stats(run, stats)
         return stats
-    sent = llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None)
-    llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws)) if sent else None
-    nlp = load_nlp() if len(sent) < len(documents) else None  # loaded once for every batch
-    facts = []
-    for batch in batched(documents, cfg.flows.extract_batch):
-        found, rejected = extract_documents(batch, cfg.extract, llm, nlp)
-        facts += found
-        rejections += rejected
+    merge, llm, has_endpoint = stages.start_extract(ws, run), None, endpoint(cfg.llm) is not None
+    for documents, rejections in itertools.chain([first], batches):
+        if llm is None and llm_documents(documents, cfg.extract, has_endpoint):
+            llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))  # one client for every batch after
+        found, rejected = extract_documents(documents, cfg.extract, llm)
+        stages.merge_batch(merge, documents, found, rejections + rejected)
     usage = stages.usage_notes([{"usage": llm.usage.report(cfg.llm)}]) if llm else {}
-    return stages.finish_extract(ws, run, documents, facts, rejections, clock, usage)
+    return stages.close_extract(merge, clock, usage)
 
 
 def generate_direct(ws: Workspace, cfg: KgsynthConfig) -> StageStats:

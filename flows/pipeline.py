@@ -12,7 +12,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.futures import as_completed
 
 import kgraph.extract
 from flows import cpt, preference, resume, stages
@@ -21,7 +20,7 @@ from flows.direct import batched
 from flows.labels import report_key, run_logger, run_name, tag_run
 from flows.report import build_report
 from flows.report_html import build_html
-from flows.runners import FlowsConfig, shared_cluster, task_runner, worker_processes
+from flows.runners import FlowsConfig, in_order, in_window, shared_cluster, task_runner, worker_processes
 from flows.stats import StageStats, Stopwatch, read_stats, stage_stats
 from flows.workspace import Workspace, WorkspaceError
 from generation.offline import OfflineGenerator
@@ -124,18 +123,6 @@ def llm_slot(cfg: KgsynthConfig, needed: bool) -> Iterator[None]:
         yield
 
 
-def in_window(submit, batches: list, window: int) -> Iterator:
-    """Results of the batches as they finish, with at most `window` running: enough overlap that the LLM
-    connection stays full while one batch finishes, few enough that batches finish (and are recorded) in order."""
-    waiting, running = list(batches), []
-    while waiting or running:
-        while waiting and len(running) < window:
-            running.append(submit(waiting.pop(0)))
-        done = next(as_completed(running))
-        running.remove(done)
-        yield done.result()
-
-
 def cached(stage_task, ws: Workspace):
     """The task with its results kept in the workspace, so the cache lives and dies with the workspace."""
     return stage_task.with_options(result_storage=ws.state / "task-results")
@@ -164,30 +151,43 @@ def ensure_llm_limit(slots: int) -> None:
 
 @flow(name="kgsynth-extract", flow_run_name=run_name("extract"))
 def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: KgsynthConfig | None = None) -> StageStats:
-    """Read the corpus, extract facts from documents no earlier run has seen, merge them into graph.json."""
+    """Read the corpus, extract facts from documents no earlier run has seen, merge them into graph.json batch by
+    batch as they finish (at most `batches_in_flight` batches, with their texts, are out at once)."""
     tag_run("extract", ws)
     cfg = cfg or KgsynthConfig()
     clock = Stopwatch()
     run = run or ws.create().new_run()
-    documents, rejections = stages.new_documents(ws, corpus)
-    run_logger().info(
-        "%d new documents in %s (%d files unreadable), in batches of %d",
-        len(documents), corpus, len(rejections), cfg.flows.extract_batch,
-    )  # fmt: skip
-    extract = cached(extract_task, ws)
-    with llm_slot(cfg, bool(llm_documents(documents, cfg.extract, endpoint(cfg.llm) is not None))):
-        batches = batched(documents, cfg.flows.extract_batch)
-        results = [future.result() for future in [extract.submit(ws, batch, cfg) for batch in batches]]
-    facts = [Fact.model_validate(f) for result in results for f in result["facts"]]
-    for batch, result in zip(batches, results):
-        batch_rejections = [Rejection.model_validate(r) for r in result["rejections"]]
-        if any(retry_could_fix(r.reason) for r in batch_rejections):  # asked again on the next run
-            forget_result(ws, extract_key(None, {"cfg": cfg, "documents": batch}))
-        rejections += batch_rejections
-    usage = stages.usage_notes([result["usage"] for result in results])
-    stats = stages.finish_extract(ws, run, documents, facts, rejections, clock, usage)
-    run_logger().info("%d facts extracted; the graph has %d entities", len(facts), stats.graph_nodes)
+    log = run_logger()
+    log.info("new documents of %s in batches of %d", corpus, cfg.flows.extract_batch)
+    merge, extract, usage = stages.start_extract(ws, run), cached(extract_task, ws), []
+    with ExitStack() as slot:
+        batches = stages.corpus_batches(ws, corpus, cfg.flows.extract_batch)
+        finished = in_order(
+            lambda batch: extract.submit(ws, batch[0], cfg), slotted(batches, cfg, slot), cfg.flows.batches_in_flight
+        )
+        for done, (batch, result) in enumerate(finished, 1):
+            documents, rejections = batch
+            batch_rejections = [Rejection.model_validate(r) for r in result["rejections"]]
+            if any(retry_could_fix(r.reason) for r in batch_rejections):  # asked again on the next run
+                forget_result(ws, extract_key(None, {"cfg": cfg, "documents": documents}))
+            facts = [Fact.model_validate(f) for f in result["facts"]]
+            stages.merge_batch(merge, documents, facts, rejections + batch_rejections)
+            usage.append(result)
+            log.info("batch %d: %d documents, %d facts; the graph has %d", done, len(documents), len(facts),
+                     merge.graph.number_of_edges())  # fmt: skip
+    stats = stages.close_extract(merge, clock, stages.usage_notes(usage))
+    log.info("%d facts extracted; the graph has %d entities", stats.facts, stats.graph_nodes)
     return stats
+
+
+def slotted(batches: Iterator[tuple], cfg: KgsynthConfig, slot: ExitStack) -> Iterator[tuple]:
+    """The batches, taking the flow's LLM slot (held until `slot` closes) before the first one that needs the LLM."""
+    has_endpoint, held = endpoint(cfg.llm) is not None, False
+    for batch in batches:
+        if not held and llm_documents(batch[0], cfg.extract, has_endpoint):
+            slot.enter_context(llm_slot(cfg, True))
+            held = True
+        yield batch
 
 
 @flow(name="kgsynth-generate", flow_run_name=run_name("generate"))

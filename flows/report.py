@@ -134,7 +134,8 @@ def report_sections(run: Path, model_dir: Path | None = None) -> list[Section]:
     verdicts = list({v.sample_id: v for v in read_jsonl(run / "verdicts.jsonl", Verdict)}.values())
     counts = [
         ["documents read", len(read_jsonl(run / "documents.jsonl", Document))],
-        ["facts extracted", len(read_jsonl(run / "facts.jsonl", Fact))],
+        # facts.jsonl has each batch's facts: a fact found in two batches is on two lines
+        ["facts extracted", len({f.id for f in read_jsonl(run / "facts.jsonl", Fact)})],
         ["samples generated", len(samples)],
         ["samples judged", len(verdicts)],
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from kgraph.layout import shifted
@@ -113,7 +114,10 @@ def read_structured(path: Path) -> tuple[str, str, list[Section]]:
 def read_file(path: Path) -> tuple[list[Document], list[Rejection]]:
     """One file into documents (a .jsonl file holds one per line) and rejections."""
     rejections: list[Rejection] = []
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as err:  # gone since the folder was listed (a long run reads files as it gets to them)
+        return [], [Rejection(item_id=str(path), stage="read", reason="unreadable", detail=err.strerror or str(err))]
     if size > MAX_BYTES:
         return [], [Rejection(item_id=str(path), stage="read", reason="oversized", detail=f"{size} bytes")]
     sections, layout_title = [], ""
@@ -169,11 +173,17 @@ def split_long(text: str, limit: int = MAX_PART_CHARS) -> list[str]:
     space) before the limit, so no sentence the parser needs whole is cut."""
     parts = []
     while len(text) > limit:
-        cut = max(text.rfind("\n\n", 0, limit), 0) or max(text.rfind("\n", 0, limit), 0) or text.rfind(" ", 0, limit)
-        cut = cut if cut > limit // 2 else limit
+        cut = cut_point(text, limit)
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     return [*parts, text]
+
+
+def cut_point(text: str, limit: int) -> int:
+    """Where to cut a text longer than `limit`: at the last paragraph break before it, else line break, else space,
+    else at the limit itself when the break is in the first half."""
+    cut = max(text.rfind("\n\n", 0, limit), 0) or max(text.rfind("\n", 0, limit), 0) or text.rfind(" ", 0, limit)
+    return cut if cut > limit // 2 else limit
 
 
 def part_starts(text: str, parts: list[str]) -> list[int]:
@@ -205,35 +215,42 @@ NOTICE = re.compile(r"\[\s*\*+\s*\]|\bconfidential\b|\bredacted\b", re.IGNORECAS
 
 def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:
     """Every supported file under root, sorted for determinism; duplicates of the same text are kept once."""
+    items = list(iter_corpus(root))
+    return [d for d in items if isinstance(d, Document)], [r for r in items if isinstance(r, Rejection)]
+
+
+def iter_corpus(root: Path) -> Iterator[Document | Rejection]:
+    """The corpus file by file, as read_corpus orders it, read only when asked for: a stage that works in batches
+    holds one batch of texts, not the corpus. Only the ids of the documents seen are kept, to drop duplicates."""
     root = Path(root)
     if not root.exists():
         raise CorpusError(f"corpus path {root} does not exist: pass a folder of .txt/.md/.jsonl/.pdf/.html/.docx files")
     entries = [root] if root.is_file() else sorted(root.rglob("*"))
     files = [p for p in entries if p.is_file()]
     # A link that leads nowhere (dangling, or a loop of links) is reported, not skipped in silence.
-    rejections = [
+    broken = [
         Rejection(item_id=str(p), stage="read", reason="broken_link", detail="dangling or looping symbolic link")
         for p in entries
         if p.is_symlink() and not p.exists()
     ]
-    if not files and not rejections:
+    if not files and not broken:
         raise CorpusError(f"corpus folder {root} holds no files: add .txt, .md, .jsonl, .pdf, .html or .docx documents")
-    documents: dict[str, Document] = {}
+    if root.is_file() and root.suffix.lower() not in SUFFIXES:
+        raise CorpusError(f"{root} is not a .txt, .md, .jsonl, .pdf, .html or .docx file")
+    yield from broken
+    first_path: dict[str, str] = {}
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
-            if root.is_file():
-                raise CorpusError(f"{path} is not a .txt, .md, .jsonl, .pdf, .html or .docx file")
             if not path.name.startswith(".") and path.name.lower() != "readme.md":
-                rejections.append(Rejection(item_id=str(path), stage="read", reason="unsupported_type"))
+                yield Rejection(item_id=str(path), stage="read", reason="unsupported_type")
             continue
         if path.name.lower() == "readme.md" and not root.is_file():
             continue
         found, rejected = read_file(path)
-        rejections.extend(rejected)
+        yield from rejected
         for doc in found:
-            if doc.id in documents:
-                first = documents[doc.id].path
-                rejections.append(Rejection(item_id=doc.path, stage="read", reason="duplicate_document", detail=first))
+            if doc.id in first_path:
+                yield Rejection(item_id=doc.path, stage="read", reason="duplicate_document", detail=first_path[doc.id])
                 continue
-            documents[doc.id] = doc
-    return list(documents.values()), rejections
+            first_path[doc.id] = doc.path
+            yield doc

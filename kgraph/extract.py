@@ -24,7 +24,7 @@ from kgraph.checks import (
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import ambiguous_member, nominal_facts
 from kgraph.objects import NOUNISH, light_noun, modal_of, object_candidates, prep_objects
-from kgraph.parse import load_nlp
+from kgraph.parse import PARSE_CHARS, load_nlp, parse_stream
 from kgraph.polarity import (
     SUBJECT_DEPS,
     called_rare,
@@ -349,15 +349,11 @@ def facts_from_parsed(doc: Document, parsed) -> list[Fact]:
     return list(seen.values())
 
 
-def extract_corpus(documents: list[Document], nlp=None, n_process: int = 1, batch_size: int = 32) -> list[Fact]:
-    """Facts of many documents, parsed in one nlp.pipe stream (optionally across processes)."""
+def extract_corpus(documents: Iterable[Document], nlp=None, parse_chars: int = PARSE_CHARS) -> list[Fact]:
+    """Facts of many documents, parsed in batches of at most about `parse_chars` characters (kgraph.parse)."""
     nlp = nlp or load_nlp()
-    english = [d for d in documents if d.lang == "en"]
-    facts: list[Fact] = []
-    texts: Iterable[str] = (d.text for d in english)
-    for doc, parsed in zip(english, nlp.pipe(texts, n_process=n_process, batch_size=batch_size)):
-        facts.extend(facts_from_parsed(doc, parsed))
-    return facts
+    english = (d for d in documents if d.lang == "en")
+    return [fact for doc, parsed in parse_stream(nlp, english, parse_chars) for fact in facts_from_parsed(doc, parsed)]
 
 
 def unreadable_documents(documents: list[Document], facts: list[Fact]) -> list[Rejection]:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from kgraph.layout import placed, section_texts
 from kgraph.llm import LLM, LLMError, Prompt, run_llm, run_pool
+from kgraph.parse import PARSE_CHARS
 from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import VOCABULARY, canonical_relation
 
@@ -49,6 +50,12 @@ class ExtractConfig(BaseModel):
     )
     second_pass: bool = Field(default=True, description="ask the LLM a second time what the first answer missed")
     max_chars: int = Field(default=6000, ge=500, description="characters of a document per LLM request")
+    parse_chars: int = Field(
+        default=PARSE_CHARS,
+        ge=1_000,
+        le=1_000_000,
+        description="characters spaCy parses at once: bounds the rules' memory (about 3.3 MB per 1,000)",
+    )
 
 
 def extraction_prompt(doc: Document, chunk: str, found: list[ExtractedFact] | None = None) -> Prompt:
@@ -164,7 +171,7 @@ def llm_documents(documents: list[Document], cfg: ExtractConfig, has_llm: bool) 
 
 
 def extract_documents(
-    documents: list[Document], cfg: ExtractConfig | None = None, llm: LLM | None = None, nlp=None
+    documents: list[Document], cfg: ExtractConfig | None = None, llm: LLM | None = None
 ) -> tuple[list[Fact], list[Rejection]]:
     """Facts of a batch: the LLM for the documents the config sends it, the spaCy rules for the rest."""
     from kgraph.extract import extract_corpus
@@ -172,7 +179,8 @@ def extract_documents(
     cfg = cfg or ExtractConfig()
     by_llm = llm_documents(documents, cfg, llm is not None)
     sent = {d.id for d in by_llm}
-    facts = extract_corpus([d for d in documents if d.id not in sent], nlp) if len(sent) < len(documents) else []
+    rules = [d for d in documents if d.id not in sent]
+    facts = extract_corpus(rules, parse_chars=cfg.parse_chars) if rules else []
     if not by_llm:
         return placed(facts, documents), []
     llm_facts, rejections = run_llm(llm, extract_all_with_llm(by_llm, llm, cfg))

@@ -3,9 +3,15 @@ ending a sentence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from kgraph.checks import BULLET
+from kgraph.corpus import cut_point
+from kgraph.records import Document
+
+# Characters spaCy parses at once by default: about 165 MB of parser memory, and batches of ten or so documents.
+PARSE_CHARS = 50_000
 
 
 @lru_cache(maxsize=1)
@@ -64,3 +70,44 @@ def mark_paragraph_breaks(doc):
         elif previous.is_sent_start and not previous.is_punct and not previous.is_space:
             token.is_sent_start = False  # a line's first word is no sentence of its own ('Mianserin | is a ...')
     return doc
+
+
+def parse_stream(nlp, documents: Iterable[Document], limit: int = PARSE_CHARS) -> Iterator[tuple[Document, object]]:
+    """Each document with its spaCy parse, in order, the parser never given much more than `limit` characters at
+    once: its memory grows with the text of a batch (about 3.3 MB per 1,000 characters), so a batch is counted in
+    characters, not documents. Short documents are parsed together up to the limit; a longer one alone, in
+    paragraph-aligned pieces joined back into one Doc (offsets and sentences as if parsed whole)."""
+    from spacy.tokens import Doc
+
+    for group in text_groups(documents, limit):
+        if len(group[0].text) <= limit:
+            yield from zip(group, nlp.pipe([d.text for d in group], batch_size=len(group)))
+            continue
+        pieces = nlp.pipe(text_pieces(group[0].text, limit), batch_size=1)
+        yield group[0], Doc.from_docs(list(pieces), ensure_whitespace=False)
+
+
+def text_groups(documents: Iterable[Document], limit: int) -> Iterator[list[Document]]:
+    """Consecutive documents of at most `limit` characters together; a document over the limit is a group alone."""
+    group, size = [], 0
+    for doc in documents:
+        if group and size + len(doc.text) > limit:
+            yield group
+            group, size = [], 0
+        group.append(doc)
+        size += len(doc.text)
+    if group:
+        yield group
+
+
+def text_pieces(text: str, limit: int) -> list[str]:
+    """The text in consecutive pieces of about `limit` characters that join back into it exactly, cut where
+    split_long cuts (a paragraph break when there is one) with the break's whitespace ending the piece before, as
+    the sentence before it ends in a whole parse."""
+    pieces = []
+    while len(text) > limit:
+        cut = cut_point(text, limit)
+        cut += len(text[cut:]) - len(text[cut:].lstrip())
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]

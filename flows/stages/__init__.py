@@ -13,7 +13,16 @@ from flows.stages.curate import (
     queue_flagged,
 )
 from flows.stages.export import accepted_samples, export_complete, export_workspace, push_export
-from flows.stages.extract import extract_batch, finish_extract, graph_report, new_documents
+from flows.stages.extract import (
+    close_extract,
+    corpus_batches,
+    extract_batch,
+    finish_extract,
+    graph_report,
+    merge_batch,
+    new_documents,
+    start_extract,
+)
 from flows.stages.generate import (
     GeneratedBatch,
     RecordedBatch,
@@ -40,6 +49,8 @@ __all__ = [
     "all_verdict_ids",
     "all_verdicts",
     "calibrate_judge",
+    "close_extract",
+    "corpus_batches",
     "curate_run",
     "ensure_base_model",
     "estimate_generate",
@@ -59,6 +70,7 @@ __all__ = [
     "judge_llm",
     "judged_samples",
     "llm_cache_path",
+    "merge_batch",
     "new_documents",
     "pending_facts",
     "probe_workspace",
@@ -67,6 +79,7 @@ __all__ = [
     "record_batch",
     "record_skipped",
     "run_samples",
+    "start_extract",
     "train_workspace",
     "training_rows",
     "usage_notes",
