@@ -7,6 +7,7 @@ import shutil
 from flows import stages
 from flows.config import load_config
 from flows.direct import extract_direct
+from flows.stats import Stopwatch
 from flows.workspace import Workspace, read_ids, read_jsonl
 from kgraph.records import Fact
 
@@ -16,12 +17,12 @@ def test_batches_of_one_document_give_the_graph_of_one_batch(small_corpus, tmp_p
     cfg = load_config(None, {"flows": {"extract_batch": 1}})
     streamed = extract_direct(small_corpus, Workspace(tmp_path / "streamed"), cfg)
     for key in ("in", "kept", "facts", "new_facts", "graph_nodes", "graph_edges"):
-        assert one[key] == streamed[key], key
+        assert one.row()[key] == streamed.row()[key], key
     graphs = [json.loads((tmp_path / name / "graph.json").read_text()) for name in ("one", "streamed")]
     assert graphs[0] == graphs[1]
     run = next((tmp_path / "streamed" / "runs").iterdir())
     assert sorted(p.name for p in run.iterdir()) == ["documents.jsonl", "facts.jsonl", "rejections.jsonl", "stats.json"]
-    assert len({f.id for f in read_jsonl(run / "facts.jsonl", Fact)}) == streamed["facts"]
+    assert len({f.id for f in read_jsonl(run / "facts.jsonl", Fact)}) == streamed.facts
     assert len(read_ids(tmp_path / "streamed" / "state" / "documents.ids")) == 3
 
 
@@ -44,5 +45,5 @@ def test_parts_a_killed_run_left_are_dropped_and_a_finished_run_keeps_none(small
     documents, rejections = stages.new_documents(ws, small_corpus)
     stages.merge_batch(merge, documents, stages.extract_batch(documents)[0], rejections)
     assert (run / "documents.jsonl.part").exists() and not (run / "documents.jsonl").exists()
-    stats = stages.close_extract(merge, 0.0)
-    assert stats["kept"] == 3 and not list(run.glob("*.part"))
+    stats = stages.close_extract(merge, Stopwatch())
+    assert stats.kept == 3 and not list(run.glob("*.part"))
