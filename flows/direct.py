@@ -45,7 +45,7 @@ def extract_direct(corpus: Path, ws: Workspace, cfg: KgsynthConfig) -> StageStat
             llm = llm_from_config(cfg.llm, stages.llm_cache_path(ws))  # one client for every batch after
         found, rejected = extract_documents(documents, cfg.extract, llm)
         stages.merge_batch(merge, documents, found, rejections + rejected)
-    usage = stages.usage_notes([{"usage": llm.usage.report(cfg.llm)}]) if llm else {}
+    usage = stages.usage_notes([llm.usage.report(cfg.llm)]) if llm else {}
     return stages.close_extract(merge, clock, usage)
 
 

@@ -172,7 +172,7 @@ def extract_flow(corpus: Path, ws: Workspace, run: Path | None = None, cfg: Kgsy
                 forget_result(ws, extract_key(None, {"cfg": cfg, "documents": documents}))
             facts = [Fact.model_validate(f) for f in result["facts"]]
             stages.merge_batch(merge, documents, facts, rejections + batch_rejections)
-            usage.append(result)
+            usage.append(result["usage"])
             log.info("batch %d: %d documents, %d facts; the graph has %d", done, len(documents), len(facts),
                      merge.graph.number_of_edges())  # fmt: skip
     stats = stages.close_extract(merge, clock, stages.usage_notes(usage))

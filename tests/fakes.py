@@ -2,6 +2,7 @@
 
 from generation.records import GeneratorInfo, Message, Sample
 from kgraph.records import Evidence, Fact
+from training.records import Evaluation
 
 HAND_WRITTEN = GeneratorInfo(provider="test", model="hand-written", prompt_version="v1")
 
@@ -64,3 +65,28 @@ class FakeLLM:
         if isinstance(answer, Exception):
             raise answer
         return schema.model_validate(answer)
+
+
+def make_evaluation(
+    items: dict[str, list[tuple[str, bool]]], general_after: float = 0.5, per_question: bool = True
+) -> Evaluation:
+    """An evaluation.json record: per set, (fact id, answered right) per question; `per_question=False` makes one
+    written before evaluations kept per-question results."""
+    zeros = dict.fromkeys(("before", "after", "majority", "recall_before", "recall_after"), 0.0)
+    sets = {
+        name: {
+            "questions": len(rows),
+            **zeros,
+            "grounding_before": 0.0,
+            "grounding_after": 0.0,
+            "items": [
+                {"fact_id": f, "question": f"q{n} {f}", "before": False, "after": ok, "recall_after": float(ok)}
+                for n, (f, ok) in enumerate(rows)
+                if per_question
+            ],
+        }
+        for name, rows in items.items()
+    }
+    return Evaluation.model_validate(
+        {"sets": sets, "general": {"questions": 20, "before": 0.5, "after": general_after}}
+    )

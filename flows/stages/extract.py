@@ -147,7 +147,10 @@ def close_extract(merge: GraphMerge, clock: Stopwatch, usage: dict | None = None
 
 
 def settle(part: Path, final: Path) -> None:
-    """The part file becomes the run's file (appended to it when a file is there already), without reading it."""
+    """The part file becomes the run's file (appended to it when a file is there already), without reading it; a
+    run that found no new document wrote none."""
+    if not part.exists():
+        return
     if not final.exists():
         part.replace(final)
         return

@@ -31,7 +31,8 @@ def one_line_error(result, *words):
 def test_run_exports_pairs_and_eval_sets_then_dpo_raises_the_margin(cli_env, small_corpus, tmp_path):
     from flows import cli, pipeline
 
-    assert [m.value for m in cli.TrainMethod] == list(pipeline.TRAINERS)  # the CLI offers every trainer
+    # the CLI offers every trainer: the methods by name, the resume as `--resume`
+    assert [m.value for m in cli.TrainMethod] + ["resume"] == list(pipeline.TRAINERS)
     config, ws = tmp_path / "kgsynth.toml", tmp_path / "ws"
     config.write_text(CONFIG)
     result = kgsynth(cli_env, "run", small_corpus, "--workspace", ws, "--config", config, "--no-train")

@@ -4,36 +4,15 @@ import json
 
 import pytest
 import torch
+from fakes import make_evaluation as evaluation
 from safetensors.torch import load_file
 
 from training.evaluate import EvalConfig, evaluate_model
-from training.records import Evaluation
 from training.resume import compare_evaluations, missed_facts, read_evaluation, resume_lora, resume_parts
 from training.sft import TrainConfig, build_trainer, train_lora
 from training.split import row_id, split_rows, split_summary
 
 NEW_FORMS = ["Which condition is {s} given for?", "A student asks what {s} is used against. What is it?"]
-
-
-def evaluation(items: dict[str, list[tuple[str, bool]]], general_after: float = 0.5) -> Evaluation:
-    """An evaluation.json record: per set, (fact id, answered right) per question."""
-    zeros = dict.fromkeys(("before", "after", "majority", "recall_before", "recall_after"), 0.0)
-    sets = {
-        name: {
-            "questions": len(rows),
-            **zeros,
-            "grounding_before": 0.0,
-            "grounding_after": 0.0,
-            "items": [
-                {"fact_id": f, "question": f"q{n} {f}", "before": False, "after": ok, "recall_after": float(ok)}
-                for n, (f, ok) in enumerate(rows)
-            ],
-        }
-        for name, rows in items.items()
-    }
-    return Evaluation.model_validate(
-        {"sets": sets, "general": {"questions": 20, "before": 0.5, "after": general_after}}
-    )
 
 
 def new_rows(facts, missed: list[str]) -> list[dict]:
@@ -124,5 +103,6 @@ def test_resume_writes_a_new_version_on_missed_facts_and_keeps_the_old(first_ver
     assert load_file(out / "adapter_model.safetensors").keys() == load_file(prior / "adapter_model.safetensors").keys()
     split, earlier = json.loads((out / "split.json").read_text()), json.loads((prior / "split.json").read_text())
     assert split["resume"]["ids"] == [f"{f}-focus{n}" for f in missed for n in range(2)]
-    assert {k: v for k, v in split.items() if k != "resume"} == earlier  # the evaluation asks the same questions
+    # the evaluation asks the same questions
+    assert {k: v for k, v in split.items() if k != "resume"} == {k: v for k, v in earlier.items() if k != "resume"}
     assert f"resumed from {prior}: {2 * len(missed)} new rows on {len(missed)} facts" in (out / "README.md").read_text()

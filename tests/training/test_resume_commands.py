@@ -4,10 +4,12 @@ user errors (one line, exit 2)."""
 import json
 
 import pytest
+from fakes import make_evaluation
 from typer.testing import CliRunner
 
 from flows.cli import app
 from generation.records import Sample
+from training.records import Evaluation
 
 pytestmark = pytest.mark.slow
 
@@ -18,13 +20,12 @@ def adapter(workspace, name="demo", evaluation=None):
     folder.mkdir(parents=True)
     (folder / "adapter_config.json").write_text("{}")
     if evaluation is not None:
-        (folder / "evaluation.json").write_text(json.dumps(evaluation))
+        (folder / "evaluation.json").write_text(evaluation.model_dump_json())
     return folder
 
 
-def evaluated(right: dict[str, bool]) -> dict:
-    items = [{"fact_id": f, "question": f"q {f}", "before": False, "after": ok} for f, ok in right.items()]
-    return {"sets": {"trained": {"items": items}, "paraphrase": {"items": []}, "control": {"items": []}}}
+def evaluated(right: dict[str, bool]) -> Evaluation:
+    return make_evaluation({"trained": list(right.items()), "paraphrase": [], "control": []})
 
 
 def invoke(*args):
@@ -55,7 +56,8 @@ def test_resume_without_an_evaluation_says_to_evaluate(workspace):
     adapter(workspace)
     result = invoke("train", "--workspace", workspace, "--resume")
     assert result.exit_code == 2 and "no evaluation.json" in result.output and "kgsynth evaluate" in result.output
-    (workspace / "models" / "demo" / "evaluation.json").write_text(json.dumps({"sets": {"trained": {"after": 0.5}}}))
+    old = make_evaluation({"trained": [("f1", True)]}, per_question=False)
+    (workspace / "models" / "demo" / "evaluation.json").write_text(old.model_dump_json())
     result = invoke("train", "--workspace", workspace, "--resume")
     assert result.exit_code == 2 and "predates per-question results" in result.output
 
