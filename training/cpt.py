@@ -15,6 +15,7 @@ from training.sft import (
     lora_config,
     pick_device,
     progress_callback,
+    run_figures,
     sft_config,
     train_and_save_adapter,
 )
@@ -68,13 +69,7 @@ def train_cpt(texts: list[str], base_model: str, output_dir: Path, cfg: TrainCon
         "base_model": base_model,
         "base": base,
         "passages": len(texts),
-        "tokens_per_epoch": sum(len(ids) for ids in trainer.train_dataset["input_ids"]),
-        "steps": trainer.state.global_step,
-        "train_loss": result.training_loss,
-        "first_loss": losses[0] if losses else None,
-        "last_loss": losses[-1] if losses else None,
-        "losses": losses,
-        "seconds": round(seconds, 1),
+        **run_figures(trainer, result, losses, seconds),
         "device": device,
         "config": cfg.model_dump(),
     }

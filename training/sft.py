@@ -320,6 +320,19 @@ def kinds_of(rows: list[dict]) -> dict[str, int]:
     return kinds
 
 
+def run_figures(trainer, result, losses: list[float], seconds: float) -> dict:
+    """What every method's metrics.json says of the run itself: tokens, steps and losses."""
+    return {
+        "tokens_per_epoch": sum(len(ids) for ids in trainer.train_dataset["input_ids"]),
+        "steps": trainer.state.global_step,
+        "train_loss": result.training_loss,
+        "first_loss": losses[0] if losses else None,
+        "last_loss": losses[-1] if losses else None,
+        "losses": losses,
+        "seconds": round(seconds, 1),
+    }
+
+
 def finish_training(trainer, base_model: str, output_dir: Path, cfg: TrainConfig, summary: Split, data: dict) -> dict:
     """Train, then save the adapter, the tokenizer, split.json (`summary`), metrics.json (`data` plus the losses),
     the loss curve and the model card; returns the metrics."""
@@ -339,15 +352,9 @@ def finish_training(trainer, base_model: str, output_dir: Path, cfg: TrainConfig
         **data,
         "general_data": cfg.general_data or str(BUNDLED_GENERAL.name),
         "split": summary.counts(),
-        "tokens_per_epoch": sum(len(ids) for ids in trainer.train_dataset["input_ids"]),
-        "steps": trainer.state.global_step,
-        "train_loss": result.training_loss,
-        "first_loss": losses[0] if losses else None,
-        "last_loss": losses[-1] if losses else None,
-        "losses": losses,
+        **run_figures(trainer, result, losses, seconds),
         "loss_history": history,
         "held_out_losses": held_losses,
-        "seconds": round(seconds, 1),
         "config": cfg.model_dump(),
     }
     if cfg.merge:
