@@ -15,9 +15,11 @@ CONTRACT = re.compile(r"\b(agreement|contract|addendum|lease|licen[cs]e|franchis
 # A dosage form or a leaflet kind closes a label's title; the product is what comes before.
 FORM = re.compile(
     r"(\s*[-–—]\s*drug facts|\s+(tablets?|capsules?|injection|oral solution|solution|suspension|cream|ointment|"
-    r"for oral use|film-coated|extended-release|delayed-release|chewable))+\s*$",
+    r"for oral use|film-coated|extended-release|delayed-release|chewable)|,?\s+for \w+ use)+\s*$",
     re.IGNORECASE,
 )
+# The strengths a leaflet's title lists after the product: 'Talzenna (talazoparib) 0.25 mg hard capsules, 1 mg ...'.
+DOSE_TAIL = re.compile(r"\s+\d[\d.,/]*\s*(mg|g|mcg|µg|ml|units?|%)\b.*$", re.IGNORECASE)
 # Words of a title that name no product: salts, forms, generic words.
 PLAIN = {"calcium", "citrate", "sodium", "potassium", "sulfate", "hydrochloride", "children's", "tablets", "and"}
 # A contract's clause speaks of itself and its parties: without the contract's name it reads as a general rule.
@@ -43,7 +45,7 @@ def setting(fact: Fact) -> str:
     if fact.domain == "legal" and CONTRACT.search(title):
         name = title.title() if title.isupper() else title
         return f"Under the {name}"
-    product = FORM.sub("", title).strip()
+    product = FORM.sub("", DOSE_TAIL.sub("", title)).strip()
     if product[1:].islower():
         product = product[:1].lower() + product[1:]
     return f"For {product}" if product else ""

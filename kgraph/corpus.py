@@ -200,7 +200,7 @@ def text_title(text: str) -> str:
     """The document's name from its head, so a question can say which label or contract it is about: a markdown
     heading, or the first short line that is no sentence, skipping filing labels ('EXHIBIT 10.2') and redaction
     notices ('[***] = CONFIDENTIAL TREATMENT REQUESTED')."""
-    for line in [line.strip() for line in text.strip().splitlines() if line.strip()][:3]:
+    for line in [line.split(";")[0].strip() for line in text.strip().splitlines() if line.strip()][:3]:
         if line.startswith("#"):
             return line.lstrip("#").strip()
         label = FILING_LABEL.match(line) or NOTICE.search(line)
@@ -210,7 +210,8 @@ def text_title(text: str) -> str:
 
 
 FILING_LABEL = re.compile(r"^(exhibit|page|annex|schedule)\b[\s\w.]{0,12}$", re.IGNORECASE)
-NOTICE = re.compile(r"\[\s*\*+\s*\]|\bconfidential\b|\bredacted\b", re.IGNORECASE)
+# Not a name: a redaction notice, a boxed warning's heading, a numbered section heading ('2.3 Preparation of Enbrel').
+NOTICE = re.compile(r"\[\s*\*+\s*\]|\bconfidential\b|\bredacted\b|^warning\b|^\d+(\.\d+)*\.?\s", re.IGNORECASE)
 
 
 def read_corpus(root: Path) -> tuple[list[Document], list[Rejection]]:

@@ -7,6 +7,7 @@ import asyncio
 import networkx as nx
 from fakes import make_fact
 
+from generation.context import setting
 from generation.generate import GenerationConfig, generate_samples
 from generation.names import doses_drug
 from generation.offline import OfflineGenerator
@@ -48,6 +49,29 @@ def test_titles_come_from_the_head_of_the_text_not_filing_labels():
         "SOFTWARE LICENSE SCHEDULE"
     )
     assert text_title("Metformin reduces glucose. It is taken daily.") == ""
+    enbrel = (
+        "ENBREL (etanercept) injection, for subcutaneous use; ENBREL (etanercept) for injection, for subcutaneous use"
+    )
+    assert (
+        text_title(f"{enbrel}\n\nWARNING: SERIOUS INFECTIONS\n\nText.")
+        == "ENBREL (etanercept) injection, for subcutaneous use"
+    )
+    assert text_title("2.3 Preparation of Enbrel\n\nInspect the vial.") == ""
+
+
+def test_the_setting_names_the_product_without_its_forms_and_strengths():
+    talzenna = fact(
+        "talzenna",
+        "harm",
+        "unborn baby",
+        "could harm",
+        title="Talzenna (talazoparib) 0.25 mg hard capsules, 1 mg hard capsules",
+    )
+    enbrel = fact(
+        "enbrel", "treats", "psoriasis", "treats", title="ENBREL (etanercept) injection, for subcutaneous use"
+    )
+    assert setting(talzenna) == "For talzenna (talazoparib)"
+    assert setting(enbrel) == "For ENBREL (etanercept)"
 
 
 def test_a_question_names_the_product_rule_or_contract_it_is_about():
