@@ -122,6 +122,18 @@ def write_json(path: Path, data) -> None:
     tmp.replace(path)
 
 
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """One JSON object per line (TRL and lm-eval read JSONL)."""
+    Path(path).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def add_dataset_info(export_dir: Path, entry: dict) -> None:
+    """An optional output's entry added to the export's dataset_info.json (LLaMA-Factory reads it)."""
+    path = Path(export_dir) / "dataset_info.json"
+    info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    write_json(path, info | entry)
+
+
 def export_samples(samples: list[Sample], export_dir: Path) -> dict[str, int]:
     """Write every export format; returns counts per format. Raises ValueError when there is nothing to export."""
     from datasets import Dataset

@@ -131,15 +131,12 @@ def ranking_entry(export_dir: Path) -> dict:
 
 def write_preference(pairs: list[dict], export_dir: Path) -> dict:
     """dpo.jsonl (TRL), dpo_alpaca.json (LLaMA-Factory) and their entry in dataset_info.json; counts by error kind."""
-    from training.export import write_json
+    from training.export import add_dataset_info, write_json, write_rows
 
     export_dir = Path(export_dir)
-    lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)
-    (export_dir / DPO_FILE).write_text(lines, encoding="utf-8")
+    write_rows(export_dir / DPO_FILE, pairs)
     write_json(export_dir / RANKING_FILE, [to_ranking(p) for p in pairs])
-    info_path = export_dir / "dataset_info.json"
-    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
-    write_json(info_path, info | ranking_entry(export_dir))
+    add_dataset_info(export_dir, ranking_entry(export_dir))
     return dict(Counter(p["error"] for p in pairs))
 
 

@@ -9,7 +9,6 @@ reasoning templates taking the block out again under `enable_thinking: false`.""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from curation.claims import cites_source
 from curation.judge import JudgeConfig, closed_book, grounding
 from generation.records import Sample
 from kgraph.records import Fact, Rejection
-from training.export import provenance, sha1_of, write_json
+from training.export import add_dataset_info, provenance, sha1_of, write_rows
 
 REASONING_FILE, REJECTIONS_FILE = "reasoning.jsonl", "reasoning_rejections.jsonl"
 # LLaMA-Factory's thought words for its reasoning templates (qwen3, ...), so `enable_thinking: false` finds the block.
@@ -94,10 +93,6 @@ def write_reasoning(samples: list[Sample], export_dir: Path) -> int:
     """reasoning.jsonl and its dataset_info.json entry; the number of rows."""
     export_dir = Path(export_dir)
     rows = [reasoning_row(s) for s in samples]
-    (export_dir / REASONING_FILE).write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )
-    info_path = export_dir / "dataset_info.json"
-    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
-    write_json(info_path, info | reasoning_entry(export_dir))
+    write_rows(export_dir / REASONING_FILE, rows)
+    add_dataset_info(export_dir, reasoning_entry(export_dir))
     return len(rows)
