@@ -164,8 +164,16 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     cut_adjective = token.pos_ == "ADJ" and (following.pos_ in ("NOUN", "PROPN") or following.text in (",", "/"))
     short = (len(text) < 3 and not text.isupper()) or cut_adjective
     gerund_clause = token.tag_ == "VBG" and any(c.dep_ == "dobj" for c in token.children)  # 'Dividing an agreement'
-    if gerund_clause or token.lower_ == "whoever" or (tokens and any(t.tag_ in FINITE_TAGS for t in tokens)):
-        checks.append("clause_argument")  # a clause, no entity: also a span across a finite verb ('stock shall')
+    # A clause, no entity: also a span across a finite verb ('stock shall') or a bare verb as head ('If rash or
+    # itching develop' read as the subject of the main clause).
+    bare_verb = token.tag_ == "VB" or token.dep_ == "csubj"
+    if (
+        gerund_clause
+        or bare_verb
+        or token.lower_ == "whoever"
+        or (tokens and any(t.tag_ in FINITE_TAGS for t in tokens))
+    ):
+        checks.append("clause_argument")
     if STATISTIC.search(text):
         checks.append("statistic")
     if short or text.count("(") != text.count(")") or (tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END):
