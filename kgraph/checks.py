@@ -30,6 +30,7 @@ PENALTIES = {
     "statistic": 0.3,
     "subordinate_clause": 0.25,
     "cross_reference": 0.35,
+    "unscoped_value": 0.3,
 }
 HARD_CHECKS = {"pronoun", "bare_number"}
 # Heads that say nothing on their own: 'the risk', 'this procedure', 'a party'. A specific modifier rescues them
@@ -94,6 +95,8 @@ NON_ASSERTING = {"require", "know", "believe", "ensure", "desire", "want", "dete
 RUN_TOGETHER = re.compile(r"[a-z]{2}[A-Z][a-z]|[a-z]{2}[.,;:][A-Za-z]{2}|[A-Za-z]{25,}")
 DANGLING_END = {"CCONJ", "ADP", "DET", "SCONJ", "PART"}
 FINITE_TAGS = {"VBD", "VBZ", "VBP", "MD"}
+# A value as object: 'about 7 mg/dL', '200 to 300 mg', '1-2 hours'.
+QUANTITY = re.compile(r"^(?:about |approximately |up to |less than |more than |over |under )?\d")
 BULLET = re.compile(r"^\s*(?:[-*•·▪–]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
@@ -230,3 +233,13 @@ def clause_checks(verb) -> list[str]:
             return []
         token = token.head
     return []
+
+
+def value_checks(relation: str, subject, obj, object_text: str) -> list[str]:
+    """A value is a fact only with what it measures and for whom: 'the half-life of allopurinol is 1-2 hours', not
+    'the average is 200 to 300 mg' (of what?) or 'in rats the acute LD50 is 750 mg/kg' (a scope on the verb)."""
+    if relation != "is_a" or not QUANTITY.match(object_text.lower()):
+        return []
+    measured = any(c.dep_ == "prep" and c.lower_ == "of" for c in subject.children)
+    scoped = any(c.dep_ == "prep" for c in obj.head.children) if obj.dep_ == "attr" else False
+    return [] if measured and not scoped else ["unscoped_value"]

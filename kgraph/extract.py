@@ -20,6 +20,7 @@ from kgraph.checks import (
     reference_checks,
     relation_checks,
     sentence_checks,
+    value_checks,
 )
 from kgraph.entities import find_abbreviations
 from kgraph.nominal import ambiguous_member, nominal_facts
@@ -261,7 +262,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                     continue
                 subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
-                object_checks += reference_checks(obj)
+                object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_checks, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )

@@ -70,3 +70,9 @@ def test_titles_in_apposition_are_no_definitions_and_rare_reports_hedge(nlp):
     assert not any(r == "is_a" for _, r, *_ in trusted(text, nlp, "legal"))
     text = "There have been rare reports of hepatic failure in patients taking statins."
     assert all(f.hedged for f in facts(text, nlp) if f.object == "hepatic failure")
+
+
+def test_a_value_needs_what_it_measures_and_keeps_its_scope(nlp):
+    assert "unscoped_value" in checks_of("The mean is 40 to 80 mg per day for adults with mild hypertension.", nlp)
+    assert "unscoped_value" in checks_of("In mice the median lethal dose is 900 mg/kg.", nlp)
+    assert "unscoped_value" not in checks_of("Digoxin is a cardiac glycoside.", nlp)
