@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -267,7 +268,9 @@ class FactIndex:
     def distractors(self, fact: Fact, count: int = 3) -> tuple[str, ...]:
         """Wrong options for a multiple-choice question, verified false for the subject: objects of the same type
         (same relation first) that no fact of the graph links to the subject in any way, that the evidence does not
-        name, and that neither contain nor sit inside the right answer. Each list is read from a place picked per
+        name, whose own evidence does not name the subject ('IBRANCE ... may cause serious infections' makes serious
+        infections no wrong option for IBRANCE, though the fact's subject is the low cell counts), and that neither
+        contain nor sit inside the right answer. Each list is read from a place picked per
         fact, so options vary between facts while a question costs a few checks, not a pass over every fact."""
         subject, right = entity_key(fact.subject), entity_key(fact.object)
         linked = self.links.get(subject, set()) | {subject, right}
@@ -283,6 +286,7 @@ class FactIndex:
                     other.object_type == fact.object_type and other.domain == fact.domain
                     and key not in linked and key not in picked and key not in self.hubs
                     and right not in key and key not in right and other.object.lower() not in evidence
+                    and not names(other, fact.subject)
                 ):  # fmt: skip
                     picked[key] = other.object
                     if len(picked) == count:
@@ -319,6 +323,12 @@ def co_effects(a: Fact, b: Fact) -> bool:
     """Two facts that only share their object under one relation ('rapid titration causes nausea', 'ferrous
     sulfate causes nausea'): a path through that object links things that have nothing to do with each other."""
     return a.relation == b.relation and entity_key(a.object) == entity_key(b.object)
+
+
+def names(fact: Fact, entity: str) -> bool:
+    """Whether the fact's evidence names the entity as a word."""
+    text = " ".join(e.sentence for e in fact.evidence)
+    return re.search(rf"(?<!\w){re.escape(entity)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def nodes(fact: Fact) -> tuple[str, str]:

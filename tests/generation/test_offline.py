@@ -122,6 +122,17 @@ def test_distractors_are_false_for_the_subject_and_of_its_type():
     untyped = fact("Supplier", "causes", "delay", "cause", subject_type="party", object_type="event")
     options = index_of([asked, linked, *others, untyped]).distractors(asked)
     assert set(options) == {"bleeding", "lactic acidosis"}  # not stroke (linked), not delay (another type)
+    # 'Low platelet counts on statins can cause bleeding': its subject is the counts, but it names statins
+    counts = fact(
+        "low platelet counts",
+        "causes",
+        "bleeding",
+        "cause",
+        sentence="Low platelet counts on statins can cause bleeding.",
+        **drug,
+    )
+    options = index_of([asked, linked, counts, *others[1:], untyped]).distractors(asked)
+    assert options == ("lactic acidosis",)
 
 
 def test_aspect_questions_gather_every_fact_of_the_aspect():
