@@ -58,18 +58,37 @@ def rejoin_hyphenated(doc):
 
 def mark_paragraph_breaks(doc):
     """Start a sentence after any line break that follows a blank line, a line without end punctuation or a full
-    stop, and at every list item, so headings and bullets never fuse with the text around them."""
+    stop, and at every list item, so headings and bullets never fuse with the text around them. Within a line, a
+    quotation never ends its sentence: 'the words "Tax-exempt. For use outside U.S." except where...' is one."""
+    quoted = False
     for token in doc[1:]:
         previous = doc[token.i - 1]
+        quoted = quote_state(previous, quoted)
         if "\n\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
             token.is_sent_start = True
+            quoted = False
         elif "\n" in previous.whitespace_ + (previous.text if previous.is_space else ""):
             bullet = BULLET.match(doc.text[token.idx : token.idx + 4] + " ")
             if bullet or previous.text not in (":", ";", ","):
                 token.is_sent_start = True
+            quoted = False
         elif previous.is_sent_start and not previous.is_punct and not previous.is_space:
             token.is_sent_start = False  # a line's first word is no sentence of its own ('Mianserin | is a ...')
+        elif quoted or (previous.text in CLOSING_QUOTES and token.text[:1].islower()):
+            token.is_sent_start = False
     return doc
+
+
+CLOSING_QUOTES = {"”", '"', "’’", "''"}
+
+
+def quote_state(token, quoted: bool) -> bool:
+    """Whether the text after this token is inside a quotation: curly quotes open and close, a straight one toggles."""
+    if token.text == "“":
+        return True
+    if token.text == "”":
+        return False
+    return not quoted if token.text == '"' else quoted
 
 
 def parse_stream(nlp, documents: Iterable[Document], limit: int = PARSE_CHARS) -> Iterator[tuple[Document, object]]:

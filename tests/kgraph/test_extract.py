@@ -60,3 +60,12 @@ def test_a_markdown_heading_neither_fuses_with_the_paragraph_nor_becomes_a_fact(
     facts = extract_facts(doc, nlp)
     assert facts and all(not f.subject.startswith("#") for f in facts)
     assert {f.evidence[0].sentence for f in facts} == {"Paracetamol overdose is a common cause of acute liver failure."}
+
+
+def test_a_quotation_does_not_end_its_sentence(nlp):
+    text = (
+        "Each carton shall bear the words “Export only. Not for sale in the U.S.” unless a label required by the"
+        " importing country names that country. The carton is then sealed."
+    )
+    sentences = [s.text for s in nlp(text).sents]
+    assert sentences == [text[: text.index(" The carton")], "The carton is then sealed."]
