@@ -23,7 +23,7 @@ PENALTIES = {
     "enumeration": 0.45,
     # Shapes typical of misread facts on real text: alone, only long_sentence and unknown_relation keep a fact at
     # or above 0.7; together they do not ('alternate method causes increase' from a 60-word rule).
-    "long_sentence": 0.15,
+    "long_sentence": 0.25,
     "unknown_relation": 0.1,
     "weak_relation": 0.3,
     "clause_argument": 0.3,
@@ -31,6 +31,7 @@ PENALTIES = {
     "subordinate_clause": 0.25,
     "cross_reference": 0.35,
     "unscoped_value": 0.3,
+    "unruled_legal": 0.2,
 }
 HARD_CHECKS = {"pronoun", "bare_number"}
 # Heads that say nothing on their own: 'the risk', 'this procedure', 'a party'. A specific modifier rescues them
@@ -205,10 +206,13 @@ def complexity_checks(sent) -> list[str]:
     return ["long_sentence"] if len(words) > MAX_SENTENCE_WORDS or commas >= MAX_COMMAS else []
 
 
-def relation_checks(surface: str, relation: str, canonical: set[str], reduced: bool = False) -> list[str]:
+def relation_checks(
+    surface: str, relation: str, canonical: set[str], reduced: bool = False, domain: str = "general"
+) -> list[str]:
     """A relation outside the vocabulary is weaker evidence than 'treats' or 'must_pay'; a weak verb ('have',
     'see'), a bare copula with a preposition ('be in') or a reduced relative's circumstance ('firearms seized
-    under 18 U.S.C.', background to the sentence's claim) relates nothing specific."""
+    under 18 U.S.C.', background to the sentence's claim) relates nothing specific. In legal text a rule has a
+    modal or a vocabulary relation; any other verb narrates ('the parties executed this Agreement')."""
     words = surface.split()
     if words and words[0] in ("shall", "must", "may", "can", "should", "not"):
         words = words[1:]
@@ -217,7 +221,10 @@ def relation_checks(surface: str, relation: str, canonical: set[str], reduced: b
     copula = bool(words) and words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS
     weak = reduced or copula or (bool(words) and words[0] in WEAK_VERBS)
     checks = ["weak_relation"] if weak else []
-    return checks if relation.startswith(MODAL_PREFIXES) else [*checks, "unknown_relation"]
+    if relation.startswith(MODAL_PREFIXES):
+        return checks
+    passive = bool(words) and words[0] == "be"
+    return [*checks, "unknown_relation", *(["unruled_legal"] if domain == "legal" and passive else [])]
 
 
 def clause_checks(verb) -> list[str]:

@@ -250,7 +250,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
     doubts = sentence_checks(sent) + complexity_checks(sent)
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
-        relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced)
+        relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced, doc.domain)
         ruled = relation in CANONICAL or relation.startswith(MODAL_PREFIXES)  # 'contraindicated in pregnant women'
         # A population noun as object names its condition ('contraindicated in patients with asthma'); as subject it
         # is the patient ('a woman with diabetes developed hepatitis' says nothing about diabetes).

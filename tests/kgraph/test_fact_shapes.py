@@ -29,15 +29,18 @@ def test_clause_subjects_statistics_and_conditions_fall_below_the_threshold(nlp)
     assert "clause_argument" in checks_of(text, nlp) and not trusted(text, nlp)
 
 
-def test_long_sentences_keep_only_vocabulary_relations(nlp):
+def test_long_sentences_fall_below_the_threshold_but_keep_their_facts(nlp):
     text = (
         "In respect of property seized under the internal revenue laws and found by the appraisers to be of little"
         " value, the Director shall publish a description of the articles in a newspaper of the judicial district"
         " where the seizure was made, and the claimant shall pay the costs of the sale to the Treasury."
     )
     assert "long_sentence" in checks_of(text, nlp, "legal")
-    assert ("claimant", "must_pay", "costs of the sale", False, False) in trusted(text, nlp, "legal")
-    assert not any(r.startswith("be_seized") for _, r, *_ in trusted(text, nlp, "legal"))
+    # samples from such sentences were good 7-18% of the time on the labelled dev samples, against 35-45%
+    assert not trusted(text, nlp, "legal")
+    assert ("claimant", "must_pay", "costs of the sale") in {
+        (f.subject, f.relation, f.object) for f in facts(text, nlp, "legal")
+    }
 
 
 def test_clean_vocabulary_facts_stay_above_the_threshold(nlp):
@@ -76,3 +79,9 @@ def test_a_value_needs_what_it_measures_and_keeps_its_scope(nlp):
     assert "unscoped_value" in checks_of("The mean is 40 to 80 mg per day for adults with mild hypertension.", nlp)
     assert "unscoped_value" in checks_of("In mice the median lethal dose is 900 mg/kg.", nlp)
     assert "unscoped_value" not in checks_of("Digoxin is a cardiac glycoside.", nlp)
+
+
+def test_a_legal_passive_without_a_modal_narrates(nlp):
+    assert "unruled_legal" in checks_of("Royalties are paid into the escrow account of the Licensor.", nlp, "legal")
+    assert trusted("The Licensee shall pay the royalties into the escrow account.", nlp, "legal")
+    assert "unruled_legal" not in checks_of("Samples are shipped to the central laboratory.", nlp, "medical")
