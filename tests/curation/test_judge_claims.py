@@ -159,3 +159,33 @@ def test_a_copied_answer_on_a_garbled_fact_is_doubted():
         "Can allergic reactions cause difficulty in breathing or swallowing?", f"Yes, they can. {SWELLING}", whole
     )
     assert not [r for r in fine.reasons if r.startswith("fact_")]
+
+
+def test_facts_from_long_sentences_and_narrated_legal_steps_are_doubted():
+    """Extraction now keeps such facts below generation's threshold; samples written from them before, or by an LLM,
+    go to review."""
+    long_rule = (
+        "Where the licensee, the permittee, or any agent of either, has been notified of a hearing, the licensee shall"
+        " file, within 15 days of the notice, a written response with the regional director, together with copies of"
+        " every record, invoice, and permit that the notice names."
+    )
+    filed = fact("licensee", "must_file", "written response", long_rule)
+    answer = "Yes. " + long_rule
+    assert "fact_long_sentence" in judged("Must the licensee file a written response?", answer, filed).reasons
+    narrated = fact(
+        "annual statement", "be_lodged_with", "Registrar", "The annual statement is lodged with the Registrar."
+    )
+    narrated = narrated.model_copy(update={"surface_relation": "be lodged with", "domain": "legal"})
+    verdict = judged(
+        "Is the annual statement lodged with the Registrar?",
+        "Yes. The annual statement is lodged with the Registrar.",
+        narrated,
+    )
+    assert verdict.decision != "accept" and "fact_unruled" in verdict.reasons
+    ruled = narrated.model_copy(update={"surface_relation": "shall be lodged with", "relation": "must_be_lodged_with"})
+    verdict = judged(
+        "Must the annual statement be lodged with the Registrar?",
+        "Yes. The annual statement shall be lodged with the Registrar.",
+        ruled,
+    )
+    assert "fact_unruled" not in verdict.reasons
