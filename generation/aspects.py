@@ -59,7 +59,9 @@ def medical_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
     if r in PREVENTS:
         found += [(s, "uses")] if drug else []
         found.append((o, "prevention"))
-    if r in HARMS:
+    # 'Renal failure is associated with gouty nephropathy' says neither which causes which nor what either leads to
+    undirected = r in ASSOCIATIONS and not drug and fact.object_type != "drug"
+    if r in HARMS and not undirected:
         # 'hypersensitivity reactions associated with allopurinol' tells allopurinol's risks, not the reactions'
         turned = r in ASSOCIATIONS and fact.object_type == "drug" and not drug
         agent, outcome = (o, s) if turned else (s, o)

@@ -97,6 +97,7 @@ RUN_TOGETHER = re.compile(r"[a-z]{2}[A-Z][a-z]|[a-z]{2}[.,;:][A-Za-z]{2}|[A-Za-z
 DANGLING_END = {"CCONJ", "ADP", "DET", "SCONJ", "PART"}
 FINITE_TAGS = {"VBD", "VBZ", "VBP", "MD"}
 # A value as object: 'about 7 mg/dL', '200 to 300 mg', '1-2 hours'.
+SCOPES = {"for", "in", "among", "after"}  # '7 mg/dL for men', '750 mg/kg in rats'
 QUANTITY = re.compile(r"^(?:about |approximately |up to |less than |more than |over |under )?\d")
 BULLET = re.compile(r"^\s*(?:[-*•·▪–]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
@@ -244,9 +245,11 @@ def clause_checks(verb) -> list[str]:
 
 def value_checks(relation: str, subject, obj, object_text: str) -> list[str]:
     """A value is a fact only with what it measures and for whom: 'the half-life of allopurinol is 1-2 hours', not
-    'the average is 200 to 300 mg' (of what?) or 'in rats the acute LD50 is 750 mg/kg' (a scope on the verb)."""
+    'the average is 200 to 300 mg' (of what?), 'in rats the acute LD50 is 750 mg/kg' or 'the upper limit of normal is
+    about 7 mg/dL for men' (a scope on the verb or the value)."""
     if relation != "is_a" or not QUANTITY.match(object_text.lower()):
         return []
     measured = any(c.dep_ == "prep" and c.lower_ == "of" for c in subject.children)
-    scoped = any(c.dep_ == "prep" for c in obj.head.children) if obj.dep_ == "attr" else False
+    on_verb = [c for c in obj.head.children if c.dep_ == "prep"] if obj.dep_ == "attr" else []
+    scoped = on_verb or any(c.dep_ == "prep" and c.lower_ in SCOPES for c in obj.children)
     return [] if measured and not scoped else ["unscoped_value"]

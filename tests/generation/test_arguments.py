@@ -89,7 +89,7 @@ def test_negated_facts_answer_no_aspect_question():
     ]
 
 
-def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_a_drug_has_no_causes():
+def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_an_association_has_no_direction():
     sentence = "Renal failure is rarely associated with hypersensitivity reactions associated with allopurinol."
     reaction = make_fact("hypersensitivity reactions", "associated_with", "allopurinol", sentence=sentence)
     reaction = reaction.model_copy(update={"object_type": "drug"})
@@ -97,5 +97,8 @@ def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_a_drug_has_no_ca
         ("allopurinol", "adverse_effects"),
         ("hypersensitivity reactions", "causes"),
     ]
-    smoking = make_fact("smoking", "associated_with", "lung cancer")
+    smoking = make_fact("smoking", "causes", "lung cancer")
     assert fact_aspects(smoking, drug=False) == [("smoking", "effects"), ("lung cancer", "causes")]
+    # an association of two conditions has no direction: neither is the other's cause or effect
+    kidneys = make_fact("renal failure", "associated_with", "gouty nephropathy")
+    assert fact_aspects(kidneys, drug=False) == []

@@ -78,6 +78,9 @@ def test_titles_in_apposition_are_no_definitions_and_rare_reports_hedge(nlp):
 def test_a_value_needs_what_it_measures_and_keeps_its_scope(nlp):
     assert "unscoped_value" in checks_of("The mean is 40 to 80 mg per day for adults with mild hypertension.", nlp)
     assert "unscoped_value" in checks_of("In mice the median lethal dose is 900 mg/kg.", nlp)
+    assert "unscoped_value" in checks_of(
+        "The lower limit of normal is about 4 g/dL for adults and 3 g/dL for infants.", nlp
+    )
     assert "unscoped_value" not in checks_of("Digoxin is a cardiac glycoside.", nlp)
 
 
