@@ -42,9 +42,9 @@ def setting(fact: Fact) -> str:
         return ""
     if rule := REGULATION.match(title):
         return f"Under the rules on {rule.group(2).strip().lower()} (CFR Part {rule.group(1)})"
-    if fact.domain == "legal" and CONTRACT.search(title):
+    if fact.domain == "legal":  # a heading that names no contract ('TERM FOR ORDERING') is no setting
         name = title.title() if title.isupper() else title
-        return f"Under the {name}"
+        return f"Under the {name}" if CONTRACT.search(title) else ""
     product = FORM.sub("", DOSE_TAIL.sub("", title)).strip()
     if product[1:].islower():
         product = product[:1].lower() + product[1:]

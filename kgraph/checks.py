@@ -56,7 +56,8 @@ VAGUE_MODIFIERS = {
     "particular", "specific", "general", "usual", "normal", "small", "large", "big", "good", "bad", "important",
     "relevant", "appropriate", "following", "above", "below", "first", "second", "last", "next", "some", "any",
     "significant", "clinical", "unusual", "numerous", "previous", "special", "initial", "total",
-    "overall", "individual", "personal", "major", "minor", "known", "unknown", "likely", "increased",
+    "overall", "individual", "personal", "major", "minor", "known", "unknown", "likely", "increased", "similar",
+    "comparable",
 }  # fmt: skip
 PRONOUNS = {
     "it", "this", "that", "these", "those", "they", "them", "he", "she", "him", "her", "we", "us", "you", "i",

@@ -72,6 +72,8 @@ def test_the_setting_names_the_product_without_its_forms_and_strengths():
     )
     assert setting(talzenna) == "For talzenna (talazoparib)"
     assert setting(enbrel) == "For ENBREL (etanercept)"
+    heading = fact("licensee", "may_order", "copies", "may order", title="PERIOD OF ORDERING", domain="legal")
+    assert setting(heading) == ""  # a legal heading names no product and no contract
 
 
 def test_a_question_names_the_product_rule_or_contract_it_is_about():

@@ -88,3 +88,8 @@ def test_a_legal_passive_without_a_modal_narrates(nlp):
     assert "unruled_legal" in checks_of("Royalties are paid into the escrow account of the Licensor.", nlp, "legal")
     assert trusted("The Licensee shall pay the royalties into the escrow account.", nlp, "legal")
     assert "unruled_legal" not in checks_of("Samples are shipped to the central laboratory.", nlp, "medical")
+
+
+def test_a_manner_similar_to_something_is_no_argument(nlp):
+    text = "Lithium is reabsorbed in the proximal tubule in a way similar to the handling of sodium."
+    assert {o for _, _, o, *_ in trusted(text, nlp)} == {"proximal tubule"}
