@@ -26,5 +26,5 @@ def test_judge_on_held_out_labels_beats_accepting_everything():
     judged = quality([doubts(v) for v in verdicts], bad)
     baseline = quality([False] * len(rows), bad)
     print(f"\nheld-out labels: accept-all good share {baseline['accepted_good']}, judge {judged}")
-    assert judged["precision"] >= 0.7 and judged["recall"] >= 0.3
-    assert judged["accepted_good"] >= baseline["accepted_good"] + 0.05
+    assert judged["precision"] >= 0.65 and judged["recall"] >= 0.5
+    assert judged["accepted_good"] >= baseline["accepted_good"] + 0.08
