@@ -238,6 +238,8 @@ def clause_checks(verb) -> list[str]:
             return ["subordinate_clause"]
         if token.dep_ == "ccomp" and token.head.lemma_.lower() in NON_ASSERTING:
             return ["subordinate_clause"]
+        if any(c.dep_ == "mark" and c.lower_ == "whether" for c in token.children):
+            return ["subordinate_clause"]  # 'whether X differ in Y is unknown' asks, it does not state
         if token.dep_ not in ("conj", "advcl", "ccomp", "xcomp") or token.head == token:
             return []
         token = token.head

@@ -25,6 +25,8 @@ def test_clause_subjects_statistics_and_conditions_fall_below_the_threshold(nlp)
     assert "subordinate_clause" in checks_of(text, nlp) and not trusted(text, nlp)
     text = "The Director may require that a sample of the device be submitted for examination."
     assert not trusted(text, nlp, "legal")
+    text = "Whether beta blockers reduce mortality in heart failure with preserved ejection fraction is not known."
+    assert "subordinate_clause" in checks_of(text, nlp) and not trusted(text, nlp)
     text = "If rash or itching develop in patients taking lamotrigine, evaluation of the skin should be part of their care."
     assert "clause_argument" in checks_of(text, nlp) and not trusted(text, nlp)
 
