@@ -112,8 +112,10 @@ def lemma_phrase(verb) -> str:
 
 
 def is_reduced_relative(verb) -> bool:
-    """A participle hung on a noun: 'products forfeited under the laws'."""
-    return verb.dep_ == "acl" and verb.tag_ == "VBN"
+    """A participle hung on a noun: 'products forfeited under the laws', also where the parser made the participle
+    the sentence's root ('All tubes forfeited under the laws shall be sold', a participle with no auxiliary)."""
+    bare_root = verb.dep_ == "ROOT" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children)
+    return verb.tag_ == "VBN" and (verb.dep_ == "acl" or bare_root)
 
 
 def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tuple]:

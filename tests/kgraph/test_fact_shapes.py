@@ -95,3 +95,18 @@ def test_a_legal_passive_without_a_modal_narrates(nlp):
 def test_a_manner_similar_to_something_is_no_argument(nlp):
     text = "Lithium is reabsorbed in the proximal tubule in a way similar to the handling of sodium."
     assert {o for _, _, o, *_ in trusted(text, nlp)} == {"proximal tubule"}
+
+
+def test_a_participle_the_parser_made_the_root_is_a_reduced_relative(nlp):
+    """'Tubes forfeited under the laws shall be sold' parsed with 'forfeited' as root (it happens on long rules):
+    a participle without an auxiliary is no predicate."""
+    from spacy.tokens import Doc
+
+    from kgraph.extract import is_reduced_relative
+
+    words = ["Tubes", "forfeited", "under", "the", "laws", "shall", "be", "sold", "."]
+    heads = [1, 1, 1, 4, 2, 7, 7, 1, 1]
+    deps = ["nsubj", "ROOT", "prep", "det", "pobj", "aux", "auxpass", "conj", "punct"]
+    tags = ["NNS", "VBN", "IN", "DT", "NNS", "MD", "VB", "VBN", "."]
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps, tags=tags)
+    assert is_reduced_relative(doc[1]) and not is_reduced_relative(doc[7])
