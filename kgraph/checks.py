@@ -47,7 +47,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
-    "caution", "care", "setting", "combination",
+    "caution", "care", "setting", "combination", "ingredient", "substance", "component",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
@@ -57,7 +57,7 @@ VAGUE_MODIFIERS = {
     "relevant", "appropriate", "following", "above", "below", "first", "second", "last", "next", "some", "any",
     "significant", "clinical", "unusual", "numerous", "previous", "special", "initial", "total",
     "overall", "individual", "personal", "major", "minor", "known", "unknown", "likely", "increased", "similar",
-    "comparable",
+    "comparable", "active",
 }  # fmt: skip
 PRONOUNS = {
     "it", "this", "that", "these", "those", "they", "them", "he", "she", "him", "her", "we", "us", "you", "i",
@@ -112,7 +112,7 @@ def is_specific_modifier(token) -> bool:
     """A modifier that names something: a noun compound, a number ('Section 75') or an of-phrase whose noun is
     not itself generic."""
     if token.dep_ == "nummod" or (token.dep_ == "appos" and token.like_num):
-        return True
+        return token.i > token.head.i or token.head.tag_ != "NNS"  # 'Section 75' names, 'two ingredients' counts
     if token.dep_ in ("compound", "nmod", "npadvmod") or (token.dep_ == "amod" and token.pos_ in ("NOUN", "PROPN")):
         return token.lemma_.lower() not in VAGUE_MODIFIERS and token.lemma_.lower() not in GENERIC_HEADS
     if token.dep_ == "amod":

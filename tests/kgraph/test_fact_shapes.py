@@ -110,3 +110,9 @@ def test_a_participle_the_parser_made_the_root_is_a_reduced_relative(nlp):
     tags = ["NNS", "VBN", "IN", "DT", "NNS", "MD", "VB", "VBN", "."]
     doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps, tags=tags)
     assert is_reduced_relative(doc[1]) and not is_reduced_relative(doc[7])
+
+
+def test_a_counted_or_active_ingredient_names_nothing(nlp):
+    text = "Triumeq is a tablet with three active ingredients used to treat HIV infection."
+    assert not any("ingredients" in s or "ingredients" in o for s, _, o, *_ in trusted(text, nlp))
+    assert trusted("Section 75 applies to credit card purchases.", nlp, "legal")  # a number after the noun names it
