@@ -72,4 +72,6 @@ def in_context(question: str, fact: Fact) -> str:
     lowered = question.lower()
     if not where or (fact.domain != "legal" and any(re.search(rf"\b{re.escape(n)}", lowered) for n in names(fact))):
         return question
+    if fact.domain == "medical" and fact.subject_type == "drug" and fact.subject.lower() in lowered:
+        return question  # a question naming a medicine stands alone: not 'For VIAGRA, does riociguat treat PAH?'
     return f"{where}, {lower_first(question)}"

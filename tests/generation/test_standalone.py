@@ -104,6 +104,8 @@ def test_a_question_names_the_product_rule_or_contract_it_is_about():
     assert questions(unnamed) == []  # which contract? a closed-book model would learn it as a general rule
     viagra = fact("VIAGRA", "treats", "erectile dysfunction", "treat", title=VIAGRA, subject_type="drug")
     assert all(q.count("VIAGRA") == 1 for q in questions(viagra))  # named already: no setting in front
+    other = fact("riociguat", "treats", "pulmonary hypertension", "treat", title=VIAGRA, subject_type="drug")
+    assert all(q.startswith("Does riociguat treat") for q in questions(other, question_types=["yes_no"]))
 
 
 def test_brand_names_in_capitals_are_singular():
