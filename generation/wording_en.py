@@ -136,9 +136,20 @@ def predicate_noun(fact: Fact, subject: str) -> str:
         from lemminflect import getInflection
 
         words[-1] = (getInflection(noun_lemma(words[-1]), tag="NN") or [words[-1]])[0]
-    elif not words[0][:1].islower():  # a name: 'Is warfarin Coumadin?'
-        return obj
+    else:
+        said = source_article(obj, sentence_of(fact))
+        if said is not None:  # as the source says it: 'is an SGLT2 inhibitor', 'is talazoparib'
+            return f"{article(words[0])} {obj}" if said else obj
+        if not words[0][:1].islower():  # a name: 'Is warfarin Coumadin?'
+            return obj
     return f"{article(words[0])} {' '.join(words)}"
+
+
+def source_article(obj: str, sentence: str) -> bool | None:
+    """Whether the source puts 'a'/'an' before the object after a copula (True), says it bare ('The active substance
+    is talazoparib': False), or neither (None)."""
+    found = re.search(rf"\b(?:is|are|was|were|be)\s+(an?\s+)?{re.escape(obj)}\b", sentence, re.IGNORECASE)
+    return None if found is None else bool(found.group(1))
 
 
 def article(word: str) -> str:

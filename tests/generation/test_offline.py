@@ -230,3 +230,10 @@ def test_no_source_wording_in_closed_book_samples_over_the_demo_graph():
     assert cited == []
     # Morphology the old hand rules got wrong never shows up.
     assert not any(re.search(r"impairses|\bis (adults|alternatives|mg)\.", t) for t in texts(samples))
+
+
+def test_a_predicate_noun_takes_its_article_as_the_source_says_it():
+    bare = fact("active substance", "is_a", "olaparib", "be", sentence="The active substance is olaparib.")
+    assert yes_no_question(bare) == "Is the active substance olaparib?"
+    acronym = fact("dapagliflozin", "is_a", "SGLT2 inhibitor", "be", sentence="Dapagliflozin is an SGLT2 inhibitor.")
+    assert yes_no_question(acronym) == "Is dapagliflozin an SGLT2 inhibitor?"
