@@ -66,8 +66,9 @@ PRONOUNS = {
 UNITS = {
     "mg", "g", "kg", "mcg", "µg", "ug", "ml", "l", "mmol", "mol", "iu", "unit", "units", "%", "percent", "mm",
     "cm", "m", "km", "hr", "h", "min", "s", "sec", "x", "times", "tablet", "tablets", "capsule", "capsules",
-    "£", "$", "€", "usd", "gbp", "eur",
+    "£", "$", "€", "usd", "gbp", "eur", "°f", "°c", "f", "c",
 }  # fmt: skip
+UNIT_PREFIX = re.compile(r"^[\d.,/-]+|\.$")
 MAX_WORDS = 8
 DEMONSTRATIVES = {"this", "these", "that", "those", "such"}
 # 'the provisions of part 172', 'paragraph (b)', '§ 555.77': a pointer into the document, not a thing of the domain.
@@ -152,7 +153,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     words = text.split()
     if token.pos_ == "PRON" or token.lower_ in PRONOUNS or text.lower() in PRONOUNS:
         return ["pronoun"]
-    letters = [w for w in words if any(ch.isalpha() for ch in w) and w.lower().strip(".") not in UNITS]
+    # a unit written onto its number counts as a number too: '46°F', '5mg'
+    letters = [w for w in words if any(ch.isalpha() for ch in w) and UNIT_PREFIX.sub("", w.lower()) not in UNITS]
     if not letters:
         return ["bare_number"]
     checks = []

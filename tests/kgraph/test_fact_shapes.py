@@ -116,3 +116,8 @@ def test_a_counted_or_active_ingredient_names_nothing(nlp):
     text = "Triumeq is a tablet with three active ingredients used to treat HIV infection."
     assert not any("ingredients" in s or "ingredients" in o for s, _, o, *_ in trusted(text, nlp))
     assert trusted("Section 75 applies to credit card purchases.", nlp, "legal")  # a number after the noun names it
+
+
+def test_a_temperature_is_a_bare_number(nlp):
+    text = "Opened vials must be refrigerated at 36°F to 46°F and used within 28 days."
+    assert not any("°" in f.object for f in facts(text, nlp))
