@@ -145,6 +145,11 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
             errors.append(f"agreement: {' '.join(c.text for c in token.children if c.dep_.startswith('aux'))} {token}")
         if token.lower_ in ("are", "were") and any(singular_subject(c) for c in token.children if c.dep_ == "nsubj"):
             errors.append(f"agreement: {token}")
+        # a plural auxiliary before a singular subject: 'Do VIAGRA contain ...?', 'Are elevated risk ... observed?'
+        if token.lower_ in ("are", "were", "do", "have") and token.dep_ in ("aux", "auxpass"):
+            subjects = [c for c in token.head.children if c.dep_ in ("nsubj", "nsubjpass") and c.i > token.i]
+            if any(singular_subject(c) for c in subjects):
+                errors.append(f"agreement: {token} {subjects[0]}")
         if token.lemma_ == "be" and token.tag_ in ("VBZ", "VBD") and token.lower_ in ("is", "was"):
             subjects = [c for c in token.children if c.dep_ == "nsubj"]
             for attr in (c for c in token.children if c.dep_ == "attr"):
