@@ -147,6 +147,13 @@ def is_anaphor(token, domain: str) -> bool:
     return domain != "legal" and pointed and not described
 
 
+def subject_checks(token) -> list[str]:
+    """'Its active substance is X': a subject's possessive pronoun points before the sentence (an object's usually
+    points at the subject, 'each party shall bear its own costs'), so the subject is whatever 'its' refers to."""
+    possessed = any(c.dep_ == "poss" and c.tag_ == "PRP$" for c in token.children)
+    return ["generic_argument"] if possessed else []
+
+
 def argument_checks(token, text: str, tokens=(), domain: str = "general") -> list[str]:
     """What is wrong with one argument: its head token, its text, the tokens its span is made of."""
     words = text.split()

@@ -20,6 +20,7 @@ from kgraph.checks import (
     reference_checks,
     relation_checks,
     sentence_checks,
+    subject_checks,
     value_checks,
 )
 from kgraph.entities import find_abbreviations
@@ -262,10 +263,11 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                     is_generic(object_token) and not (ruled and named_population(object_token))
                 ):
                     continue
-                subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
+                subject, subject_doubts = argument(subject_token, frozenset(), doc.domain, abbreviations)
+                subject_doubts += subject_checks(subject_token)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
-                checks = [*doubts, *relation_doubts, *found.checks, *subject_checks, *object_checks] + (
+                checks = [*doubts, *relation_doubts, *found.checks, *subject_doubts, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )
                 if not subject or not obj or subject.lower() == obj.lower() or HARD_CHECKS & set(checks):
