@@ -236,12 +236,18 @@ def relation_checks(
     return [*checks, "unknown_relation", *(["unruled_legal"] if domain == "legal" and passive else [])]
 
 
+def is_condition(verb) -> bool:
+    """A clause opened by 'if', 'unless'...; the parser hangs a second condition on the main clause as a conjunct
+    ('do not use it if X is present or if Y sticks to Z')."""
+    return any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in verb.children)
+
+
 def clause_checks(verb) -> list[str]:
     """A fact stated inside a condition ('when X is forfeited', 'if you do not know if X contains Y') or a clause
     that is required or believed ('may require that X be submitted') is not asserted by the sentence."""
     token = verb
     for _ in range(3):
-        if token.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in token.children):
+        if token.dep_ in ("advcl", "conj") and is_condition(token):
             return ["subordinate_clause"]
         if token.dep_ == "ccomp" and token.head.lemma_.lower() in NON_ASSERTING:
             return ["subordinate_clause"]

@@ -18,3 +18,8 @@ def trusted(text: str, nlp, domain: str = "medical") -> set[tuple]:
 def test_a_subject_owned_by_a_pronoun_points_back(nlp):
     assert not trusted("Its main ingredient is paracetamol.", nlp)
     assert ("party", "must_bear", "own costs") in trusted("Each party shall bear its own costs.", nlp, "legal")
+
+
+def test_a_second_condition_read_as_a_conjunct_is_still_a_condition(nlp):
+    text = "Do not inject the insulin if you see flakes are present or if white particles stick to the glass wall."
+    assert not any(s == "white particles" for s, *_ in trusted(text, nlp))
