@@ -206,7 +206,9 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             # 'eliminated by the kidney, accumulation of the drug can occur': a clause's subject, misread as apposition
             end = token.right_edge.i + 1
             subject = end < len(token.doc) and token.doc[end].pos_ in ("VERB", "AUX")
-            if not (bracketed or listed or titled or singled or subject) and not token.text.isupper():
+            # 'a plasma half-life': an apposition needs its comma or dash, else it is a misread compound
+            unmarked = token.left_edge.i == 0 or token.doc[token.left_edge.i - 1].text not in (",", "-", "–", "—")
+            if not (bracketed or listed or titled or singled or subject or unmarked) and not token.text.isupper():
                 # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
                 named = not has_determiner(token) and has_determiner(token.head)
                 yield Candidate(token, "be", token.head) if named else Candidate(token.head, "be", token)

@@ -23,3 +23,9 @@ def test_a_subject_owned_by_a_pronoun_points_back(nlp):
 def test_a_second_condition_read_as_a_conjunct_is_still_a_condition(nlp):
     text = "Do not inject the insulin if you see flakes are present or if white particles stick to the glass wall."
     assert not any(s == "white particles" for s, *_ in trusted(text, nlp))
+
+
+def test_an_apposition_needs_its_comma(nlp):
+    assert not any(r == "is_a" for _, r, _ in trusted("Lithium has a plasma half-life of about one day.", nlp))
+    found = trusted("Tamoxifen, a selective estrogen receptor modulator, treats breast cancer.", nlp)
+    assert ("Tamoxifen", "is_a", "selective estrogen receptor modulator") in found
