@@ -32,6 +32,7 @@ PENALTIES = {
     "cross_reference": 0.35,
     "unscoped_value": 0.3,
     "unruled_legal": 0.2,
+    "circumstance": 0.3,
 }
 HARD_CHECKS = {"pronoun", "bare_number"}
 # Heads that say nothing on their own: 'the risk', 'this procedure', 'a party'. A specific modifier rescues them

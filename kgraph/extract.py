@@ -38,7 +38,7 @@ from kgraph.polarity import (
 )
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import CANONICAL, canonical_relation
-from kgraph.spans import conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
+from kgraph.spans import POPULATION, conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
 
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
 RELATIVE = {"which", "that", "who", "whom"}
@@ -171,12 +171,29 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             inverted = source is not subject
             if inverted or not has_objects:
                 found.append((source, surface, target))
+        scenes = [p for p in verb.children if p.dep_ == "prep" and sets_the_scene(verb, p, subject)]
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
+            framed = ("circumstance",) if source is subject and in_scene(target, scenes) else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
             negation = (negated or denied(source) or denied(target)) and not flip
-            yield Candidate(source, surface, target, negation, hedged, checks=doubts + listed, reduced=own)
+            checks = doubts + listed + framed
+            yield Candidate(source, surface, target, negation, hedged, checks=checks, reduced=own)
+
+
+def sets_the_scene(verb, prep, subject) -> bool:
+    """A phrase before the subject ('As an alternative, the mark may consist of...') or on a verb that hands its
+    action to an infinitive ('With renal impairment the interval may need to be lengthened') frames the clause;
+    it is no argument of the verb."""
+    fronted = prep.i < subject.i < verb.i
+    return fronted or any(c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in verb.children)
+
+
+def in_scene(target, scenes: list) -> bool:
+    """Whether an object lies in a scene-setting phrase; 'In patients with asthma, X is recommended' still names
+    the population X is for."""
+    return target.lemma_.lower() not in POPULATION and any(target in prep.subtree for prep in scenes)
 
 
 def denied(noun) -> bool:

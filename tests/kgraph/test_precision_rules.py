@@ -29,3 +29,12 @@ def test_an_apposition_needs_its_comma(nlp):
     assert not any(r == "is_a" for _, r, _ in trusted("Lithium has a plasma half-life of about one day.", nlp))
     found = trusted("Tamoxifen, a selective estrogen receptor modulator, treats breast cancer.", nlp)
     assert ("Tamoxifen", "is_a", "selective estrogen receptor modulator") in found
+
+
+def test_a_fronted_phrase_or_one_on_need_to_frames_the_clause(nlp):
+    assert not trusted("With severe liver disease the starting dose may need to be halved.", nlp)
+    assert not any(
+        o == "precaution" for *_, o in trusted("As a precaution, the seller shall deliver it.", nlp, "legal")
+    )
+    found = trusted("In patients with severe asthma, inhaled steroids are recommended.", nlp)
+    assert ("inhaled steroids", "be_recommended_in", "severe asthma") in found
