@@ -165,8 +165,9 @@ def reported_case_facts(sent) -> Iterator[tuple]:
 
 def ambiguous_member(head) -> bool:
     """Whether a listing may belong to an outer noun: 'risk factors for heart disease such as age', 'a purchaser of
-    property, including carriers' (after an of- or for-phrase, with a comma or 'such as')."""
-    if head.dep_ != "pobj":
+    property, including carriers', 'illnesses which affect the kidneys such as gout' (after an of- or for-phrase or
+    a relative clause's object, with a comma or 'such as')."""
+    if head.dep_ != "pobj" and not (head.dep_ == "dobj" and head.head.dep_ == "relcl"):
         return False
     marker = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("including", "as")), None)
     comma = marker is not None and marker.i > 0 and head.doc[marker.i - 1].text == ","

@@ -38,3 +38,9 @@ def test_a_fronted_phrase_or_one_on_need_to_frames_the_clause(nlp):
     )
     found = trusted("In patients with severe asthma, inhaled steroids are recommended.", nlp)
     assert ("inhaled steroids", "be_recommended_in", "severe asthma") in found
+
+
+def test_such_as_after_a_relative_clause_object_may_list_the_antecedent(nlp):
+    found = trusted("Patients who have conditions which damage the liver such as hepatitis should avoid alcohol.", nlp)
+    assert ("liver", "includes", "hepatitis") not in found
+    assert ("skin reactions", "includes", "rash") in trusted("Allopurinol can cause skin reactions such as rash.", nlp)
