@@ -77,7 +77,7 @@ def treated_patient_facts(sent) -> Iterator[tuple]:
         if token.lemma_.lower() not in TREATED or token.dep_ != "acl":
             continue
         patient = token.head
-        if patient.lemma_.lower() not in POPULATION or patient.dep_ != "pobj":
+        if patient.lemma_.lower() not in POPULATION or patient.dep_ != "pobj" or sets_the_scene(patient.head):
             continue
         effect = clause_entity(patient.head.head)
         drugs = [g for p in token.children if p.dep_ == "prep" and p.lower_ in ("with", "on") for g in p.children]
@@ -85,6 +85,14 @@ def treated_patient_facts(sent) -> Iterator[tuple]:
         for drug in drugs:
             if drug.dep_ in ("pobj", "dobj") and effect is not None:
                 yield drug, "be treated with", effect, frozenset(patient.head.subtree)
+
+
+def sets_the_scene(prep) -> bool:
+    """'In patients receiving X, the dose of Y will require a reduction': a phrase before a transitive verb sets the
+    scene for the whole clause; the verb's object is no effect of X ('In patients on X, hepatitis occurred' is)."""
+    verb = prep.head
+    transitive = any(c.dep_ == "dobj" for c in verb.children)
+    return verb.pos_ in ("VERB", "AUX") and prep.i < verb.i and transitive
 
 
 def drugs_of(verb) -> list:

@@ -44,3 +44,10 @@ def test_such_as_after_a_relative_clause_object_may_list_the_antecedent(nlp):
     found = trusted("Patients who have conditions which damage the liver such as hepatitis should avoid alcohol.", nlp)
     assert ("liver", "includes", "hepatitis") not in found
     assert ("skin reactions", "includes", "rash") in trusted("Allopurinol can cause skin reactions such as rash.", nlp)
+
+
+def test_a_fronted_treated_patient_phrase_gives_the_clause_object_no_cause(nlp):
+    text = "In patients treated with methotrexate, the use of trimethoprim will require a lower dose of folate."
+    assert not any(s == "methotrexate" for s, *_ in trusted(text, nlp))
+    found = trusted("Angioedema occurred in a patient treated with enalapril.", nlp)
+    assert ("enalapril", "associated_with", "Angioedema") in found
