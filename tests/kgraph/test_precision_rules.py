@@ -51,3 +51,8 @@ def test_a_fronted_treated_patient_phrase_gives_the_clause_object_no_cause(nlp):
     assert not any(s == "methotrexate" for s, *_ in trusted(text, nlp))
     found = trusted("Angioedema occurred in a patient treated with enalapril.", nlp)
     assert ("enalapril", "associated_with", "Angioedema") in found
+
+
+def test_an_amount_is_no_thing_of_the_domain(nlp):
+    assert not trusted("The usual serum level of urate is about 5 mg/dL in men.", nlp)
+    assert ("syrup", "contain", "10 mg of codeine") in trusted("The syrup contains 10 mg of codeine.", nlp)
