@@ -56,3 +56,10 @@ def test_a_fronted_treated_patient_phrase_gives_the_clause_object_no_cause(nlp):
 def test_an_amount_is_no_thing_of_the_domain(nlp):
     assert not trusted("The usual serum level of urate is about 5 mg/dL in men.", nlp)
     assert ("syrup", "contain", "10 mg of codeine") in trusted("The syrup contains 10 mg of codeine.", nlp)
+
+
+def test_the_first_of_two_objects_in_a_row_receives_the_second(nlp):
+    found = trusted("The Vendor shall provide Bank of Utah the following support services.", nlp, "legal")
+    assert not any(o == "Bank of Utah" for *_, o in found)
+    found = trusted("Aspirin can lower the risk for stroke, certain heart attacks, and angina.", nlp)
+    assert ("Aspirin", "reduces_risk_of", "stroke") in found
