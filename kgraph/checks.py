@@ -249,8 +249,12 @@ def relation_checks(
 
 def is_condition(verb) -> bool:
     """A clause opened by 'if', 'unless'...; the parser hangs a second condition on the main clause as a conjunct
-    ('do not use it if X is present or if Y sticks to Z')."""
-    return any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in verb.children)
+    ('do not use it if X is present or if Y sticks to Z'), and a subjectless 'when used with Y' on a noun as a
+    relative clause ('the side effects of X when used with Y')."""
+    if any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in verb.children):
+        return True
+    reduced = verb.dep_ in ("relcl", "acl") and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+    return reduced and any(c.dep_ == "advmod" and c.lower_ in CONDITION_MARKS for c in verb.children)
 
 
 def clause_checks(verb) -> list[str]:
@@ -258,7 +262,7 @@ def clause_checks(verb) -> list[str]:
     that is required or believed ('may require that X be submitted') is not asserted by the sentence."""
     token = verb
     for _ in range(3):
-        if token.dep_ in ("advcl", "conj") and is_condition(token):
+        if token.dep_ in ("advcl", "conj", "relcl", "acl") and is_condition(token):
             return ["subordinate_clause"]
         if token.dep_ == "ccomp" and token.head.lemma_.lower() in NON_ASSERTING:
             return ["subordinate_clause"]

@@ -63,3 +63,9 @@ def test_the_first_of_two_objects_in_a_row_receives_the_second(nlp):
     assert not any(o == "Bank of Utah" for *_, o in found)
     found = trusted("Aspirin can lower the risk for stroke, certain heart attacks, and angina.", nlp)
     assert ("Aspirin", "reduces_risk_of", "stroke") in found
+
+
+def test_when_used_with_on_a_noun_is_a_condition(nlp):
+    found = trusted("The common side effects of ziprasidone when used with lithium are tremor and thirst.", nlp)
+    assert not any(o == "lithium" for *_, o in found)
+    assert ("common side effects of ziprasidone", "includes", "tremor") in found
