@@ -69,3 +69,8 @@ def test_when_used_with_on_a_noun_is_a_condition(nlp):
     found = trusted("The common side effects of ziprasidone when used with lithium are tremor and thirst.", nlp)
     assert not any(o == "lithium" for *_, o in found)
     assert ("common side effects of ziprasidone", "includes", "tremor") in found
+
+
+def test_a_clause_read_as_subject_names_no_thing(nlp):
+    text = "If nausea or vomiting develop in patients on digoxin, measurement of serum levels should be part of the workup."
+    assert not any(r == "is_a" for _, r, _ in trusted(text, nlp))
