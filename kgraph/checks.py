@@ -165,6 +165,14 @@ def is_measure(token) -> bool:
     return token.lower_ in MEASURES and any(t.like_num for t in token.subtree) and not of_what
 
 
+def is_run_in_heading(token, words: list[str]) -> bool:
+    """'DESCRIPTION OF DISTRIBUTOR The Distributor is a company': an argument opening with words in capitals, in a
+    sentence that is not shouted, starts with a heading the sentence ran into (a warning is all capitals)."""
+    letters = [w for w in words if any(ch.isalpha() for ch in w)]
+    opening = next((i for i, w in enumerate(letters) if not w.isupper()), len(letters))
+    return opening >= 2 and any(t.is_lower for t in token.sent)
+
+
 def argument_checks(token, text: str, tokens=(), domain: str = "general") -> list[str]:
     """What is wrong with one argument: its head token, its text, the tokens its span is made of."""
     words = text.split()
@@ -179,6 +187,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("generic_argument")
     if len(words) > MAX_WORDS:
         checks.append("long_span")
+    if is_run_in_heading(token, words):
+        checks.append("title")
     if RUN_TOGETHER.search(text):
         checks.append("run_together")
     if tokens and any("\n" in t.whitespace_ for t in sorted(tokens, key=lambda t: t.i)[:-1]):

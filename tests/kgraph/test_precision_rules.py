@@ -74,3 +74,10 @@ def test_when_used_with_on_a_noun_is_a_condition(nlp):
 def test_a_clause_read_as_subject_names_no_thing(nlp):
     text = "If nausea or vomiting develop in patients on digoxin, measurement of serum levels should be part of the workup."
     assert not any(r == "is_a" for _, r, _ in trusted(text, nlp))
+
+
+def test_a_heading_run_into_its_sentence_is_no_argument(nlp):
+    found = trusted("SCOPE OF SERVICES The Contractor is a company that repairs roofs.", nlp, "legal")
+    assert not any(s.startswith("SCOPE OF SERVICES") for s, *_ in found)
+    found = trusted("LIPITOR SHOULD BE ADMINISTERED TO WOMEN OF CHILDBEARING AGE WITH CARE.", nlp)
+    assert any(o == "WOMEN OF CHILDBEARING AGE" for *_, o in found)
