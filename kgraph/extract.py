@@ -51,8 +51,12 @@ NON_RELATIONAL = {
 # 'contraindicated during the third trimester', 'should not be started during an acute attack'.
 TIME_PREPOSITIONS = {"during"}
 EXTRACTOR = "spacy-rules"
-# Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
-CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect", "basis", "turn"}
+# Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of',
+# 'in accordance with', 'in addition to', 'on behalf of'.
+CIRCUMSTANCES = {
+    "presence", "absence", "case", "event", "course", "context", "light", "respect", "basis", "turn", "accordance",
+    "addition", "connection", "compliance", "lieu", "behalf", "regard", "view", "spite",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

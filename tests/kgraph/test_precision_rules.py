@@ -81,3 +81,9 @@ def test_a_heading_run_into_its_sentence_is_no_argument(nlp):
     assert not any(s.startswith("SCOPE OF SERVICES") for s, *_ in found)
     found = trusted("LIPITOR SHOULD BE ADMINISTERED TO WOMEN OF CHILDBEARING AGE WITH CARE.", nlp)
     assert any(o == "WOMEN OF CHILDBEARING AGE" for *_, o in found)
+
+
+def test_complex_prepositions_set_the_scene(nlp):
+    found = trusted("The appeal shall be heard in accordance with the rules of the tribunal.", nlp, "legal")
+    assert not any(o == "accordance" for *_, o in found)
+    assert not trusted("Dizziness has been reported in addition to headache.", nlp)
