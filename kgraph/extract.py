@@ -169,6 +169,8 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
     reduced = is_reduced_relative(verb)
     for subject in subjects:
+        # 'Ocular: diplopia, ... increased intraocular pressure': a heading, then a list the parser read as a clause
+        headed = ("enumeration",) if any(t.text == ":" for t in verb.doc[subject.left_edge.i : verb.i]) else ()
         found = list(object_candidates(verb, subject, phrase))
         has_objects = bool(found)
         for source, surface, target in prep_candidates(verb, subject, phrase, prohibited):
@@ -182,7 +184,7 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             framed = ("circumstance",) if source is subject and in_scene(target, scenes) else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
             negation = (negated or denied(source) or denied(target)) and not flip
-            checks = doubts + listed + framed
+            checks = doubts + listed + framed + headed
             yield Candidate(source, surface, target, negation, hedged, checks=checks, reduced=own)
 
 

@@ -87,3 +87,9 @@ def test_complex_prepositions_set_the_scene(nlp):
     found = trusted("The appeal shall be heard in accordance with the rules of the tribunal.", nlp, "legal")
     assert not any(o == "accordance" for *_, o in found)
     assert not trusted("Dizziness has been reported in addition to headache.", nlp)
+
+
+def test_a_heading_and_colon_before_the_verb_introduce_a_list(nlp):
+    assert not trusted("Cardiac: palpitations, tachycardia, increased blood pressure, and syncope.", nlp)
+    found = trusted("Ketoconazole (e.g. 200 mg daily) increases sildenafil exposure.", nlp)
+    assert any(r == "increases" for _, r, _ in found)
