@@ -231,10 +231,19 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             subject = end < len(token.doc) and token.doc[end].pos_ in ("VERB", "AUX")
             # 'a plasma half-life': an apposition needs its comma or dash, else it is a misread compound
             unmarked = token.left_edge.i == 0 or token.doc[token.left_edge.i - 1].text not in (",", "-", "–", "—")
-            if not (bracketed or listed or titled or singled or subject or unmarked) and not token.text.isupper():
+            # 'in the case of a partnership, a partner': two indefinite nouns in a row are alternatives, not one thing
+            parallel = indefinite(token) and indefinite(token.head)
+            if (
+                not (bracketed or listed or titled or singled or subject or unmarked or parallel)
+                and not token.text.isupper()
+            ):
                 # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
                 named = not has_determiner(token) and has_determiner(token.head)
                 yield Candidate(token, "be", token.head) if named else Candidate(token.head, "be", token)
+
+
+def indefinite(noun) -> bool:
+    return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
 
 
 def has_determiner(noun) -> bool:

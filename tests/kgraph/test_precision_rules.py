@@ -93,3 +93,11 @@ def test_a_heading_and_colon_before_the_verb_introduce_a_list(nlp):
     assert not trusted("Cardiac: palpitations, tachycardia, increased blood pressure, and syncope.", nlp)
     found = trusted("Ketoconazole (e.g. 200 mg daily) increases sildenafil exposure.", nlp)
     assert any(r == "increases" for _, r, _ in found)
+
+
+def test_two_indefinite_nouns_in_a_row_are_alternatives(nlp):
+    text = "A licence may be refused if the applicant (in the case of a company, a director) has a conviction."
+    assert ("company", "is_a", "director") not in trusted(text, nlp, "legal")
+    assert ("Tamoxifen", "is_a", "selective estrogen receptor modulator") in trusted(
+        "Tamoxifen, a selective estrogen receptor modulator, treats breast cancer.", nlp
+    )
