@@ -46,6 +46,8 @@ def entity_tokens(token, exclude=frozenset()) -> list:
     for child in token.children:
         if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and is_complement(token, child)):
             excluded.update(child.subtree)
+        if is_adjective_phrase(token, child):
+            excluded.update(child.subtree)
         if child.dep_ == "punct" and child.text == "-":
             excluded.discard(child)
     excluded.update(nested_clauses(token))
@@ -58,6 +60,12 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             return []  # the tail of a name the parser split: the name's first part carries it
         words += name_run(token.doc[words[-1].i + 1]) if words[-1].i + 1 < len(token.doc) else []
     return words
+
+
+def is_adjective_phrase(token, child) -> bool:
+    """'the only distributor, subject to X', 'a company responsible for Y': an adjective after its noun with its own
+    complement is a reduced relative clause, not part of the name."""
+    return child.dep_ == "amod" and child.i > token.i and any(c.dep_ == "prep" for c in child.children)
 
 
 def name_run(start, reverse: bool = False) -> list:

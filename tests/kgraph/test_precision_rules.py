@@ -101,3 +101,8 @@ def test_two_indefinite_nouns_in_a_row_are_alternatives(nlp):
     assert ("Tamoxifen", "is_a", "selective estrogen receptor modulator") in trusted(
         "Tamoxifen, a selective estrogen receptor modulator, treats breast cancer.", nlp
     )
+
+
+def test_an_adjective_phrase_after_its_noun_is_no_part_of_the_name(nlp):
+    found = trusted("The licensee shall pay a fee equal to the costs of the inspection.", nlp, "legal")
+    assert found == {("licensee", "must_pay", "fee")}
