@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from kgraph.spans import is_adjective_phrase
+
 BASE_CONFIDENCE = 0.9
 # Penalties of the soft checks: one of them leaves a fact below 0.7, the doubtful side of generation's threshold.
 PENALTIES = {
@@ -135,7 +137,9 @@ def is_generic_phrase(token, domain: str = "general") -> bool:
         return True
     if domain == "legal" and lemma in LEGAL_ROLES:
         return False
-    return lemma in GENERIC_HEADS and not any(is_specific_modifier(c) for c in token.children)
+    # 'a manner similar to X' is named by its span, which leaves the adjective phrase out
+    named = (c for c in token.children if not is_adjective_phrase(token, c))
+    return lemma in GENERIC_HEADS and not any(is_specific_modifier(c) for c in named)
 
 
 def reference_checks(text: str) -> list[str]:

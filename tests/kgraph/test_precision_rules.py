@@ -106,3 +106,4 @@ def test_two_indefinite_nouns_in_a_row_are_alternatives(nlp):
 def test_an_adjective_phrase_after_its_noun_is_no_part_of_the_name(nlp):
     found = trusted("The licensee shall pay a fee equal to the costs of the inspection.", nlp, "legal")
     assert found == {("licensee", "must_pay", "fee")}
+    assert not trusted("Lithium is excreted in a manner similar to sodium.", nlp)
