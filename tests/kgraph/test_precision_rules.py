@@ -107,3 +107,8 @@ def test_an_adjective_phrase_after_its_noun_is_no_part_of_the_name(nlp):
     found = trusted("The licensee shall pay a fee equal to the costs of the inspection.", nlp, "legal")
     assert found == {("licensee", "must_pay", "fee")}
     assert not trusted("Lithium is excreted in a manner similar to sodium.", nlp)
+
+
+def test_a_bare_conjunct_shares_the_of_phrase(nlp):
+    found = trusted("Theft or loss of any firearms shall be reported to the police.", nlp, "legal")
+    assert any(s == "loss of any firearms" for s, *_ in found)
