@@ -71,10 +71,6 @@ UNITS = {
     "cm", "m", "km", "hr", "h", "min", "s", "sec", "x", "times", "tablet", "tablets", "capsule", "capsules",
     "£", "$", "€", "usd", "gbp", "eur",
 }  # fmt: skip
-# Units an argument's head can be when the argument is an amount: 'is about 7 mg/dL', 'a half-life of 40 hours'.
-MEASURES = (UNITS - {"tablet", "tablets", "capsule", "capsules", "x", "times"}) | {
-    "dl", "hour", "hours", "day", "days", "week", "weeks", "minute", "minutes", "second", "seconds",
-}  # fmt: skip
 MAX_WORDS = 8
 DEMONSTRATIVES = {"this", "these", "that", "those", "such"}
 # 'the provisions of part 172', 'paragraph (b)', '§ 555.77': a pointer into the document, not a thing of the domain.
@@ -163,12 +159,6 @@ def subject_checks(token) -> list[str]:
     return ["generic_argument"] if possessed else []
 
 
-def is_measure(token) -> bool:
-    """'about 7 mg/dL', '40 hours': an amount names no thing of the domain ('10 mg of codeine' does)."""
-    of_what = any(c.dep_ == "prep" and c.lower_ == "of" for c in token.children)
-    return token.lower_ in MEASURES and any(t.like_num for t in token.subtree) and not of_what
-
-
 def is_run_in_heading(token, words: list[str]) -> bool:
     """'DESCRIPTION OF DISTRIBUTOR The Distributor is a company': an argument opening with words in capitals, in a
     sentence that is not shouted, starts with a heading the sentence ran into (a warning is all capitals)."""
@@ -212,7 +202,7 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         or (tokens and any(t.tag_ in FINITE_TAGS for t in tokens))
     ):
         checks.append("clause_argument")
-    if STATISTIC.search(text) or is_measure(token):
+    if STATISTIC.search(text):
         checks.append("statistic")
     if short or text.count("(") != text.count(")") or (tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END):
         checks.append("truncated_span")
