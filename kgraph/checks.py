@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from kgraph.spans import is_adjective_phrase
+
 BASE_CONFIDENCE = 0.9
 # Penalties of the soft checks: one of them leaves a fact below 0.7, the doubtful side of generation's threshold.
 PENALTIES = {
@@ -32,6 +34,7 @@ PENALTIES = {
     "cross_reference": 0.35,
     "unscoped_value": 0.3,
     "unruled_legal": 0.2,
+    "circumstance": 0.3,
 }
 HARD_CHECKS = {"pronoun", "bare_number"}
 # Heads that say nothing on their own: 'the risk', 'this procedure', 'a party'. A specific modifier rescues them
@@ -131,7 +134,9 @@ def is_generic_phrase(token, domain: str = "general") -> bool:
         return True
     if domain == "legal" and lemma in LEGAL_ROLES:
         return False
-    return lemma in GENERIC_HEADS and not any(is_specific_modifier(c) for c in token.children)
+    # 'a manner similar to X' is named by its span, which leaves the adjective phrase out
+    named = (c for c in token.children if not is_adjective_phrase(token, c))
+    return lemma in GENERIC_HEADS and not any(is_specific_modifier(c) for c in named)
 
 
 def reference_checks(text: str) -> list[str]:
@@ -146,6 +151,21 @@ def is_anaphor(token, domain: str) -> bool:
     pointed = any(c.dep_ in ("det", "amod", "predet") and c.lower_ in DEMONSTRATIVES for c in token.children)
     described = any(c.dep_ in ("compound", "amod", "nmod") and c.lower_ not in DEMONSTRATIVES for c in token.children)
     return domain != "legal" and pointed and not described
+
+
+def subject_checks(token) -> list[str]:
+    """'Its active substance is X': a subject's possessive pronoun points before the sentence (an object's usually
+    points at the subject, 'each party shall bear its own costs'), so the subject is whatever 'its' refers to."""
+    possessed = any(c.dep_ == "poss" and c.tag_ == "PRP$" for c in token.children)
+    return ["generic_argument"] if possessed else []
+
+
+def is_run_in_heading(token, words: list[str]) -> bool:
+    """'DESCRIPTION OF DISTRIBUTOR The Distributor is a company': an argument opening with words in capitals, in a
+    sentence that is not shouted, starts with a heading the sentence ran into (a warning is all capitals)."""
+    letters = [w for w in words if any(ch.isalpha() for ch in w)]
+    opening = next((i for i, w in enumerate(letters) if not w.isupper()), len(letters))
+    return opening >= 2 and any(t.is_lower for t in token.sent)
 
 
 def argument_checks(token, text: str, tokens=(), domain: str = "general") -> list[str]:
@@ -163,6 +183,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("generic_argument")
     if len(words) > MAX_WORDS:
         checks.append("long_span")
+    if is_run_in_heading(token, words):
+        checks.append("title")
     if RUN_TOGETHER.search(text):
         checks.append("run_together")
     if tokens and any("\n" in t.whitespace_ for t in sorted(tokens, key=lambda t: t.i)[:-1]):
@@ -231,12 +253,22 @@ def relation_checks(
     return [*checks, "unknown_relation", *(["unruled_legal"] if domain == "legal" and passive else [])]
 
 
+def is_condition(verb) -> bool:
+    """A clause opened by 'if', 'unless'...; the parser hangs a second condition on the main clause as a conjunct
+    ('do not use it if X is present or if Y sticks to Z'), and a subjectless 'when used with Y' on a noun as a
+    relative clause ('the side effects of X when used with Y')."""
+    if any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in verb.children):
+        return True
+    reduced = verb.dep_ in ("relcl", "acl") and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+    return reduced and any(c.dep_ == "advmod" and c.lower_ in CONDITION_MARKS for c in verb.children)
+
+
 def clause_checks(verb) -> list[str]:
     """A fact stated inside a condition ('when X is forfeited', 'if you do not know if X contains Y') or a clause
     that is required or believed ('may require that X be submitted') is not asserted by the sentence."""
     token = verb
     for _ in range(3):
-        if token.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in token.children):
+        if token.dep_ in ("advcl", "conj", "relcl", "acl") and is_condition(token):
             return ["subordinate_clause"]
         if token.dep_ == "ccomp" and token.head.lemma_.lower() in NON_ASSERTING:
             return ["subordinate_clause"]

@@ -20,6 +20,7 @@ from kgraph.checks import (
     reference_checks,
     relation_checks,
     sentence_checks,
+    subject_checks,
     value_checks,
 )
 from kgraph.entities import find_abbreviations
@@ -37,7 +38,7 @@ from kgraph.polarity import (
 )
 from kgraph.records import Document, Evidence, Fact, Rejection
 from kgraph.relations import CANONICAL, canonical_relation
-from kgraph.spans import conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
+from kgraph.spans import POPULATION, conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
 
 PROHIBITED_USE = {"use", "give", "start", "prescribe", "administer", "combine", "take"}
 RELATIVE = {"which", "that", "who", "whom"}
@@ -50,8 +51,12 @@ NON_RELATIONAL = {
 # 'contraindicated during the third trimester', 'should not be started during an acute attack'.
 TIME_PREPOSITIONS = {"during"}
 EXTRACTOR = "spacy-rules"
-# Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of'.
-CIRCUMSTANCES = {"presence", "absence", "case", "event", "course", "context", "light", "respect", "basis", "turn"}
+# Nouns of complex prepositions that set the scene: 'in the presence of', 'in the case of', 'in the event of',
+# 'in accordance with', 'in addition to', 'on behalf of'.
+CIRCUMSTANCES = {
+    "presence", "absence", "case", "event", "course", "context", "light", "respect", "basis", "turn", "accordance",
+    "addition", "connection", "compliance", "lieu", "behalf", "regard", "view", "spite",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -164,18 +169,37 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     doubts = (*clause_checks(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
     reduced = is_reduced_relative(verb)
     for subject in subjects:
+        # 'Ocular: diplopia, ... increased intraocular pressure': a heading, then a list the parser read as a clause
+        headed = ("enumeration",) if any(t.text == ":" for t in verb.doc[subject.left_edge.i : verb.i]) else ()
         found = list(object_candidates(verb, subject, phrase))
         has_objects = bool(found)
         for source, surface, target in prep_candidates(verb, subject, phrase, prohibited):
             inverted = source is not subject
             if inverted or not has_objects:
                 found.append((source, surface, target))
+        scenes = [p for p in verb.children if p.dep_ == "prep" and sets_the_scene(verb, p, subject)]
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
+            framed = ("circumstance",) if source is subject and in_scene(target, scenes) else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
             negation = (negated or denied(source) or denied(target)) and not flip
-            yield Candidate(source, surface, target, negation, hedged, checks=doubts + listed, reduced=own)
+            checks = doubts + listed + framed + headed
+            yield Candidate(source, surface, target, negation, hedged, checks=checks, reduced=own)
+
+
+def sets_the_scene(verb, prep, subject) -> bool:
+    """A phrase before the subject ('As an alternative, the mark may consist of...') or on a verb that hands its
+    action to an infinitive ('With renal impairment the interval may need to be lengthened') frames the clause;
+    it is no argument of the verb."""
+    fronted = prep.i < subject.i < verb.i
+    return fronted or any(c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in verb.children)
+
+
+def in_scene(target, scenes: list) -> bool:
+    """Whether an object lies in a scene-setting phrase; 'In patients with asthma, X is recommended' still names
+    the population X is for."""
+    return target.lemma_.lower() not in POPULATION and any(target in prep.subtree for prep in scenes)
 
 
 def denied(noun) -> bool:
@@ -205,10 +229,21 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             # 'eliminated by the kidney, accumulation of the drug can occur': a clause's subject, misread as apposition
             end = token.right_edge.i + 1
             subject = end < len(token.doc) and token.doc[end].pos_ in ("VERB", "AUX")
-            if not (bracketed or listed or titled or singled or subject) and not token.text.isupper():
+            # 'a plasma half-life': an apposition needs its comma or dash, else it is a misread compound
+            unmarked = token.left_edge.i == 0 or token.doc[token.left_edge.i - 1].text not in (",", "-", "–", "—")
+            # 'in the case of a partnership, a partner': two indefinite nouns in a row are alternatives, not one thing
+            parallel = indefinite(token) and indefinite(token.head)
+            if (
+                not (bracketed or listed or titled or singled or subject or unmarked or parallel)
+                and not token.text.isupper()
+            ):
                 # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
                 named = not has_determiner(token) and has_determiner(token.head)
                 yield Candidate(token, "be", token.head) if named else Candidate(token.head, "be", token)
+
+
+def indefinite(noun) -> bool:
+    return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
 
 
 def has_determiner(noun) -> bool:
@@ -262,10 +297,11 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                     is_generic(object_token) and not (ruled and named_population(object_token))
                 ):
                     continue
-                subject, subject_checks = argument(subject_token, frozenset(), doc.domain, abbreviations)
+                subject, subject_doubts = argument(subject_token, frozenset(), doc.domain, abbreviations)
+                subject_doubts += subject_checks(subject_token)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
-                checks = [*doubts, *relation_doubts, *found.checks, *subject_checks, *object_checks] + (
+                checks = [*doubts, *relation_doubts, *found.checks, *subject_doubts, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )
                 if not subject or not obj or subject.lower() == obj.lower() or HARD_CHECKS & set(checks):

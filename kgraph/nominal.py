@@ -77,7 +77,7 @@ def treated_patient_facts(sent) -> Iterator[tuple]:
         if token.lemma_.lower() not in TREATED or token.dep_ != "acl":
             continue
         patient = token.head
-        if patient.lemma_.lower() not in POPULATION or patient.dep_ != "pobj":
+        if patient.lemma_.lower() not in POPULATION or patient.dep_ != "pobj" or sets_the_scene(patient.head):
             continue
         effect = clause_entity(patient.head.head)
         drugs = [g for p in token.children if p.dep_ == "prep" and p.lower_ in ("with", "on") for g in p.children]
@@ -85,6 +85,14 @@ def treated_patient_facts(sent) -> Iterator[tuple]:
         for drug in drugs:
             if drug.dep_ in ("pobj", "dobj") and effect is not None:
                 yield drug, "be treated with", effect, frozenset(patient.head.subtree)
+
+
+def sets_the_scene(prep) -> bool:
+    """'In patients receiving X, the dose of Y will require a reduction': a phrase before a transitive verb sets the
+    scene for the whole clause; the verb's object is no effect of X ('In patients on X, hepatitis occurred' is)."""
+    verb = prep.head
+    transitive = any(c.dep_ == "dobj" for c in verb.children)
+    return verb.pos_ in ("VERB", "AUX") and prep.i < verb.i and transitive
 
 
 def drugs_of(verb) -> list:
@@ -165,8 +173,9 @@ def reported_case_facts(sent) -> Iterator[tuple]:
 
 def ambiguous_member(head) -> bool:
     """Whether a listing may belong to an outer noun: 'risk factors for heart disease such as age', 'a purchaser of
-    property, including carriers' (after an of- or for-phrase, with a comma or 'such as')."""
-    if head.dep_ != "pobj":
+    property, including carriers', 'illnesses which affect the kidneys such as gout' (after an of- or for-phrase or
+    a relative clause's object, with a comma or 'such as')."""
+    if head.dep_ != "pobj" and not (head.dep_ == "dobj" and head.head.dep_ == "relcl"):
         return False
     marker = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("including", "as")), None)
     comma = marker is not None and marker.i > 0 and head.doc[marker.i - 1].text == ","

@@ -44,6 +44,8 @@ def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
     """(subject, surface, object) from direct objects, attributes, light nouns and xcomp verbs."""
     carried = None  # a light noun's relation, which a list the parser split off carries on
     for child in verb.children:
+        if is_recipient(child):
+            continue
         if child.dep_ in OBJECT_DEPS and (child.pos_ in NOUNISH or child.tag_ == "VBG"):
             light = light_noun(child)
             if verb.lemma_ == "be" and child.dep_ == "attr":
@@ -63,6 +65,15 @@ def object_candidates(verb, subject, phrase: str) -> Iterator[tuple]:
             # 'may authorize the GSA to conduct the sale': the conducting is the object's, so only 'X to do Y'
             for obj in (c for c in child.children if c.dep_ == "dobj"):
                 yield subject, f"{phrase} to {child.lemma_.lower()}", obj
+
+
+def is_recipient(token) -> bool:
+    """'shall provide the Buyer the following services': of two objects in a row the first is who receives the
+    second, an indirect object the parser read as direct (a comma between them splits a list, and a second object
+    without its determiner is the rest of a split name: 'mean BlackMP Living Water')."""
+    following = token.right_edge.i + 1
+    second = [c for c in token.head.children if c.dep_ == "dobj" and c.left_edge.i == following]
+    return token.dep_ == "dobj" and any(c.left_edge.pos_ == "DET" for c in second)
 
 
 def effort_candidates(subject, phrase: str, effort) -> Iterator[tuple]:

@@ -46,10 +46,13 @@ def entity_tokens(token, exclude=frozenset()) -> list:
     for child in token.children:
         if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and is_complement(token, child)):
             excluded.update(child.subtree)
+        if is_adjective_phrase(token, child):
+            excluded.update(child.subtree)
         if child.dep_ == "punct" and child.text == "-":
             excluded.discard(child)
     excluded.update(nested_clauses(token))
-    words = [t for t in token.subtree if t not in excluded and (t.dep_ != "punct" or t.text in ("-", "/", ","))]
+    subtree = [*token.subtree, *shared_complement(token)]
+    words = [t for t in subtree if t not in excluded and (t.dep_ != "punct" or t.text in ("-", "/", ","))]
     words = [t for t in words if not (t.dep_ == "det" and t.lower_ in DROP_WORDS and t.head == token)]
     while words and (words[0].lower_ in DROP_WORDS or words[0].dep_ == "case" or is_list_marker(words[0])):
         words = words[1:]
@@ -58,6 +61,23 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             return []  # the tail of a name the parser split: the name's first part carries it
         words += name_run(token.doc[words[-1].i + 1]) if words[-1].i + 1 < len(token.doc) else []
     return words
+
+
+def shared_complement(token) -> list:
+    """'the bottom or wall of the cartridge': a bare conjunct shares the of-phrase the parser hung on the first."""
+    if token.dep_ != "conj" or any(c.dep_ == "prep" for c in token.children):
+        return []
+    first = token
+    while first.dep_ == "conj":
+        first = first.head
+    shared = [c for c in first.children if c.dep_ == "prep" and c.lower_ == "of" and c.i > token.i]
+    return [t for prep in shared for t in prep.subtree]
+
+
+def is_adjective_phrase(token, child) -> bool:
+    """'the only distributor, subject to X', 'a company responsible for Y': an adjective after its noun with its own
+    complement is a reduced relative clause, not part of the name."""
+    return child.dep_ == "amod" and child.i > token.i and any(c.dep_ == "prep" for c in child.children)
 
 
 def name_run(start, reverse: bool = False) -> list:
