@@ -236,16 +236,18 @@ def relation_checks(
     surface: str, relation: str, canonical: set[str], reduced: bool = False, domain: str = "general"
 ) -> list[str]:
     """A relation outside the vocabulary is weaker evidence than 'treats' or 'must_pay'; a weak verb ('have',
-    'see'), a bare copula with a preposition ('be in') or a reduced relative's circumstance ('firearms seized
-    under 18 U.S.C.', background to the sentence's claim) relates nothing specific. In legal text a rule has a
-    modal or a vocabulary relation; any other verb narrates ('the parties executed this Agreement')."""
+    'see'), a bare 'be' with a preposition ('be in') or a passive with a direct object (the parse lost its
+    preposition: 'should not be mixed with, or transferred into, X'), or a reduced relative's circumstance
+    ('firearms seized under 18 U.S.C.', background to the sentence's claim) relates nothing specific. In legal text a
+    rule has a modal or a vocabulary relation; any other verb narrates ('the parties executed this Agreement')."""
     words = surface.split()
     if words and words[0] in ("shall", "must", "may", "can", "should", "not"):
         words = words[1:]
     if relation in canonical:
         return []
-    copula = bool(words) and words[0] == "be" and len(words) == 2 and words[1] in PREPOSITIONS
-    weak = reduced or copula or (bool(words) and words[0] in WEAK_VERBS)
+    core = [w for w in words if w != "not"]
+    bare_be = len(core) == 2 and core[0] == "be"
+    weak = reduced or bare_be or (bool(words) and words[0] in WEAK_VERBS)
     checks = ["weak_relation"] if weak else []
     if relation.startswith(MODAL_PREFIXES):
         return checks

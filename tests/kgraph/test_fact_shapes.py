@@ -121,3 +121,8 @@ def test_a_counted_or_active_ingredient_names_nothing(nlp):
 def test_a_temperature_is_a_bare_number(nlp):
     text = "Opened vials must be refrigerated at 36°F to 46°F and used within 28 days."
     assert not any("°" in f.object for f in facts(text, nlp))
+
+
+def test_a_passive_with_a_direct_object_lost_its_preposition(nlp):
+    text = "Leftover solution of one bottle must not be poured into, or mixed with, the solution of another bottle."
+    assert not any(r == "must_be_poured" for _, r, *_ in trusted(text, nlp))
