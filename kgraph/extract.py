@@ -239,7 +239,16 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
             ):
                 # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
                 named = not has_determiner(token) and has_determiner(token.head)
-                yield Candidate(token, "be", token.head) if named else Candidate(token.head, "be", token)
+                doubts = ("ambiguous_antecedent",) if after_nested_noun(token) else ()
+                source, target = (token, token.head) if named else (token.head, token)
+                yield Candidate(source, "be", target, checks=doubts)
+
+
+def after_nested_noun(appos) -> bool:
+    """'the enzyme responsible for the conversion of xanthine to uric acid, the end product of purine metabolism':
+    the comma follows a noun nested in the head's phrases, which the apposition may describe instead."""
+    before = appos.doc[appos.left_edge.i - 2] if appos.left_edge.i >= 2 else None
+    return before is not None and before.pos_ in ("NOUN", "PROPN", "NUM") and appos.head in before.ancestors
 
 
 def indefinite(noun) -> bool:

@@ -126,3 +126,13 @@ def test_a_temperature_is_a_bare_number(nlp):
 def test_a_passive_with_a_direct_object_lost_its_preposition(nlp):
     text = "Leftover solution of one bottle must not be poured into, or mixed with, the solution of another bottle."
     assert not any(r == "must_be_poured" for _, r, *_ in trusted(text, nlp))
+
+
+def test_an_apposition_after_a_nested_noun_may_describe_that_noun(nlp):
+    text = (
+        "Lisinopril is an inhibitor of ACE, the enzyme responsible for the conversion of angiotensin I to angiotensin"
+        " II, the main pressor hormone of the body."
+    )
+    assert not any(o == "main pressor hormone of the body" for _, _, o, *_ in trusted(text, nlp))
+    text = "Allopurinol is a structural analogue of the natural purine base, hypoxanthine."
+    assert ("hypoxanthine", "is_a", "natural purine base", False, False) in trusted(text, nlp)
