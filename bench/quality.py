@@ -4,6 +4,7 @@ of the judge's doubts (reject or flag) for bad samples; then the thresholds chos
 precision floor) and what they give on test. The baseline in the same run: accept everything.
 
     .venv/bin/python bench/quality.py [--labels bench/quality/labels] [--min-precision 0.8] [--fluency-model none|auto|PATH]
+        [--no-embeddings]
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, default=Path("bench/quality/labels"))
     parser.add_argument("--min-precision", type=float, default=0.8)
     parser.add_argument("--fluency-model", default="none", help="none (rules only, the default), auto or a checkpoint")
+    parser.add_argument("--no-embeddings", action="store_true", help="judge without the sentence encoder")
     args = parser.parse_args()
-    cfg = JudgeConfig(audit_share=0, fluency_model=args.fluency_model)
+    cfg = JudgeConfig(audit_share=0, fluency_model=args.fluency_model, embeddings=not args.no_embeddings)
     dev, dev_s = judged(args.labels / "dev.jsonl", cfg)
     test, test_s = judged(args.labels / "test.jsonl", cfg)
     if not dev and not test:
