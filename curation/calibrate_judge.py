@@ -19,6 +19,7 @@ THRESHOLDS = {
     "term_support": "reject_term_support",
     "fluency": "accept_fluency",
     "fluency_worst": "accept_fluency_worst",
+    "question_fit": "accept_question_fit",
     "grounding": "accept_grounding",
     "similarity": "accept_similarity",
 }
@@ -32,6 +33,7 @@ THRESHOLD_REASONS = {
     "weak_entailment",
     "disfluent",
     "weak_fluency",
+    "weak_question",
     "audit",
 }
 

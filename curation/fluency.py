@@ -61,32 +61,57 @@ def load_model(path: str):
 def token_logprobs(path: Path, pairs: list[tuple[str, str]]) -> list[list[float]]:
     """Per (source, text) pair, the log-probability of each token of text given the source and the text before it;
     each distinct pair once, batched by length."""
+    tokenizer, _ = load_model(str(path))
+    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    encoded = {}
+    for source, text in set(pairs):
+        prefix = tokenizer(source + "\n")["input_ids"][-MAX_SOURCE_TOKENS:] if source else []
+        encoded[(source, text)] = ([start, *prefix], tokenizer(text)["input_ids"][:MAX_TEXT_TOKENS])
+    scores = scored(path, encoded)
+    return [scores[p] for p in pairs]
+
+
+def question_fit(path: Path, pairs: list[tuple[str, str]]) -> list[float]:
+    """Per (question, answer) pair, how much the question tells about its answer: the answer's mean token
+    log-probability after the question minus after an empty question, in the model's chat template (nats per token).
+    An answer copied from the source is predictable either way, so what remains is whether the question asks for
+    it: a vague question, or one built on a garbled fact, predicts its answer little."""
+    tokenizer, _ = load_model(str(path))
+    encoded = {}
+    for question, answer in set(pairs):
+        text = tokenizer(answer)["input_ids"][:MAX_TEXT_TOKENS]
+        for asked in (question, ""):
+            turn = [{"role": "user", "content": asked}]
+            prompt = tokenizer.apply_chat_template(turn, add_generation_prompt=True, tokenize=False)
+            encoded[(asked, answer)] = (tokenizer(prompt)["input_ids"], text)
+    scores = scored(path, encoded)
+    mean = {key: sum(lp) / len(lp) if lp else 0.0 for key, lp in scores.items()}
+    return [mean[(q, a)] - mean[("", a)] for q, a in pairs]
+
+
+def scored(path: Path, encoded: dict) -> dict:
+    """Per key, the log-probability of each text token given its prefix: encoded maps key -> (prefix ids, text ids),
+    batched by length, the output layer run only where text tokens are predicted (the prefix needs no vocabulary)."""
     import torch
 
     tokenizer, model = load_model(str(path))
-    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else start
-    distinct = sorted(set(pairs), key=lambda p: len(p[0]) + len(p[1]))
-    encoded = {}
-    for source, text in distinct:
-        prefix = tokenizer(source + "\n")["input_ids"][-MAX_SOURCE_TOKENS:] if source else []
-        encoded[(source, text)] = ([start, *prefix], tokenizer(text)["input_ids"][:MAX_TEXT_TOKENS])
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    keys = sorted(encoded, key=lambda k: (len(encoded[k][0]) + len(encoded[k][1]), str(k)))
     scores = {}
     with torch.inference_mode():
-        for i in range(0, len(distinct), BATCH):
-            batch = distinct[i : i + BATCH]
-            seqs = [encoded[p][0] + encoded[p][1] for p in batch]
+        for i in range(0, len(keys), BATCH):
+            batch = keys[i : i + BATCH]
+            seqs = [encoded[k][0] + encoded[k][1] for k in batch]
             width = max(map(len, seqs))
             ids = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
             mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
             hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
-            # the output layer only where the text's tokens are predicted: the source prefix needs no vocabulary
-            for row, (pair, seq) in enumerate(zip(batch, seqs)):
-                n = len(encoded[pair][1])
+            for row, (key, seq) in enumerate(zip(batch, seqs)):
+                n = len(encoded[key][1])
                 logits = model.get_output_embeddings()(hidden[row, len(seq) - 1 - n : len(seq) - 1]).float()
                 targets = torch.tensor(seq[len(seq) - n :])
-                scores[pair] = torch.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0].tolist()
-    return [scores[p] for p in pairs]
+                scores[key] = torch.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0].tolist()
+    return scores
 
 
 def fluency_scores(logprobs: list[float]) -> tuple[float, float]:

