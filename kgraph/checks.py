@@ -196,7 +196,7 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     gerund_clause = token.tag_ == "VBG" and any(c.dep_ == "dobj" for c in token.children)  # 'Dividing an agreement'
     # A clause, no entity: also a span across a finite verb ('stock shall') or a bare verb as head ('If rash or
     # itching develop' read as the subject of the main clause).
-    bare_verb = token.tag_ == "VB" or token.dep_ == "csubj"
+    bare_verb = token.tag_ == "VB" or token.dep_ == "csubj" or token.pos_ == "ADV"  # 'once daily' read as a subject
     if (
         gerund_clause
         or bare_verb

@@ -136,3 +136,17 @@ def test_an_apposition_after_a_nested_noun_may_describe_that_noun(nlp):
     assert not any(o == "main pressor hormone of the body" for _, _, o, *_ in trusted(text, nlp))
     text = "Allopurinol is a structural analogue of the natural purine base, hypoxanthine."
     assert ("hypoxanthine", "is_a", "natural purine base", False, False) in trusted(text, nlp)
+
+
+def test_an_adverb_read_as_a_subject_is_no_entity(nlp):
+    """'Atorvastatin 80 mg once daily is recommended ...' parsed with 'daily' as a second subject."""
+    from spacy.tokens import Doc
+
+    from kgraph.checks import argument_checks
+
+    words = ["Insulin", "once", "daily", "is", "advised", "."]
+    doc = Doc(nlp.vocab, words=words, heads=[4, 2, 4, 4, 4, 4], pos=["PROPN", "ADV", "ADV", "AUX", "VERB", "PUNCT"],
+              deps=["nsubjpass", "advmod", "nsubjpass", "auxpass", "ROOT", "punct"],
+              tags=["NNP", "RB", "RB", "VBZ", "VBN", "."])  # fmt: skip
+    assert "clause_argument" in argument_checks(doc[2], "once daily", [doc[1], doc[2]], "medical")
+    assert "clause_argument" not in argument_checks(doc[0], "Insulin", [doc[0]], "medical")
