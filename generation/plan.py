@@ -286,7 +286,7 @@ class FactIndex:
                     other.object_type == fact.object_type and other.domain == fact.domain
                     and key not in linked and key not in picked and key not in self.hubs
                     and right not in key and key not in right and other.object.lower() not in evidence
-                    and not names(other, fact.subject)
+                    and not evidence_names(other, fact.subject)
                 ):  # fmt: skip
                     picked[key] = other.object
                     if len(picked) == count:
@@ -325,7 +325,7 @@ def co_effects(a: Fact, b: Fact) -> bool:
     return a.relation == b.relation and entity_key(a.object) == entity_key(b.object)
 
 
-def names(fact: Fact, entity: str) -> bool:
+def evidence_names(fact: Fact, entity: str) -> bool:
     """Whether the fact's evidence names the entity as a word."""
     text = " ".join(e.sentence for e in fact.evidence)
     return re.search(rf"(?<!\w){re.escape(entity)}(?!\w)", text, re.IGNORECASE) is not None
