@@ -185,6 +185,7 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
             errors.append(f"doubled: {token.text}")
     for sent in doc.sents:
         words = [t for t in sent if t.is_alpha]
-        if len(words) >= 5 and not any(t.tag_ in FINITE for t in sent):
+        # no finite verb, or only inside the clauses of a noun: 'the management of patients who are receiving X'
+        if len(words) >= 5 and (not any(t.tag_ in FINITE for t in sent) or sent.root.pos_ in ("NOUN", "PROPN")):
             errors.append("fragment")
     return errors

@@ -96,6 +96,11 @@ MODAL_PREFIXES = ("must_", "may_", "should_")
 STATISTIC = re.compile(r"%|\bpercent\b|\d[.,]\d|\bvs\b\.?|\bversus\b", re.IGNORECASE)
 CONDITION_MARKS = {"if", "when", "whenever", "where", "unless", "once", "until", "while"}
 # Verbs whose that-clause is wanted or believed, not stated: 'may require that a sample be submitted'.
+# Nouns whose that-clause is a claim someone made, not the sentence's own ('there is no evidence that' denies it)
+REPORTED = {
+    "report", "claim", "suggestion", "hypothesis", "possibility", "concern", "speculation", "theory", "belief",
+    "assumption", "notion", "allegation", "view", "idea", "impression",
+}  # fmt: skip
 NON_ASSERTING = {"require", "know", "believe", "ensure", "desire", "want", "determine", "request", "decide", "ask"}
 # Two words with the space lost ('bleedingDizziness', 'bleeding.The') or a PDF line glued into one token.
 RUN_TOGETHER = re.compile(r"[a-z]{2}[A-Z][a-z]|[a-z]{2}[.,;:][A-Za-z]{2}|[A-Za-z]{25,}")
@@ -154,10 +159,41 @@ def is_anaphor(token, domain: str) -> bool:
 
 
 def subject_checks(token) -> list[str]:
-    """'Its active substance is X': a subject's possessive pronoun points before the sentence (an object's usually
-    points at the subject, 'each party shall bear its own costs'), so the subject is whatever 'its' refers to."""
+    """'Its active substance is X', 'when their oxidations are inhibited by X': a clause subject's possessive pronoun
+    points before the sentence (an object's usually points at the subject, 'each party shall bear its own costs'), so
+    the argument is whatever 'its' refers to."""
     possessed = any(c.dep_ == "poss" and c.tag_ == "PRP$" for c in token.children)
     return ["generic_argument"] if possessed else []
+
+
+def cut_range(last) -> bool:
+    """'a reduction to approximately one-third' of '... one-third to one-fourth of the usual dose': a span that stops
+    at the first number of a range."""
+    doc = last.doc
+    after = doc[last.i + 1 : last.i + 3]
+    return (
+        (last.like_num or last.pos_ == "NUM" or (last.i > 0 and doc[last.i - 1].text == "-"))
+        and len(after) == 2
+        and after[0].lower_ in ("to", "-", "–", "or")
+        and after[1].like_num
+    )
+
+
+def shares_modifiers(token) -> bool:
+    """'both the serum and urinary uric acid levels': a bare singular noun whose article also serves a plural
+    compound after it is one of that compound's modifiers ('serum uric acid levels'), not a thing of its own
+    ('serum'); 'nausea and stomach ulcers' has no shared article."""
+    partner = next((c for c in token.children if c.dep_ == "conj"), None)
+    bare = not any(c.dep_ in ("amod", "compound", "nmod", "prep", "appos") for c in token.children)
+    return (
+        bare
+        and token.tag_ == "NN"
+        and any(c.dep_ == "det" for c in token.children)
+        and partner is not None
+        and partner.tag_ == "NNS"
+        and not any(c.dep_ == "det" for c in partner.children)
+        and any(c.dep_ == "compound" for c in partner.children)
+    )
 
 
 def is_run_in_heading(token, words: list[str]) -> bool:
@@ -206,7 +242,9 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("clause_argument")
     if STATISTIC.search(text):
         checks.append("statistic")
-    if short or text.count("(") != text.count(")") or (tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END):
+    dangling = tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END
+    cut = tokens and cut_range(max(tokens, key=lambda t: t.i))
+    if short or text.count("(") != text.count(")") or dangling or cut or shares_modifiers(token):
         checks.append("truncated_span")
     return checks
 
@@ -265,6 +303,10 @@ def is_condition(verb) -> bool:
     return reduced and any(c.dep_ == "advmod" and c.lower_ in CONDITION_MARKS for c in verb.children)
 
 
+def has_mark(verb, word: str) -> bool:
+    return any(c.dep_ == "mark" and c.lower_ == word for c in verb.children)
+
+
 def clause_checks(verb) -> list[str]:
     """A fact stated inside a condition ('when X is forfeited', 'if you do not know if X contains Y') or a clause
     that is required or believed ('may require that X be submitted') is not asserted by the sentence."""
@@ -274,7 +316,10 @@ def clause_checks(verb) -> list[str]:
             return ["subordinate_clause"]
         if token.dep_ == "ccomp" and token.head.lemma_.lower() in NON_ASSERTING:
             return ["subordinate_clause"]
-        if any(c.dep_ == "mark" and c.lower_ == "whether" for c in token.children):
+        # 'the reports that X may contribute to Y have been reviewed': a claim about X, held up for review
+        if token.dep_ == "acl" and token.head.lemma_.lower() in REPORTED and has_mark(token, "that"):
+            return ["subordinate_clause"]
+        if has_mark(token, "whether"):
             return ["subordinate_clause"]  # 'whether X differ in Y is unknown' asks, it does not state
         if token.dep_ not in ("conj", "advcl", "ccomp", "xcomp") or token.head == token:
             return []

@@ -310,6 +310,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                 subject_doubts += subject_checks(subject_token)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
+                object_checks += subject_checks(object_token) if object_token.dep_ in SUBJECT_DEPS else []
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_doubts, *object_checks] + (
                     ["hedged"] if found.hedged else []
                 )

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kgraph.spans import POPULATION
+from kgraph.spans import CASE_NOUNS, POPULATION
 
 HYPHEN_VERBS = {"induced": "induce", "associated": "be associated with", "related": "be related to"}
 THERAPY_NOUNS = {"therapy", "treatment", "use", "administration", "exposure", "ingestion", "infusion", "injection"}
 TREATED = {"treat", "receive", "take", "give", "administer"}
 # What a case report's patient does: 'a woman with diabetes who received X developed Y' (X causes Y, never D -> Y).
 ONSET_VERBS = {"develop", "experience", "suffer", "present", "acquire", "sustain"}
-CASE_NOUNS = {"case", "report", "instance", "episode"}
 REPORT_VERBS = {"report", "observe", "describe", "see"}
 DRUG_VERBS = TREATED | {"start", "use", "begin", "give", "commence", "ingest"}
 

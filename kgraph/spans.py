@@ -16,6 +16,8 @@ POPULATION = {
     "patient", "man", "woman", "boy", "girl", "individual", "person", "people", "participant", "case",
     "animal", "rat", "mouse", "dog", "rabbit", "monkey", "rodent", "mother", "infant", "child", "adult", "volunteer",
 }  # fmt: skip
+# Nouns that count occurrences of what their of-phrase names: 'a few cases of hepatotoxicity', 'reports of rash'.
+CASE_NOUNS = {"case", "report", "instance", "episode"}
 GENERIC = POPULATION | {"study", "trial", "we", "author", "report", "it", "this", "which", "that", "they", "he", "she"}
 TIME_ENTITIES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
 TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period", "date"}
@@ -136,13 +138,15 @@ def is_list_marker(token) -> bool:
 
 
 def resolve_entity(token):
-    """'patients with asthma' names asthma: a population noun defers to its with-phrase."""
-    if token.lemma_.lower() in POPULATION:
-        for prep in token.children:
-            if prep.dep_ == "prep" and prep.lower_ == "with":
-                for pobj in prep.children:
-                    if pobj.dep_ == "pobj":
-                        return pobj
+    """'patients with asthma' names asthma, 'a few cases of hepatotoxicity' hepatotoxicity: a population noun defers
+    to its with-phrase, a case noun to its of-phrase."""
+    lemma = token.lemma_.lower()
+    wanted = "of" if lemma in CASE_NOUNS else "with" if lemma in POPULATION else None
+    for prep in token.children if wanted else ():
+        if prep.dep_ == "prep" and prep.lower_ == wanted:
+            for pobj in prep.children:
+                if pobj.dep_ == "pobj":
+                    return pobj
     return token
 
 

@@ -226,3 +226,16 @@ def test_smollm2_flags_a_vague_question_over_a_copied_answer():
     vague = judged("What does the impairment cause?", answer, METFORMIN, cfg)
     assert asked.decision == "accept" and vague.scores["question_fit"] < asked.scores["question_fit"], (asked, vague)
     assert vague.decision == "flag" and vague.reasons == ["weak_question"], vague
+
+
+def test_a_noun_phrase_whose_verbs_are_all_in_its_clauses_is_a_fragment():
+    from curation.claims import parse
+
+    fragment, sentence = parse(
+        [
+            "The treatment of adults with epilepsy who are taking drugs which induce liver enzymes.",
+            "Adults with epilepsy who are taking enzyme inducers need a higher dose.",
+        ]
+    )
+    assert "fragment" in grammar_errors(fragment, set())
+    assert grammar_errors(sentence, set()) == []

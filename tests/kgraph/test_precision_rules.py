@@ -112,3 +112,35 @@ def test_an_adjective_phrase_after_its_noun_is_no_part_of_the_name(nlp):
 def test_a_bare_conjunct_shares_the_of_phrase(nlp):
     found = trusted("Theft or loss of any firearms shall be reported to the police.", nlp, "legal")
     assert any(s == "loss of any firearms" for s, *_ in found)
+
+
+def test_a_case_noun_names_what_its_of_phrase_names(nlp):
+    found = trusted("A few cases of acute pancreatitis have been noted in patients taking minocycline.", nlp)
+    assert ("minocycline", "associated_with", "acute pancreatitis") in found
+    assert not any("cases" in o for *_, o in found)
+
+
+def test_a_clause_subject_owned_by_a_pronoun_points_back(nlp):
+    text = "Clearance of warfarin rises when their absorption is reduced by cholestyramine."
+    assert not any(o == "absorption" for *_, o in trusted(text, nlp))
+    assert ("cholestyramine", "reduces", "absorption of digoxin") in trusted(
+        "The absorption of digoxin is reduced by cholestyramine.", nlp
+    )
+
+
+def test_a_bare_noun_before_a_plural_compound_is_its_modifier(nlp):
+    found = trusted("Probenecid raises both the plasma and urinary penicillin levels.", nlp)
+    assert not any(o == "plasma" for *_, o in found)
+    assert ("Probenecid", "increases", "urinary penicillin levels") in found
+    assert ("Naproxen", "causes", "nausea") in trusted("Naproxen causes nausea and stomach ulcers.", nlp)
+
+
+def test_a_span_that_stops_inside_a_range_is_cut(nlp):
+    text = "Cimetidine will require a reduction in dose to approximately one-third to one-fourth of the usual dose."
+    assert not any(o.endswith("one-third") for *_, o in trusted(text, nlp))
+
+
+def test_a_claim_reported_in_a_that_clause_is_not_asserted(nlp):
+    text = "The suggestion that lithium may cause goitre in the elderly has been disputed."
+    assert not any(s == "lithium" for s, *_ in trusted(text, nlp))
+    assert ("Lithium", "causes", "goitre") in trusted("Lithium may cause goitre in the elderly.", nlp)
