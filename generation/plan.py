@@ -269,8 +269,9 @@ class FactIndex:
         """Wrong options for a multiple-choice question, verified false for the subject: objects of the same type
         (same relation first) that no fact of the graph links to the subject in any way, that the evidence does not
         name, whose own evidence does not name the subject ('IBRANCE ... may cause serious infections' makes serious
-        infections no wrong option for IBRANCE, though the fact's subject is the low cell counts), and that neither
-        contain nor sit inside the right answer. Each list is read from a place picked per
+        infections no wrong option for IBRANCE, though the fact's subject is the low cell counts), that neither
+        contain nor sit inside the right answer, nor differ from it only in the head ('fetal damage' beside 'fetal
+        harm' may be as right). Each list is read from a place picked per
         fact, so options vary between facts while a question costs a few checks, not a pass over every fact."""
         subject, right = entity_key(fact.subject), entity_key(fact.object)
         linked = self.links.get(subject, set()) | {subject, right}
@@ -286,7 +287,7 @@ class FactIndex:
                     other.object_type == fact.object_type and other.domain == fact.domain
                     and key not in linked and key not in picked and key not in self.hubs
                     and right not in key and key not in right and other.object.lower() not in evidence
-                    and not evidence_names(other, fact.subject)
+                    and not evidence_names(other, fact.subject) and not same_modifiers(key, right)
                 ):  # fmt: skip
                     picked[key] = other.object
                     if len(picked) == count:
@@ -323,6 +324,12 @@ def co_effects(a: Fact, b: Fact) -> bool:
     """Two facts that only share their object under one relation ('rapid titration causes nausea', 'ferrous
     sulfate causes nausea'): a path through that object links things that have nothing to do with each other."""
     return a.relation == b.relation and entity_key(a.object) == entity_key(b.object)
+
+
+def same_modifiers(a: str, b: str) -> bool:
+    """'fetal damage' and 'fetal harm', 'kidney failure' and 'kidney problems': the same thing in other words, maybe."""
+    first, second = a.split(), b.split()
+    return len(first) > 1 and first[:-1] == second[:-1]
 
 
 def evidence_names(fact: Fact, entity: str) -> bool:

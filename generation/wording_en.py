@@ -52,9 +52,9 @@ def clean(text: str) -> str:
 
 def name(text: str, fact: Fact, kind: str = "") -> str:
     """An entity inside a sentence: a capital that only marked the start of the source sentence is dropped (not from a
-    multiword name such as 'Treasury Department Circular'), the article the evidence gives a common noun is kept ('the
-    incidence of ischemic stroke'), and a bare singular legal noun gets one ('the supplier'), unless the evidence uses
-    it bare after a preposition ('offered for sale')."""
+    multiword name such as 'Treasury Department Circular'), the article or 'your' the evidence gives a common noun is
+    kept ('the incidence of ischemic stroke', 'your baby'), and a bare singular legal noun gets one ('the supplier'),
+    unless the evidence uses it bare after a preposition ('offered for sale')."""
     words = text.split()
     if not words:
         return text
@@ -66,8 +66,9 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
     if text.split()[0].lower() in ARTICLES:
         return text
     before = preceding_word(text, sentence_of(fact))
-    if before == "the" and (text[:1].islower() or len(words) > 1):  # 'the Federal Register', not 'the LIPITOR'
-        return f"the {text}"
+    # 'the Federal Register', not 'the LIPITOR'; a leaflet's 'your baby' stays 'your baby', never a bare 'baby'
+    if before in ("the", "your") and (text[:1].islower() or len(words) > 1):
+        return f"{before} {text}"
     if not text[:1].islower():
         return text
     bare = before in PREPOSITIONS and kind != "party" and not defined  # 'offered for sale', not 'paid to grantor'

@@ -179,6 +179,20 @@ def cut_range(last) -> bool:
     )
 
 
+def opens_clause(token) -> bool:
+    """'Psoriasis is a chronic disease and withdrawal of X should have little effect': a conjunct followed by a verb
+    that does not govern it is the subject of the next clause, not a second object."""
+    if token.dep_ != "conj":
+        return False
+    for after in token.doc[token.right_edge.i + 1 : token.sent.end]:
+        if after.tag_ in FINITE_TAGS:
+            verb = after.head if after.dep_ in ("aux", "auxpass") else after
+            return verb not in token.ancestors
+        if after.is_punct or after.pos_ in ("CCONJ", "SCONJ", "VERB", "AUX", "PRON"):
+            return False
+    return False
+
+
 def shares_modifiers(token) -> bool:
     """'both the serum and urinary uric acid levels': a bare singular noun whose article also serves a plural
     compound after it is one of that compound's modifiers ('serum uric acid levels'), not a thing of its own
@@ -238,6 +252,7 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         or bare_verb
         or token.lower_ == "whoever"
         or (tokens and any(t.tag_ in FINITE_TAGS for t in tokens))
+        or opens_clause(token)
     ):
         checks.append("clause_argument")
     if STATISTIC.search(text):
@@ -252,7 +267,10 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
 def sentence_checks(sent) -> list[str]:
     """Titles, headings and list lines are not statements: no finite verb, or a line in Title Case."""
     text = sent.text.strip()
-    if not any(t.tag_ in FINITE_TAGS for t in sent):
+    # the tagger reads some present plurals as a bare verb ('Warfarin and aspirin increase the risk'): its subject says
+    # it is finite
+    finite_root = sent.root.tag_ == "VB" and any(c.dep_ == "nsubj" for c in sent.root.children)
+    if not (finite_root or any(t.tag_ in FINITE_TAGS for t in sent)):
         return ["fragment"]
     if text.startswith("§"):  # a section heading of a code: '§ 72.66 Purchaser entitled to bill of sale.'
         return ["title"]

@@ -133,6 +133,11 @@ def test_distractors_are_false_for_the_subject_and_of_its_type():
     )
     options = index_of([asked, linked, counts, *others[1:], untyped]).distractors(asked)
     assert options == ("lactic acidosis",)
+    # 'muscle damage' beside the right 'muscle pain' may be as right: only the head differs
+    pain = fact("Statins", "causes", "muscle pain", "cause", **drug)
+    damage = fact("Colchicine", "causes", "muscle damage", "cause", **drug)
+    options = index_of([pain, damage, *others[:2]]).distractors(pain)
+    assert "muscle damage" not in options and "bleeding" in options
 
 
 def test_aspect_questions_gather_every_fact_of_the_aspect():
@@ -237,3 +242,11 @@ def test_a_predicate_noun_takes_its_article_as_the_source_says_it():
     assert yes_no_question(bare) == "Is the active substance olaparib?"
     acronym = fact("dapagliflozin", "is_a", "SGLT2 inhibitor", "be", sentence="Dapagliflozin is an SGLT2 inhibitor.")
     assert yes_no_question(acronym) == "Is dapagliflozin an SGLT2 inhibitor?"
+
+
+def test_an_object_the_leaflet_calls_yours_stays_yours():
+    harm = fact(
+        "ISOTRETINOIN", "harm", "unborn baby", "harm", hedged=True, sentence="ISOTRETINOIN can harm your unborn baby."
+    )
+    assert what_question(harm, "who_what") == "What can harm your unborn baby?"
+    assert yes_no_question(harm) == "Can ISOTRETINOIN harm your unborn baby?"

@@ -144,3 +144,22 @@ def test_a_claim_reported_in_a_that_clause_is_not_asserted(nlp):
     text = "The suggestion that lithium may cause goitre in the elderly has been disputed."
     assert not any(s == "lithium" for s, *_ in trusted(text, nlp))
     assert ("Lithium", "causes", "goitre") in trusted("Lithium may cause goitre in the elderly.", nlp)
+
+
+def test_a_measure_is_no_agent(nlp):
+    text = "In eight volunteers given rifampin, plasma digoxin levels were decreased by a mean of 40%."
+    assert not any(s.startswith("mean") for s, *_ in trusted(text, nlp))
+
+
+def test_a_conjunct_with_a_verb_of_its_own_opens_the_next_clause(nlp):
+    text = (
+        "Psoriasis is a chronic disease and withdrawal of topical steroids during pregnancy should have little effect."
+    )
+    found = trusted(text, nlp)
+    assert ("Psoriasis", "is_a", "chronic disease") in found
+    assert not any(o.startswith("withdrawal") for *_, o in found)
+
+
+def test_a_present_plural_tagged_as_a_bare_verb_is_still_a_statement(nlp):
+    found = trusted("Warfarin and aspirin increase the risk of bleeding.", nlp)
+    assert {("Warfarin", "increases_risk_of", "bleeding"), ("aspirin", "increases_risk_of", "bleeding")} <= found
