@@ -16,7 +16,7 @@ from generation.aspects import fact_aspects, is_drug
 from generation.context import standalone_fact
 from generation.names import doses_drug, generic_argument, is_hub, vague_fact
 from generation.passage import complete, fact_text, plain_polarity
-from generation.syntax import agent_of, alternatives
+from generation.syntax import about_the_fact, agent_of, alternatives
 from generation.verbalise import lemma_phrase
 from kgraph.graph import entity_key, graph_facts
 from kgraph.records import Fact
@@ -197,7 +197,11 @@ class FactIndex:
             typed[fact.object_type].setdefault(entity_key(fact.object), fact)
             for entity, aspect in fact_aspects(fact, entity_key(fact.subject) in drugs):
                 # 'What must sealed bids do?' asks the subject to act: only when it is the verb's own subject.
-                if entity_key(entity) not in index.hubs and (entity != fact.subject or asks_agent(fact)):
+                if (
+                    entity_key(entity) not in index.hubs
+                    and (entity != fact.subject or asks_agent(fact))
+                    and about_the_fact(fact)
+                ):
                     aspects[(entity, aspect)][fact.id] = fact
         index.relation_objects = {relation: list(found.values()) for relation, found in objects.items()}
         index.type_objects = {kind: list(found.values()) for kind, found in typed.items()}

@@ -88,6 +88,24 @@ def agent_of(fact: Fact, phrase: str, surface: bool = True) -> bool:
     return token.dep_ != "nsubjpass" or "be" in phrase.split()
 
 
+def about_the_fact(fact: Fact) -> bool:
+    """Whether the sentence is about the fact: one of its ends lies in the subject of a main clause. An aspect
+    question on allopurinol's side effects is not answered by 'Renal failure is associated with gouty nephropathy and
+    rarely with hypersensitivity reactions associated with allopurinol', nor by 'Analysis of the database showed no
+    difference in adverse reactions in patients taking X'; 'Cases of sudden death have been reported with X' is."""
+    sentence = sentence_of(fact)
+    heads = [h for h in (head_token(fact.subject, sentence), head_token(fact.object, sentence)) if h is not None]
+    if not heads:
+        return True  # no parse to go by
+    root = heads[0].sent.root
+    clauses = [root, *(c for c in root.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX"))]
+    subjects = [c for verb in clauses for c in verb.children if c.dep_ in AGENT_DEPS | {"expl"}]
+    if not subjects or any(s.dep_ == "expl" or s.pos_ == "PRON" for s in subjects):
+        return True  # 'There have been reports of X with Y', 'It may cause X': the sentence is about what follows
+    inside = {t.i for s in subjects for t in s.subtree}
+    return any(h.i in inside for h in heads)
+
+
 def alternatives(a: Fact, b: Fact) -> bool:
     """Two facts from one sentence whose differing names it joins with 'or' ('the Director or his delegate', 'theft
     or loss'): a 'both' question over them claims what the sentence leaves open."""

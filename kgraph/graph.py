@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -85,16 +86,25 @@ def attach_aliases(graph: nx.MultiDiGraph, table: dict[str, str]) -> None:
             graph.nodes[key]["aliases"].append(alias)
 
 
+def named_as_in(node: dict, key: str, sentence: str) -> str:
+    """The node's name as the sentence writes it: 'kidneys' for the node 'kidney' in 'eliminated by the kidneys', so a
+    question built on the sentence agrees with it; only spellings of the same key (never an abbreviation)."""
+    found = [n for n in (node["name"], *node.get("aliases", [])) if entity_key(n) == key and n.lower() in sentence]
+    return next((n for n in found if re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", sentence)), node["name"])
+
+
 def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
-    """The facts the graph holds, rebuilt from its edges, in a stable order."""
+    """The facts the graph holds, rebuilt from its edges, in a stable order; each end named as its first evidence
+    sentence names it."""
     facts = []
     for source, target, data in graph.edges(data=True):
+        sentence = data["evidence"][0]["sentence"].lower() if data["evidence"] else ""
         facts.append(
             Fact(
                 id=data["fact_id"],
-                subject=graph.nodes[source]["name"],
+                subject=named_as_in(graph.nodes[source], source, sentence),
                 relation=data["relation"],
-                object=graph.nodes[target]["name"],
+                object=named_as_in(graph.nodes[target], target, sentence),
                 subject_type=graph.nodes[source].get("type", "entity"),
                 object_type=graph.nodes[target].get("type", "entity"),
                 evidence=[Evidence(**e) for e in data["evidence"]],

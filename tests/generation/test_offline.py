@@ -166,6 +166,22 @@ def test_aspect_questions_gather_every_fact_of_the_aspect():
     assert sum(s.style.get("aspect") == "treatment" for s in samples) == 1  # written once, by one fact
 
 
+def test_an_aspect_answer_is_a_sentence_about_the_fact():
+    sentences = [
+        ("angioedema", "Angioedema has been reported with statins."),
+        ("hepatitis", "Cases of hepatitis have been reported with statins."),
+        ("neuropathy", "Hypothyroidism is linked to myopathy and rarely to neuropathy associated with statins."),
+    ]
+    effects = [
+        fact(effect, "associated_with", "statins", "be associated with", sentence=s, object_type="drug")
+        for effect, s in sentences
+    ]
+    samples, _ = run_generation([(GenerationConfig(), effects)], index_of(effects), OfflineGenerator())
+    side = next(s for s in samples if s.style.get("aspect") == "adverse_effects")
+    assert set(side.fact_ids) == {effects[0].id, effects[1].id}
+    assert "Hypothyroidism" not in side.messages[1].content
+
+
 def test_confidence_gate_generic_arguments_and_document_budget_are_counted():
     weak = fact("Clarithromycin", "interacts_with", "simvastatin", "interact with", confidence=0.5)
     generic = fact("Clarithromycin", "is_a", "alternatives", "be")

@@ -1,4 +1,4 @@
-from kgraph.graph import add_facts, entity_key, graph_facts, load_graph, merge_facts, save_graph
+from kgraph.graph import add_facts, attach_aliases, entity_key, graph_facts, load_graph, merge_facts, save_graph
 from kgraph.records import Evidence, Fact
 
 
@@ -70,3 +70,20 @@ def test_node_name_prefers_the_mid_sentence_spelling():
     assert graph.nodes[entity_key("inhaled corticosteroids")]["name"] == "inhaled corticosteroids"
     assert "Inhaled corticosteroids" in graph.nodes[entity_key("inhaled corticosteroids")]["aliases"]
     assert graph.nodes[entity_key("ACE inhibitors")]["name"] == "ACE inhibitors"
+
+
+def test_each_fact_names_its_ends_as_its_sentence_does():
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    single = fact("liver", "metabolises", "codeine", sentence="Codeine is metabolised by the liver.")
+    plural = fact("lungs", "excrete", "isoflurane", sentence="Isoflurane is excreted by the lungs.")
+    written_out = fact("chronic kidney disease", "causes", "anaemia", sentence="CKD causes anaemia.")
+    add_facts(graph, [single, fact("livers", "store", "glycogen", sentence="Livers store glycogen."), plural])
+    add_facts(graph, [written_out])
+    attach_aliases(graph, {"CKD": "chronic kidney disease"})
+    named = {f.id: f for f in graph_facts(graph)}
+    assert named[single.id].subject == "liver"
+    assert named[Fact.make_id("livers", "store", "glycogen")].subject == "livers"
+    assert named[plural.id].subject == "lungs"
+    assert named[written_out.id].subject == "chronic kidney disease"  # an abbreviation stays written out
