@@ -146,6 +146,18 @@ def singular_subject(token) -> bool:
     return token.tag_ in ("NN", "NNP") and not any(c.dep_ == "conj" for c in token.children)
 
 
+def finite_main_clause(sent) -> bool:
+    """A finite verb heads the sentence: not 'the management of patients who are receiving X' (a noun whose only
+    verbs are in its clauses) nor 'When used with respect to a distributor, the property on which X is kept' (a
+    participle with no auxiliary); an imperative ('Take it with food') is a sentence."""
+    root = sent.root
+    if root.tag_ == "VB" and root == next((t for t in sent if not t.is_punct), root):
+        return True
+    if not any(t.tag_ in FINITE for t in sent) or root.pos_ in ("NOUN", "PROPN"):
+        return False
+    return root.tag_ not in ("VBN", "VBG") or any(c.dep_ in ("aux", "auxpass") for c in root.children)
+
+
 def grammar_errors(doc, source_words: set[str]) -> list[str]:
     """Rule hits in a parsed text: non-words that mangle a source word ('impairses'), 'is' + a bare plural
     ('Clarithromycin is alternatives'), an auxiliary before an -s form ('must pays', 'are inhibits'), a doubled word,
@@ -185,7 +197,6 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
             errors.append(f"doubled: {token.text}")
     for sent in doc.sents:
         words = [t for t in sent if t.is_alpha]
-        # no finite verb, or only inside the clauses of a noun: 'the management of patients who are receiving X'
-        if len(words) >= 5 and (not any(t.tag_ in FINITE for t in sent) or sent.root.pos_ in ("NOUN", "PROPN")):
+        if len(words) >= 5 and not finite_main_clause(sent):
             errors.append("fragment")
     return errors

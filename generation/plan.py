@@ -274,8 +274,8 @@ class FactIndex:
         (same relation first) that no fact of the graph links to the subject in any way, that the evidence does not
         name, whose own evidence does not name the subject ('IBRANCE ... may cause serious infections' makes serious
         infections no wrong option for IBRANCE, though the fact's subject is the low cell counts), that neither
-        contain nor sit inside the right answer, nor differ from it only in the head ('fetal damage' beside 'fetal
-        harm' may be as right). Each list is read from a place picked per
+        contain nor sit inside the right answer, nor differ only in the head from it or from anything else linked to
+        the subject ('fetal damage' beside 'fetal harm' may be as right). Each list is read from a place picked per
         fact, so options vary between facts while a question costs a few checks, not a pass over every fact."""
         subject, right = entity_key(fact.subject), entity_key(fact.object)
         linked = self.links.get(subject, set()) | {subject, right}
@@ -291,7 +291,8 @@ class FactIndex:
                     other.object_type == fact.object_type and other.domain == fact.domain
                     and key not in linked and key not in picked and key not in self.hubs
                     and right not in key and key not in right and other.object.lower() not in evidence
-                    and not evidence_names(other, fact.subject) and not same_modifiers(key, right)
+                    and not evidence_names(other, fact.subject)
+                    and not any(same_modifiers(key, known) for known in linked)
                 ):  # fmt: skip
                     picked[key] = other.object
                     if len(picked) == count:

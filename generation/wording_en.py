@@ -89,7 +89,14 @@ ARTICLES = {"the", "a", "an", "any", "either", "each", "every", "neither", "no",
 
 
 def subject_of(fact: Fact) -> str:
-    return name(fact.subject, fact, fact.subject_type)
+    """The subject as a question names it, with the 'a' its sentence gives it: 'Can a history of renal impairment
+    ...?' (an object keeps it bare after a preposition: 'contraindicated in known hypersensitivity')."""
+    return indefinite(name(fact.subject, fact, fact.subject_type), sentence_of(fact))
+
+
+def indefinite(entity: str, sentence: str) -> str:
+    before = preceding_word(entity, sentence)
+    return f"{before} {entity}" if before in ("a", "an") and entity[:1].islower() else entity
 
 
 def object_of(fact: Fact) -> str:
@@ -355,5 +362,4 @@ def conclusion(ctx: JobContext, facts: list[Fact], key: object, steps: int = 1) 
         return f"That is how {subject_of(fact)} and {object_of(fact)} are related."
     entity = subject_of(fact) if form == "who_what" else object_of(fact)
     # 'the answer is an incorrect allergy label': the article the sentence gives the phrase, which name() drops
-    before = preceding_word(entity, sentence_of(fact))
-    return f"So the answer is {before + ' ' if before in ('a', 'an') and entity[:1].islower() else ''}{entity}."
+    return f"So the answer is {indefinite(entity, sentence_of(fact))}."

@@ -193,6 +193,19 @@ def opens_clause(token) -> bool:
     return False
 
 
+def described_elsewhere(token, words: list[str]) -> bool:
+    """'A syndrome consisting of involuntary movements may develop': one common noun that a clause brings in with 'a'
+    names nothing until the clause that describes it, which the span leaves out ('X is a company operating in Y' is
+    still a company)."""
+    described = any(c.dep_ in ("acl", "relcl") for c in token.children)
+    brought_in = token.dep_ in ("nsubj", "nsubjpass") and indefinite(token)
+    return len(words) == 1 and words[0].islower() and described and brought_in
+
+
+def indefinite(noun) -> bool:
+    return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
+
+
 def shares_modifiers(token) -> bool:
     """'both the serum and urinary uric acid levels': a bare singular noun whose article also serves a plural
     compound after it is one of that compound's modifiers ('serum uric acid levels'), not a thing of its own
@@ -229,7 +242,12 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         return ["bare_number"]
     checks = []
     # 'the following adverse reactions', 'the above conditions' point at a list elsewhere.
-    if is_generic_phrase(token, domain) or words[0].lower() in POINTERS or is_anaphor(token, domain):
+    if (
+        is_generic_phrase(token, domain)
+        or words[0].lower() in POINTERS
+        or is_anaphor(token, domain)
+        or described_elsewhere(token, words)
+    ):
         checks.append("generic_argument")
     if len(words) > MAX_WORDS:
         checks.append("long_span")

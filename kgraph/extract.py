@@ -17,6 +17,7 @@ from kgraph.checks import (
     clause_checks,
     complexity_checks,
     confidence,
+    indefinite,
     reference_checks,
     relation_checks,
     sentence_checks,
@@ -249,10 +250,6 @@ def after_nested_noun(appos) -> bool:
     the comma follows a noun nested in the head's phrases, which the apposition may describe instead."""
     before = appos.doc[appos.left_edge.i - 2] if appos.left_edge.i >= 2 else None
     return before is not None and before.pos_ in ("NOUN", "PROPN", "NUM") and appos.head in before.ancestors
-
-
-def indefinite(noun) -> bool:
-    return any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
 
 
 def has_determiner(noun) -> bool:

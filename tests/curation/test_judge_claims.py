@@ -239,3 +239,11 @@ def test_a_noun_phrase_whose_verbs_are_all_in_its_clauses_is_a_fragment():
     )
     assert "fragment" in grammar_errors(fragment, set())
     assert grammar_errors(sentence, set()) == []
+    participle, imperative = parse(
+        [
+            "When used with respect to a vendor, the premises on which the goods are stored.",
+            "Take the tablets with food every morning.",
+        ]
+    )
+    assert "fragment" in grammar_errors(participle, set())
+    assert grammar_errors(imperative, set()) == []

@@ -138,6 +138,9 @@ def test_distractors_are_false_for_the_subject_and_of_its_type():
     damage = fact("Colchicine", "causes", "muscle damage", "cause", **drug)
     options = index_of([pain, damage, *others[:2]]).distractors(pain)
     assert "muscle damage" not in options and "bleeding" in options
+    # ... also beside another effect of the subject: statins cause muscle pain, so 'muscle damage' may be right too
+    options = index_of([pain, asked, damage, *others[:2]]).distractors(asked)
+    assert "muscle damage" not in options and "bleeding" in options
 
 
 def test_aspect_questions_gather_every_fact_of_the_aspect():
@@ -266,3 +269,15 @@ def test_an_object_the_leaflet_calls_yours_stays_yours():
     )
     assert what_question(harm, "who_what") == "What can harm your unborn baby?"
     assert yes_no_question(harm) == "Can ISOTRETINOIN harm your unborn baby?"
+
+
+def test_a_subject_keeps_the_indefinite_article_of_its_sentence():
+    history = fact(
+        "history of gastric bleeding",
+        "increases_risk_of",
+        "ulcer recurrence",
+        "increase risk of",
+        hedged=True,
+        sentence="A history of gastric bleeding may increase the risk of ulcer recurrence.",
+    )
+    assert yes_no_question(history) == "Can a history of gastric bleeding increase the risk of ulcer recurrence?"

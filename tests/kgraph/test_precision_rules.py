@@ -163,3 +163,10 @@ def test_a_conjunct_with_a_verb_of_its_own_opens_the_next_clause(nlp):
 def test_a_present_plural_tagged_as_a_bare_verb_is_still_a_statement(nlp):
     found = trusted("Warfarin and aspirin increase the risk of bleeding.", nlp)
     assert {("Warfarin", "increases_risk_of", "bleeding"), ("aspirin", "increases_risk_of", "bleeding")} <= found
+
+
+def test_a_noun_brought_in_by_a_and_described_by_its_clause_names_nothing_alone(nlp):
+    text = "A syndrome consisting of fever and rigidity may develop in patients given neuroleptics."
+    assert not any("syndrome" in (s, o) for s, _, o in trusted(text, nlp))
+    found = trusted("The Licensee is a company operating in Spain.", nlp, "legal")
+    assert ("Licensee", "is_a", "company") in found
