@@ -223,7 +223,7 @@ def aspect_question(entity: str, aspect: str, fact: Fact) -> str:
     kind = fact.subject_type if normalise(entity) == normalise(fact.subject) else fact.object_type
     # 'How is diagnosis of type 2 diabetes diagnosed?': the aspect is already in the question.
     entity = re.sub(r"^(the )?(diagnosis|treatment|management|symptoms?|causes?|risk) of ", "", entity, flags=re.I)
-    return template.format(e=name(entity, fact, kind))
+    return template.format(e=indefinite(name(entity, fact, kind), sentence_of(fact)))
 
 
 def framed(question: str, fact: Fact, qtype: str, persona: str, difficulty: str, key: object) -> str:

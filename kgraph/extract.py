@@ -210,9 +210,13 @@ def denied(noun) -> bool:
 
 def ambiguous_antecedent(verb) -> bool:
     """', which causes...' after an object may refer to the whole clause ('blood flows into the penis, which causes
-    an erection'), not to the noun it hangs on."""
+    an erection'), not to the noun it hangs on; a clause after a participle's object to any noun before it."""
     if verb.dep_ != "relcl" or verb.head.dep_ not in ("pobj", "dobj"):
         return False
+    # 'adverse reactions in patients treated with LIPITOR that led to discontinuation': after the object of a
+    # participle the clause may be about any noun before it
+    if verb.head.dep_ == "pobj" and verb.head.head.head.dep_ == "acl":
+        return True
     pronoun = next((c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ == "which"), None)
     return pronoun is not None and pronoun.i > 0 and pronoun.doc[pronoun.i - 1].text == ","
 

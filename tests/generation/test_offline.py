@@ -10,7 +10,7 @@ from generation.offline import OfflineGenerator
 from generation.passage import clean_sentence, standalone
 from generation.plan import FactIndex
 from generation.verbalise import statement, verb_phrase
-from generation.wording_en import what_question, yes_no_question
+from generation.wording_en import aspect_question, what_question, yes_no_question
 from kgraph.graph import add_facts
 
 SOURCE_TALK = re.compile(r"\b(source|text|document|passage|according to)\b|原文", re.IGNORECASE)
@@ -281,3 +281,6 @@ def test_a_subject_keeps_the_indefinite_article_of_its_sentence():
         sentence="A history of gastric bleeding may increase the risk of ulcer recurrence.",
     )
     assert yes_no_question(history) == "Can a history of gastric bleeding increase the risk of ulcer recurrence?"
+    assert aspect_question("history of gastric bleeding", "effects", history) == (
+        "What can a history of gastric bleeding lead to?"
+    )

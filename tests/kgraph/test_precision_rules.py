@@ -170,3 +170,10 @@ def test_a_noun_brought_in_by_a_and_described_by_its_clause_names_nothing_alone(
     assert not any("syndrome" in (s, o) for s, _, o in trusted(text, nlp))
     found = trusted("The Licensee is a company operating in Spain.", nlp, "legal")
     assert ("Licensee", "is_a", "company") in found
+
+
+def test_a_relative_clause_after_a_participles_object_may_be_about_an_earlier_noun(nlp):
+    text = "The reactions in patients treated with ezetimibe that led to withdrawal of therapy were mild."
+    assert not any(o.startswith("withdrawal") for *_, o in trusted(text, nlp))
+    found = trusted("Ezetimibe, which lowers cholesterol absorption, is taken once daily.", nlp)
+    assert ("Ezetimibe", "reduces", "cholesterol absorption") in found
