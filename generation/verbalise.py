@@ -37,8 +37,10 @@ def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
         return True
     token = head_token(noun_phrase, sentence)
     if token is not None and token.tag_.startswith("NN"):
-        # The small tagger reads a capitalised plural opening the sentence ('Statins, like ...') as NNP.
-        return token.tag_ in ("NNS", "NNPS") or (token.tag_ == "NNP" and token.i == 0 and regular_plural(token.text))
+        # The small tagger reads a capitalised plural opening the sentence ('Statins, like ...') as NNP, and some
+        # drug names as plurals ('empagliflozin' NNS): a plural tag counts where the word is an inflected form.
+        tagged = token.tag_ in ("NNS", "NNPS") and (token.text.isupper() or inflected(token.text))
+        return tagged or (token.tag_ == "NNP" and token.i == 0 and regular_plural(token.text))
     words = PREPOSITION.split(f" {noun_phrase} ")[0].split() or noun_phrase.split()
     if not words:
         return False
@@ -46,6 +48,14 @@ def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
 
     lemma = getLemma(words[-1].lower(), upos="NOUN")
     return bool(lemma) and lemma[0] != words[-1].lower() and not words[-1].isupper()
+
+
+def inflected(word: str) -> bool:
+    """Whether lemminflect reads the word as another word's form ('statins', 'criteria'; not 'empagliflozin')."""
+    from lemminflect import getLemma
+
+    lemma = getLemma(word.lower(), upos="NOUN")
+    return not lemma or lemma[0] != word.lower()
 
 
 def regular_plural(word: str) -> bool:

@@ -100,7 +100,11 @@ def indefinite(entity: str, sentence: str) -> str:
 
 
 def object_of(fact: Fact) -> str:
-    return name(fact.object, fact, fact.object_type)
+    """The object as a question names it; a verb's direct object keeps the 'a' of its sentence ('remove an incorrect
+    allergy label'), an object after a preposition stays bare ('contraindicated in known hypersensitivity')."""
+    named = name(fact.object, fact, fact.object_type)
+    last = lemma_phrase(fact).split()[-1:] or [""]
+    return named if last[0] in PREPOSITIONS else indefinite(named, sentence_of(fact))
 
 
 def ask_parts(fact: Fact, subject: str) -> tuple[str, str]:

@@ -163,7 +163,18 @@ def subject_checks(token) -> list[str]:
     points before the sentence (an object's usually points at the subject, 'each party shall bear its own costs'), so
     the argument is whatever 'its' refers to."""
     possessed = any(c.dep_ == "poss" and c.tag_ == "PRP$" for c in token.children)
-    return ["generic_argument"] if possessed else []
+    return ["generic_argument"] if possessed else ["truncated_span"] if listed_in_phrase(token) else []
+
+
+def listed_in_phrase(token) -> bool:
+    """'The clauses on confidentiality, limitation of liability and governing law survive': a bare subject conjunct
+    after a phrase of the first conjunct is more likely one of that phrase's list ('clauses on ... governing law')."""
+    first = token
+    while first.dep_ == "conj" and first.head != first:
+        first = first.head
+    if first is token or first.dep_ not in ("nsubj", "nsubjpass") or any(c.dep_ == "det" for c in token.children):
+        return False
+    return any(c.dep_ == "prep" and first.i < c.i < token.i for c in first.children)
 
 
 def cut_range(last) -> bool:

@@ -28,6 +28,10 @@ COMPLEMENT_NOUNS = {
     "use", "abnormality", "impairment", "improvement", "damage", "injury",
 }  # fmt: skip
 COMPLEMENT_PREPOSITIONS = {"in", "to"}
+INFINITIVE_NOUNS = {
+    "obligation", "right", "duty", "failure", "ability", "power", "option", "permission", "authority", "refusal",
+    "commitment", "undertaking", "licence", "license", "entitlement", "requirement", "intention", "decision",
+}  # fmt: skip
 SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)+\.?")
 
 
@@ -46,7 +50,8 @@ def entity_tokens(token, exclude=frozenset()) -> list:
     diabetes mellitus', not 'mellitus'), without leading determiners and clause-starting children."""
     excluded = set(exclude)
     for child in token.children:
-        if child.dep_ in CLAUSE_DEPS and not (child.dep_ == "prep" and is_complement(token, child)):
+        kept = (child.dep_ == "prep" and is_complement(token, child)) or is_infinitive_complement(token, child)
+        if child.dep_ in CLAUSE_DEPS and not kept:
             excluded.update(child.subtree)
         if is_adjective_phrase(token, child):
             excluded.update(child.subtree)
@@ -63,6 +68,13 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             return []  # the tail of a name the parser split: the name's first part carries it
         words += name_run(token.doc[words[-1].i + 1]) if words[-1].i + 1 < len(token.doc) else []
     return words
+
+
+def is_infinitive_complement(noun, child) -> bool:
+    """'any obligation to pay money', 'the right to terminate': what the obligation or right is belongs to its name
+    (a bare 'obligation' would turn 'does not excuse any obligation to pay money' into 'does not excuse obligations')."""
+    infinitive = child.dep_ == "acl" and child.tag_ == "VB" and any(c.lower_ == "to" for c in child.children)
+    return infinitive and noun.lemma_.lower() in INFINITIVE_NOUNS
 
 
 def shared_complement(token) -> list:

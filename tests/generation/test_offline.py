@@ -284,3 +284,20 @@ def test_a_subject_keeps_the_indefinite_article_of_its_sentence():
     assert aspect_question("history of gastric bleeding", "effects", history) == (
         "What can a history of gastric bleeding lead to?"
     )
+
+
+def test_a_drug_name_the_tagger_calls_plural_is_one_drug():
+    sentence = "Dapagliflozin and remogliflozin are SGLT2 inhibitors."  # the small tagger reads 'remogliflozin' NNS
+    drug = fact("remogliflozin", "is_a", "SGLT2 inhibitors", "be", sentence=sentence)
+    assert yes_no_question(drug).startswith("Is remogliflozin ")
+
+
+def test_a_direct_object_keeps_its_article():
+    label = fact(
+        "skin testing",
+        "remove",
+        "incorrect allergy label",
+        "remove",
+        sentence="Skin testing can remove an incorrect allergy label.",
+    )
+    assert yes_no_question(label) == "Does skin testing remove an incorrect allergy label?"

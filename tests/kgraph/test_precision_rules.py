@@ -177,3 +177,16 @@ def test_a_relative_clause_after_a_participles_object_may_be_about_an_earlier_no
     assert not any(o.startswith("withdrawal") for *_, o in trusted(text, nlp))
     found = trusted("Ezetimibe, which lowers cholesterol absorption, is taken once daily.", nlp)
     assert ("Ezetimibe", "reduces", "cholesterol absorption") in found
+
+
+def test_an_obligation_keeps_what_it_obliges(nlp):
+    found = trusted("An insolvency event does not discharge any obligation to repay the loan.", nlp, "legal")
+    assert any(o == "obligation to repay the loan" for *_, o in found)
+
+
+def test_a_bare_subject_conjunct_after_a_phrase_belongs_to_that_phrase(nlp):
+    text = "The clauses on confidentiality, limitation of liability and governing law survive expiry."
+    found = trusted(text, nlp, "legal")
+    assert ("clauses", "survive", "expiry") in found
+    assert not any(s.startswith(("limitation", "governing")) for s, *_ in found)
+    assert ("Tenants", "must_pay", "rent") in trusted("Tenants and subtenants shall pay rent.", nlp, "legal")
