@@ -151,11 +151,16 @@ def finite_main_clause(sent) -> bool:
     verbs are in its clauses) nor 'When used with respect to a distributor, the property on which X is kept' (a
     participle with no auxiliary); an imperative ('Take it with food') is a sentence."""
     root = sent.root
-    if root.tag_ == "VB" and root == next((t for t in sent if not t.is_punct), root):
+    imperative = root == next((t for t in sent if not t.is_punct), root)
+    # the small tagger reads some present plurals as a bare verb: 'The provisions ... apply in the States'
+    if root.tag_ == "VB" and (imperative or any(c.dep_ == "nsubj" for c in root.children)):
         return True
-    if not any(t.tag_ in FINITE for t in sent) or root.pos_ in ("NOUN", "PROPN"):
+    if not any(t.tag_ in FINITE for t in sent):
         return False
-    return root.tag_ not in ("VBN", "VBG") or any(c.dep_ in ("aux", "auxpass") for c in root.children)
+    auxiliary = any(c.dep_ in ("aux", "auxpass") or c.tag_ in FINITE for c in root.children)
+    if root.pos_ in ("NOUN", "PROPN"):  # a question the parser rooted on a noun still has its 'does' there
+        return auxiliary or sent.text.rstrip().endswith("?")
+    return root.tag_ not in ("VBN", "VBG") or auxiliary
 
 
 def grammar_errors(doc, source_words: set[str]) -> list[str]:
@@ -197,6 +202,7 @@ def grammar_errors(doc, source_words: set[str]) -> list[str]:
             errors.append(f"doubled: {token.text}")
     for sent in doc.sents:
         words = [t for t in sent if t.is_alpha]
-        if len(words) >= 5 and not finite_main_clause(sent):
+        option = re.match(r"\s*[A-H]\) ", sent.text)  # 'B) severe toxic central nervous system depression'
+        if len(words) >= 5 and not option and not finite_main_clause(sent):
             errors.append("fragment")
     return errors

@@ -247,3 +247,12 @@ def test_a_noun_phrase_whose_verbs_are_all_in_its_clauses_is_a_fragment():
     )
     assert "fragment" in grammar_errors(participle, set())
     assert grammar_errors(imperative, set()) == []
+    # a question the parser roots on a noun, a present plural tagged as a bare verb, the options of a question
+    sound = parse(
+        [
+            "Under the rules on disposal of forfeited vehicles (CFR Part 9), what does the United States reserve?",
+            "The provisions of the regulations in this part apply in the several States of the Union.",
+            "Which of these can warfarin cause?\nA) bleeding\nB) severe toxic central nervous system depression",
+        ]
+    )
+    assert [grammar_errors(doc, set()) for doc in sound] == [[], [], []]
