@@ -222,11 +222,14 @@ def mc_options(fact: Fact, options: list[str], key: object) -> list[str]:
 
 def aspect_question(entity: str, aspect: str, fact: Fact) -> str:
     template = ASPECT_QUESTIONS[aspect]
+    kind = fact.subject_type if normalise(entity) == normalise(fact.subject) else fact.object_type
+    # 'How is diagnosis of type 2 diabetes diagnosed?', 'How is the control of tics treated?': the aspect is already in
+    # the question.
+    entity = re.sub(
+        r"^(the )?(diagnosis|treatment|management|control|symptoms?|causes?|risk) of ", "", entity, flags=re.I
+    )
     if looks_plural(entity, sentence_of(fact)):
         template = template.replace("is {e}", "are {e}").replace("does {e}", "do {e}")
-    kind = fact.subject_type if normalise(entity) == normalise(fact.subject) else fact.object_type
-    # 'How is diagnosis of type 2 diabetes diagnosed?': the aspect is already in the question.
-    entity = re.sub(r"^(the )?(diagnosis|treatment|management|symptoms?|causes?|risk) of ", "", entity, flags=re.I)
     return template.format(e=indefinite(name(entity, fact, kind), sentence_of(fact)))
 
 

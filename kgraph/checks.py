@@ -299,7 +299,7 @@ def sentence_checks(sent) -> list[str]:
     # the tagger reads some present plurals as a bare verb ('Warfarin and aspirin increase the risk'): its subject says
     # it is finite
     finite_root = sent.root.tag_ == "VB" and any(c.dep_ == "nsubj" for c in sent.root.children)
-    if not (finite_root or any(t.tag_ in FINITE_TAGS for t in sent)):
+    if not (finite_root or any(t.tag_ in FINITE_TAGS for t in sent)) or bare_participle(sent.root):
         return ["fragment"]
     if text.startswith("§"):  # a section heading of a code: '§ 72.66 Purchaser entitled to bill of sale.'
         return ["title"]
@@ -308,6 +308,13 @@ def sentence_checks(sent) -> list[str]:
     if text[-1:] not in ".!?:;" and len(words) >= 3 and capitalised >= 0.6 * len(words):
         return ["title"]
     return []
+
+
+def bare_participle(root) -> bool:
+    """'When used with respect to a distributor, the property on which X is kept': a participle heads the sentence
+    with neither auxiliary nor subject; what follows is a definition's fragment, not a statement."""
+    own = {c.dep_ for c in root.children}
+    return root.tag_ in ("VBN", "VBG") and not own & {"aux", "auxpass", "nsubj", "nsubjpass", "csubj"}
 
 
 def complexity_checks(sent) -> list[str]:

@@ -284,6 +284,14 @@ def test_a_subject_keeps_the_indefinite_article_of_its_sentence():
     assert aspect_question("history of gastric bleeding", "effects", history) == (
         "What can a history of gastric bleeding lead to?"
     )
+    tics = fact(
+        "pimozide",
+        "indicated_for",
+        "control of tics",
+        "be indicated for",
+        sentence="Pimozide is indicated for the control of tics.",
+    )
+    assert aspect_question("control of tics", "treatment", tics) == "How are tics treated?"
 
 
 def test_a_drug_name_the_tagger_calls_plural_is_one_drug():

@@ -190,3 +190,9 @@ def test_a_bare_subject_conjunct_after_a_phrase_belongs_to_that_phrase(nlp):
     assert ("clauses", "survive", "expiry") in found
     assert not any(s.startswith(("limitation", "governing")) for s, *_ in found)
     assert ("Tenants", "must_pay", "rent") in trusted("Tenants and subtenants shall pay rent.", nlp, "legal")
+
+
+def test_a_participle_heading_a_sentence_alone_makes_a_fragment(nlp):
+    text = "When used with respect to a distributor, the property on which the goods are kept or stored."
+    assert not trusted(text, nlp, "legal")
+    assert trusted("Goods seized under this part shall be stored by the Director.", nlp, "legal")
