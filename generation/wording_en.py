@@ -96,7 +96,7 @@ def subject_of(fact: Fact) -> str:
 
 def indefinite(entity: str, sentence: str) -> str:
     before = preceding_word(entity, sentence)
-    return f"{before} {entity}" if before in ("a", "an") and entity[:1].islower() else entity
+    return f"{before} {entity}" if before in ("a", "an") else entity  # 'an ACE inhibitor' too
 
 
 def object_of(fact: Fact) -> str:

@@ -309,3 +309,5 @@ def test_a_direct_object_keeps_its_article():
         sentence="Skin testing can remove an incorrect allergy label.",
     )
     assert yes_no_question(label) == "Does skin testing remove an incorrect allergy label?"
+    inhibitor = fact("ARB", "replace", "ACE inhibitor", "replace", sentence="An ARB may replace an ACE inhibitor.")
+    assert yes_no_question(inhibitor).endswith("replace an ACE inhibitor?")
