@@ -15,9 +15,11 @@ CONTRACT = re.compile(r"\b(agreement|contract|addendum|lease|licen[cs]e|franchis
 # A dosage form or a leaflet kind closes a label's title; the product is what comes before.
 FORM = re.compile(
     r"(\s*[-–—]\s*drug facts|\s+(tablets?|capsules?|injection|oral solution|solution|suspension|cream|ointment|"
-    r"for oral use|film-coated|extended-release|delayed-release|chewable)|,?\s+for \w+ use)+\s*$",
+    r"for oral use|film-coated|extended-release|delayed-release|chewable)|,?\s+for \w+ use"
+    r"|\s+for (injection|infusion|inhalation|oral suspension|injectable suspension))+\s*$",
     re.IGNORECASE,
 )
+PAGE = re.compile(r"\s+page \d+( of \d+)?\s*$", re.IGNORECASE)
 # The strengths a leaflet's title lists after the product: 'Talzenna (talazoparib) 0.25 mg hard capsules, 1 mg ...'.
 DOSE_TAIL = re.compile(r"\s+\d[\d.,/]*\s*(mg|g|mcg|µg|ml|units?|%)\b.*$", re.IGNORECASE)
 # Words of a title that name no product: salts, forms, generic words.
@@ -31,6 +33,7 @@ SELF_REFERENCE = re.compile(
 def title_of(fact: Fact) -> str:
     """The document title recorded with the evidence, unless it is only a file name ('med_viagra_label')."""
     title = fact.evidence[0].title.strip() if fact.evidence else ""
+    title = PAGE.sub("", title)  # 'TruckThat LLC Consulting Agreement Page 1 of 7': a page header, not the name
     return "" if not title or ("_" in title and " " not in title) else title
 
 

@@ -366,7 +366,8 @@ def clause_checks(verb) -> list[str]:
     that is required or believed ('may require that X be submitted') is not asserted by the sentence."""
     token = verb
     for _ in range(3):
-        if token.dep_ in ("advcl", "conj", "relcl", "acl") and is_condition(token):
+        # (also a root: 'If anaphylaxis occurs, discontinue X' parsed with 'occurs' as the root)
+        if token.dep_ in ("advcl", "conj", "relcl", "acl", "ROOT") and is_condition(token):
             return ["subordinate_clause"]
         if token.dep_ == "ccomp" and token.head.lemma_.lower() in NON_ASSERTING:
             return ["subordinate_clause"]

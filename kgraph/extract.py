@@ -82,7 +82,10 @@ def subjects_of(verb) -> list:
         subjects = [antecedent(verb.head)] if verb.dep_ == "relcl" or verb.tag_ == "VBN" else []
     if not subjects and verb.dep_ == "conj":
         governor = governing_verb(verb)
-        subjects = subjects_of(governor) if governor is not None else []
+        # 'If anaphylaxis occurs, ... and administer therapy': a bare verb does not share a tensed verb's subject
+        imperative = governor is not None and verb.tag_ == "VB" and not own_auxiliaries(verb)
+        shared = governor is not None and not (imperative and governor.tag_ in ("VBZ", "VBD"))
+        subjects = subjects_of(governor) if shared else []
     lifted = []
     for subject in subjects:
         # 'Salbutamol is an agonist that relieves bronchospasm': the relieving is Salbutamol's.

@@ -74,6 +74,10 @@ def test_the_setting_names_the_product_without_its_forms_and_strengths():
     assert setting(enbrel) == "For ENBREL (etanercept)"
     heading = fact("licensee", "may_order", "copies", "may order", title="PERIOD OF ORDERING", domain="legal")
     assert setting(heading) == ""  # a legal heading names no product and no contract
+    infliximab = fact("remicade", "treats", "psoriasis", "treats", title="REMICADE (infliximab) for Injection")
+    assert setting(infliximab) == "For REMICADE (infliximab)"
+    paged = fact("consultant", "must_report", "results", "shall report", title="Acme Services Agreement Page 1 of 5")
+    assert setting(paged.model_copy(update={"domain": "legal"})) == "Under the Acme Services Agreement"
 
 
 def test_a_question_names_the_product_rule_or_contract_it_is_about():

@@ -196,3 +196,11 @@ def test_a_participle_heading_a_sentence_alone_makes_a_fragment(nlp):
     text = "When used with respect to a distributor, the property on which the goods are kept or stored."
     assert not trusted(text, nlp, "legal")
     assert trusted("Goods seized under this part shall be stored by the Director.", nlp, "legal")
+
+
+def test_an_instruction_after_a_condition_the_parser_made_the_root(nlp):
+    text = (
+        "If bronchospasm occurs, immediately and permanently discontinue administration of rituximab and administer "
+        "appropriate medical therapy."
+    )
+    assert not any(s == "bronchospasm" for s, *_ in trusted(text, nlp))
