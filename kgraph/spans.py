@@ -25,7 +25,7 @@ TIME_NOUNS = {"day", "week", "month", "year", "hour", "minute", "time", "period"
 # transaminase levels', 'use in women', 'a mood swing to depression'.
 COMPLEMENT_NOUNS = {
     "difficulty", "elevation", "increase", "decrease", "reduction", "rise", "fall", "decline", "change", "swing",
-    "use", "abnormality", "impairment", "improvement", "damage", "injury",
+    "use", "abnormality", "impairment", "improvement", "damage", "injury", "exposure",
 }  # fmt: skip
 COMPLEMENT_PREPOSITIONS = {"in", "to"}
 INFINITIVE_NOUNS = {
@@ -127,10 +127,22 @@ def nested_clauses(token) -> set:
     for prep in (c for c in token.children if c.dep_ == "prep" and is_complement(token, c)):
         for pobj in (c for c in prep.children if c.dep_ == "pobj"):
             for child in pobj.children:
-                if child.dep_ in NESTED_CLAUSE_DEPS and not (child.dep_ == "prep" and is_complement(pobj, child)):
+                kept = (child.dep_ == "prep" and is_complement(pobj, child)) or defining_participle(child)
+                if child.dep_ in NESTED_CLAUSE_DEPS and not kept:
                     found.update(child.subtree)
             found.update(nested_clauses(pobj))
     return found
+
+
+def defining_participle(child) -> bool:
+    """'concomitant use of drugs affecting hemostasis': a participle with its object, right after the of-phrase's noun,
+    says which drugs (without it the phrase claims all drugs)."""
+    return (
+        child.dep_ == "acl"
+        and child.tag_ == "VBG"
+        and child.i == child.head.i + 1
+        and any(c.dep_ == "dobj" for c in child.children)
+    )
 
 
 def is_complement(noun, prep) -> bool:

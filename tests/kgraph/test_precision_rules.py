@@ -204,3 +204,8 @@ def test_an_instruction_after_a_condition_the_parser_made_the_root(nlp):
         "appropriate medical therapy."
     )
     assert not any(s == "bronchospasm" for s, *_ in trusted(text, nlp))
+
+
+def test_a_participle_with_its_object_says_which_things_the_of_phrase_means(nlp):
+    found = trusted("Concomitant use of drugs affecting platelet function increases the risk of bleeding.", nlp)
+    assert ("Concomitant use of drugs affecting platelet function", "increases_risk_of", "bleeding") in found
