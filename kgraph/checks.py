@@ -296,10 +296,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
 def sentence_checks(sent) -> list[str]:
     """Titles, headings and list lines are not statements: no finite verb, or a line in Title Case."""
     text = sent.text.strip()
-    # the tagger reads some present plurals as a bare verb ('Warfarin and aspirin increase the risk'): its subject says
-    # it is finite
-    finite_root = sent.root.tag_ == "VB" and any(c.dep_ == "nsubj" for c in sent.root.children)
-    if not (finite_root or any(t.tag_ in FINITE_TAGS for t in sent)) or bare_participle(sent.root):
+    finite = tagged_bare_present(sent.root) or any(t.tag_ in FINITE_TAGS for t in sent)
+    if not finite or bare_participle(sent.root):
         return ["fragment"]
     if text.startswith("§"):  # a section heading of a code: '§ 72.66 Purchaser entitled to bill of sale.'
         return ["title"]
@@ -308,6 +306,12 @@ def sentence_checks(sent) -> list[str]:
     if text[-1:] not in ".!?:;" and len(words) >= 3 and capitalised >= 0.6 * len(words):
         return ["title"]
     return []
+
+
+def tagged_bare_present(root) -> bool:
+    """The tagger reads some present plurals as a bare verb ('Warfarin and aspirin increase the risk'): a subject says
+    the verb is finite."""
+    return root.tag_ == "VB" and any(c.dep_ == "nsubj" for c in root.children)
 
 
 def bare_participle(root) -> bool:
