@@ -207,8 +207,13 @@ def in_scene(target, scenes: list) -> bool:
 
 
 def denied(noun) -> bool:
-    """'No cases were reported', 'revealed no evidence of X': the argument's 'no' denies the fact."""
-    return any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in noun.children)
+    """'No cases were reported', 'revealed no evidence of X': the argument's 'no' denies the fact; so does a
+    'neither' before the first of its conjuncts ('Neither X nor Y causes Z', 'causes neither Y nor Z')."""
+    first = noun
+    while first.dep_ == "conj" and first.head != first:
+        first = first.head
+    own = any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in noun.children)
+    return own or any(c.dep_ in ("det", "preconj") and c.lower_ == "neither" for c in first.children)
 
 
 def ambiguous_antecedent(verb) -> bool:

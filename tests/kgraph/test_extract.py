@@ -39,6 +39,13 @@ def test_negation_is_kept_not_flipped(nlp):
     assert not any(not negated for *_, negated, _ in found)
 
 
+def test_neither_nor_denies_every_conjunct(nlp):
+    found = triples("Neither ibuprofen nor naproxen lowers serum potassium.", nlp)
+    assert {(s, n) for s, r, o, n, h in found if o == "serum potassium"} == {("ibuprofen", True), ("naproxen", True)}
+    found = triples("Clopidogrel prolongs neither the QT interval nor the PR interval.", nlp)
+    assert {(o, n) for s, r, o, n, h in found if s == "Clopidogrel"} == {("QT interval", True), ("PR interval", True)}
+
+
 def test_hedge_and_coordination(nlp):
     found = triples("Warfarin and aspirin may increase bleeding.", nlp)
     subjects = {s for s, r, o, n, h in found if h and o == "bleeding"}
