@@ -26,8 +26,9 @@ CITES_SOURCE = re.compile(
     r"|\baccording to (?:the|this) (?:study|article|evidence|author|wording|section)\b"
     r"|\b(?:the|this) evidence (?:says|shows|states)\b"
     # cross-references into a document the reader does not have
-    r"|\[see\b|\bsee (?:section|paragraph|above|below)\b|\b(?:listed|described|discussed|defined) (?:above|below)\b"
-    r"|\bother sections of\b|\bin this (?:section|paragraph|labeling)\b",
+    r"|\[\s*see(?:\b|(?=[A-Z]))|\bsee (?:section|paragraph|above|below)\b"
+    r"|\b(?:listed|described|discussed|defined|set forth|specified) (?:above|below)\b"
+    r"|\bother sections of\b|\bin this (?:section|paragraph|labeling)\b|\b(?:as per|in) the attached\b",
     re.IGNORECASE,
 )
 NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "none", "nobody", "nothing", "cannot"}

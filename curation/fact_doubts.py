@@ -9,7 +9,9 @@ from generation.arguments import fragment_fact
 from generation.names import generic_argument, vague_fact
 from generation.passage import complete
 from generation.syntax import parse, parse_all, sentence_of
+from generation.plan import MIN_CONFIDENCE
 from kgraph.checks import complexity_checks, relation_checks
+from kgraph.extract import EXTRACTOR, reread_confidence
 from kgraph.records import Fact
 from kgraph.relations import CANONICAL
 
@@ -25,6 +27,15 @@ def unruled(fact: Fact) -> bool:
     return "unruled_legal" in relation_checks(fact.surface_relation, fact.relation, CANONICAL, domain=fact.domain)
 
 
+def below_gate_now(fact: Fact) -> bool:
+    """The rules' fact read again from its evidence under today's checks falls below generation's threshold: a
+    sample written from it before a check was added would not be written now."""
+    if fact.extractor != EXTRACTOR or not sentence_of(fact):
+        return False
+    found = reread_confidence(fact, parse(sentence_of(fact)))
+    return found is not None and found < MIN_CONFIDENCE
+
+
 CHECKS = {
     "fact_fragment": fragment_fact,
     "fact_vague": lambda f: vague_fact(f.subject, f.relation),
@@ -32,6 +43,7 @@ CHECKS = {
     "fact_incomplete": lambda f: not complete(f),
     "fact_long_sentence": long_evidence,
     "fact_unruled": unruled,
+    "fact_below_gate": below_gate_now,
 }
 
 
@@ -40,7 +52,8 @@ def fact_doubts(facts: list[Fact]) -> list[str]:
     fact_vague (a quantity subject, a relation ending in a conjunction), fact_generic (an argument that names nothing
     in particular), fact_incomplete (evidence cut before a list, or pointing elsewhere in the document),
     fact_long_sentence and fact_unruled (extraction's long_sentence and unruled_legal checks, which facts extracted
-    before those checks, or by an LLM, do not carry)."""
+    before those checks, or by an LLM, do not carry), fact_below_gate (the rules' fact, read again under today's
+    checks, falls below generation's threshold)."""
     return [reason for reason, failing in CHECKS.items() if any(failing(f) for f in facts)]
 
 

@@ -234,6 +234,24 @@ def shares_modifiers(token) -> bool:
     )
 
 
+def restricted_elsewhere(tokens, other) -> bool:
+    """'exposure to drugs that are metabolized by CYP3A4', 'Adverse reactions that led to dose delays were
+    neutropenia': a clause subject or a generic noun of the span is narrowed by a relative clause the span leaves out
+    (no comma before it), so the span names more than the sentence speaks of; a fact read from that clause itself
+    (its other argument inside it) is not narrowed. An object's clause mostly describes what is named ('a metabolic
+    disorder which is characterized by X')."""
+    for noun in tokens:
+        narrowable = noun.dep_ in ("nsubj", "nsubjpass") or noun.lemma_.lower() in GENERIC_HEADS
+        for clause in noun.children if narrowable else ():
+            condition = clause.left_edge.tag_ == "WRB"  # 'side effects of X when used with Y': a circumstance
+            restrictive = clause.dep_ == "relcl" and clause not in tokens and clause.left_edge.i > noun.i
+            restrictive = restrictive and not condition
+            opening = noun.doc[clause.left_edge.i - 1] if clause.left_edge.i > 0 else noun
+            if restrictive and opening.text != "," and other not in clause.subtree:
+                return True
+    return False
+
+
 def is_run_in_heading(token, words: list[str]) -> bool:
     """'DESCRIPTION OF DISTRIBUTOR The Distributor is a company': an argument opening with words in capitals, in a
     sentence that is not shouted, starts with a heading the sentence ran into (a warning is all capitals)."""

@@ -20,11 +20,12 @@ from kgraph.checks import (
     indefinite,
     reference_checks,
     relation_checks,
+    restricted_elsewhere,
     sentence_checks,
     subject_checks,
     value_checks,
 )
-from kgraph.entities import find_abbreviations
+from kgraph.entities import entity_key, find_abbreviations
 from kgraph.nominal import ambiguous_member, nominal_facts
 from kgraph.objects import NOUNISH, light_noun, modal_of, object_candidates, prep_objects
 from kgraph.parse import PARSE_CHARS, load_nlp, parse_stream
@@ -37,7 +38,7 @@ from kgraph.polarity import (
     polarity_source,
     verb_attributes,
 )
-from kgraph.records import Document, Evidence, Fact, Rejection
+from kgraph.records import Document, Evidence, Fact, Rejection, content_id
 from kgraph.relations import CANONICAL, canonical_relation
 from kgraph.spans import POPULATION, conjuncts, entity_tokens, is_generic, named_population, resolve_entity, span_text
 
@@ -182,10 +183,13 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             if inverted or not has_objects:
                 found.append((source, surface, target))
         scenes = [p for p in verb.children if p.dep_ == "prep" and sets_the_scene(verb, p, subject)]
+        arguments = [t for _, _, t in found if t.lemma_.lower() not in POPULATION]
         for source, surface, target in found:
             flip = prohibited and surface.startswith("should not")
             listed = ("enumeration",) if surface == "be" and enumerated(source, target) else ()
-            framed = ("circumstance",) if source is subject and in_scene(target, scenes) else ()
+            # 'led to discontinuation in patients with HL': beside another argument, a population is where it happened
+            aside = source is subject and target.lemma_.lower() in POPULATION and bool(arguments)
+            framed = ("circumstance",) if source is subject and in_scene(target, scenes) or aside else ()
             own = reduced and source is subject  # a reduced relative's own circumstance, not a 'by' inversion
             negation = (negated or denied(source) or denied(target)) and not flip
             checks = doubts + listed + framed + headed
@@ -315,9 +319,9 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                     is_generic(object_token) and not (ruled and named_population(object_token))
                 ):
                     continue
-                subject, subject_doubts = argument(subject_token, frozenset(), doc.domain, abbreviations)
+                subject, subject_doubts = argument(subject_token, frozenset(), doc.domain, abbreviations, object_token)
                 subject_doubts += subject_checks(subject_token)
-                obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations)
+                obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations, subject_token)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
                 object_checks += subject_checks(object_token) if object_token.dep_ in SUBJECT_DEPS else []
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_doubts, *object_checks] + (
@@ -329,11 +333,13 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
     return facts
 
 
-def argument(token, exclude: frozenset, domain: str, abbreviations: dict[str, str]) -> tuple[str, list[str]]:
-    """An argument's text (an abbreviation the document defines is written out) and its failed checks."""
+def argument(token, exclude: frozenset, domain: str, abbreviations: dict[str, str], other) -> tuple[str, list[str]]:
+    """An argument's text (an abbreviation the document defines is written out) and its failed checks, with the
+    fact's other argument (a relative clause the span leaves out narrows it unless the fact is read from it)."""
     tokens = entity_tokens(token, exclude)
     text = span_text(tokens)
-    return abbreviations.get(text, text), argument_checks(token, text, tokens, domain)
+    narrowed = ["truncated_span"] if restricted_elsewhere(tokens or [token], other) else []
+    return abbreviations.get(text, text), argument_checks(token, text, tokens, domain) + narrowed
 
 
 def make_fact(
@@ -405,6 +411,18 @@ def facts_from_parsed(doc: Document, parsed) -> list[Fact]:
         for fact in extract_sentence_facts(sent, doc, evidence_of(doc, sents, index), abbreviations):
             seen.setdefault(fact.id, fact)
     return list(seen.values())
+
+
+def reread_confidence(fact: Fact, parsed) -> float | None:
+    """The confidence today's rules give a fact read again from its parsed evidence sentence, or None where they no
+    longer find it: a fact extracted by older rules is held to the current ones."""
+    doc = Document(id=content_id(parsed.text), path="evidence", text=parsed.text, domain=fact.domain)
+    found = [f.confidence for f in facts_from_parsed(doc, parsed) if fact_key(f) == fact_key(fact)]
+    return max(found, default=None)
+
+
+def fact_key(fact: Fact) -> tuple:
+    return entity_key(fact.subject), fact.relation, entity_key(fact.object), fact.negated
 
 
 def extract_corpus(documents: Iterable[Document], nlp=None, parse_chars: int = PARSE_CHARS) -> list[Fact]:

@@ -143,6 +143,10 @@ def test_yes_or_no_must_agree_with_the_evidence_clause_the_question_asks_about()
 def test_cross_references_into_the_document_cite_the_source():
     answer = "Metformin is contraindicated in patients with severe renal impairment [see Warnings (5.1)]."
     assert "cites_source" in judged("When should metformin be avoided?", answer).reasons
+    glued = "Metformin is contraindicated in patients with severe renal impairment [seeWarnings (5.1)]."
+    assert "cites_source" in judged("When should metformin be avoided?", glued).reasons
+    attached = "The licensee pays the fees as per the attached schedule."
+    assert "cites_source" in judged("What does the licensee pay?", attached).reasons
 
 
 SWELLING = (
@@ -192,6 +196,15 @@ def test_facts_from_long_sentences_and_narrated_legal_steps_are_doubted():
         ruled,
     )
     assert "fact_unruled" not in verdict.reasons
+
+
+def test_a_rules_fact_that_todays_checks_put_below_the_gate_is_doubted():
+    sentence = "Infections that required hospitalization were pneumonia and cellulitis."
+    listed = fact("Infections", "includes", "pneumonia", sentence)
+    verdict = judged("Do infections include pneumonia?", "Yes. " + sentence, listed)
+    assert verdict.decision != "accept" and "fact_below_gate" in verdict.reasons
+    own = fact("Infections", "requires", "hospitalization", sentence)
+    assert "fact_below_gate" not in judged("Can infections require hospitalization?", "Yes. " + sentence, own).reasons
 
 
 def test_a_question_that_tells_little_about_its_answer_is_flagged():

@@ -11,7 +11,7 @@ from generation.context import setting
 from generation.generate import GenerationConfig, generate_samples
 from generation.names import doses_drug
 from generation.offline import OfflineGenerator
-from generation.passage import fact_text
+from generation.passage import complete, fact_text
 from generation.plan import FactIndex, fitting_types
 from generation.wording_en import yes_no_question
 from kgraph.corpus import text_title
@@ -143,6 +143,18 @@ def test_cross_references_are_stripped_and_pointers_into_the_label_not_asked():
     assert questions(fact("following", "discussed_in", "more detail", "be discuss in", sentence=elsewhere)) == []
     above = "Hyperpyrexia, not associated with the above symptom complex, has been reported with haloperidol."
     assert questions(fact("hyperpyrexia", "associated_with", "above symptom complex", sentence=above)) == []
+
+
+def test_glued_cross_references_attachments_and_redactions_are_not_answers():
+    glued = "Cholestyramine lowers warfarin plasma levels [seeDrug Interactions (7.2)]."
+    resin = fact("Cholestyramine", "reduces", "warfarin plasma levels", "lower", sentence=glued)
+    assert fact_text(resin) == "Cholestyramine lowers warfarin plasma levels."
+    attached = "The licensee shall pay the fees as per the attached schedule."
+    redacted = "The supplier shall pay a royalty of [**] on each unit sold."
+    shown = "The supplier shall pay a royalty of five percent on each unit sold."
+    whole = {s: complete(fact("supplier", "must_pay", "royalty", "shall pay", sentence=s, domain="legal"))
+             for s in (attached, redacted, shown)}  # fmt: skip
+    assert whole == {attached: False, redacted: False, shown: True}
 
 
 def test_no_yes_or_no_for_an_unknown_or_a_negation_the_fact_missed():

@@ -130,3 +130,24 @@ def test_checks_and_neighbours_survive_the_graph_and_old_graphs_still_load(tmp_p
     save_graph(old, tmp_path / "old.json")
     (legacy,) = graph_facts(load_graph(tmp_path / "old.json"))
     assert legacy.checks == [] and (legacy.evidence[0].before, legacy.evidence[0].after) == ("", "")
+
+
+def test_a_relative_clause_that_narrows_a_subject_or_a_generic_noun_belongs_to_the_argument(nlp):
+    found = trusted("Infections that required hospitalization were pneumonia and cellulitis.", nlp)
+    assert ("Infections", "requires", "hospitalization", False, False) in found
+    assert not any(o in ("pneumonia", "cellulitis") for _, _, o, *_ in found)
+    found = trusted("Rifampin does not alter the exposure to drugs that are excreted by the kidneys.", nlp)
+    assert not any(o.startswith("exposure") for _, _, o, *_ in found)
+    # the clause's own fact, a described object and a comma's aside stay
+    found = trusted("Lupus is an autoimmune disease which is characterized by joint pain.", nlp)
+    assert ("Lupus", "is_a", "autoimmune disease", False, False) in found
+    found = trusted("Statins, which lower cholesterol, reduce the risk of stroke.", nlp)
+    assert ("Statins", "reduces_risk_of", "stroke", False, False) in found
+
+
+def test_a_population_beside_another_argument_is_where_it_happened(nlp):
+    found = trusted("Nausea led to discontinuation in 3 patients with asthma.", nlp)
+    assert not any(o == "asthma" for _, _, o, *_ in found)
+    assert ("Metformin", "contraindicated_in", "severe renal failure", False, False) in trusted(
+        "Metformin is contraindicated in patients with severe renal failure.", nlp
+    )
