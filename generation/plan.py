@@ -275,7 +275,8 @@ class FactIndex:
         name, whose own evidence does not name the subject ('IBRANCE ... may cause serious infections' makes serious
         infections no wrong option for IBRANCE, though the fact's subject is the low cell counts), that neither
         contain nor sit inside the right answer, nor differ only in the head from it or from anything else linked to
-        the subject ('fetal damage' beside 'fetal harm' may be as right). Each list is read from a place picked per
+        the subject ('fetal damage' beside 'fetal harm' may be as right), nor reword another option or anything
+        linked ('discontinuation of treatment' beside 'treatment discontinuation'). Each list is read from a place picked per
         fact, so options vary between facts while a question costs a few checks, not a pass over every fact."""
         subject, right = entity_key(fact.subject), entity_key(fact.object)
         linked = self.links.get(subject, set()) | {subject, right}
@@ -293,6 +294,7 @@ class FactIndex:
                     and right not in key and key not in right and other.object.lower() not in evidence
                     and not evidence_names(other, fact.subject)
                     and not any(same_modifiers(key, known) for known in linked)
+                    and word_bag(key) not in {word_bag(k) for k in (*picked, *linked)}
                 ):  # fmt: skip
                     picked[key] = other.object
                     if len(picked) == count:
@@ -335,6 +337,11 @@ def same_modifiers(a: str, b: str) -> bool:
     """'fetal damage' and 'fetal harm', 'kidney failure' and 'kidney problems': the same thing in other words, maybe."""
     first, second = a.split(), b.split()
     return len(first) > 1 and first[:-1] == second[:-1]
+
+
+def word_bag(key: str) -> frozenset[str]:
+    """'treatment discontinuation' and 'discontinuation of treatment' name one thing: the same words in any order."""
+    return frozenset(key.split()) - {"of", "the", "a", "an", "to", "for", "in", "on", "with"}
 
 
 def evidence_names(fact: Fact, entity: str) -> bool:

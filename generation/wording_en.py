@@ -129,7 +129,9 @@ def what_question(fact: Fact, form: str = "what") -> str:
     if form != "what":
         return f"What is the link between {s} and {o}?"
     aux, rest = ask_parts(fact, s)
-    wh = "Who" if fact.object_type == "party" else "What"
+    # 'be initiated in a State Court' asks where, not who: a party after a place's preposition is a place
+    located = rest.split()[-1:] in (["in"], ["at"], ["on"], ["into"], ["within"])
+    wh = "Who" if fact.object_type == "party" and not located else "What"
     return clean(f"{wh} {aux} {s} {rest}?")
 
 

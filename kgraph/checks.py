@@ -398,10 +398,29 @@ def clause_checks(verb) -> list[str]:
             return ["subordinate_clause"]
         if has_mark(token, "whether"):
             return ["subordinate_clause"]  # 'whether X differ in Y is unknown' asks, it does not state
+        # 'hear a voice, with the back turned to the examiner': a scene around the main clause
+        if token.dep_ == "pcomp" and token.head.lower_ in ("with", "without"):
+            return ["subordinate_clause"]
         if token.dep_ not in ("conj", "advcl", "ccomp", "xcomp") or token.head == token:
             return []
         token = token.head
     return []
+
+
+# Nouns that name a role toward something: 'X is a substrate' says nothing until 'of CYP3A4'.
+RELATIONAL_NOUNS = {
+    "substrate", "inhibitor", "inducer", "metabolite", "derivative", "analog", "analogue", "precursor", "component",
+    "constituent", "member", "part", "source", "cause", "marker", "predictor", "agonist", "antagonist", "ligand",
+}  # fmt: skip
+
+
+def relational_checks(noun) -> list[str]:
+    """'MMAE is a substrate and an inhibitor of CYP3A4', 'a strong inhibitor': a role noun named without what it is
+    a role toward is cut from its phrase ('an SGLT2 inhibitor' says toward what before the noun)."""
+    named = [c for c in noun.children if c.dep_ == "amod" and any(ch.isdigit() or ch.isupper() for ch in c.text)]
+    toward = named or any(c.dep_ in ("compound", "nmod", "prep", "poss") for c in noun.children)  # 'CYP3A4 inducer'
+
+    return ["truncated_span"] if noun.lemma_.lower() in RELATIONAL_NOUNS and not toward else []
 
 
 def value_checks(relation: str, subject, obj, object_text: str) -> list[str]:

@@ -171,7 +171,8 @@ def typed_fact(fact: Fact, aliases: dict[str, str]) -> Fact:
     subject = aliases.get(entity_key(fact.subject), fact.subject)
     obj = aliases.get(entity_key(fact.object), fact.object)
     roles = ROLES.get(fact.relation, ("entity", "entity"))
-    if fact.relation.startswith(("must_", "may_")):
+    # 'the licensee must file X' names a party; 'all sealed bids must be filed with X' names what is filed
+    if fact.relation.startswith(("must_", "may_")) and not fact.relation.split("_", 1)[1].startswith("be_"):
         roles = ("party", "entity")
     subject_type = fact.subject_type if fact.subject_type != "entity" else guess_type(subject, fact.domain)
     object_type = fact.object_type if fact.object_type != "entity" else guess_type(obj, fact.domain)

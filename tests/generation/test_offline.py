@@ -141,6 +141,11 @@ def test_distractors_are_false_for_the_subject_and_of_its_type():
     # ... also beside another effect of the subject: statins cause muscle pain, so 'muscle damage' may be right too
     options = index_of([pain, asked, damage, *others[:2]]).distractors(asked)
     assert "muscle damage" not in options and "bleeding" in options
+    # two wordings of one thing are not two options
+    reworded = [fact(d, "causes", o, "cause", **drug) for d, o in [("Colchicine", "loss of appetite"),
+                ("Digoxin", "appetite loss")]]  # fmt: skip
+    options = index_of([asked, *reworded, others[0]]).distractors(asked)
+    assert len(options) == 2 and "bleeding" in options
 
 
 def test_aspect_questions_gather_every_fact_of_the_aspect():
@@ -311,3 +316,12 @@ def test_a_direct_object_keeps_its_article():
     assert yes_no_question(label) == "Does skin testing remove an incorrect allergy label?"
     inhibitor = fact("ARB", "replace", "ACE inhibitor", "replace", sentence="An ARB may replace an ACE inhibitor.")
     assert yes_no_question(inhibitor).endswith("replace an ACE inhibitor?")
+
+
+def test_a_party_after_a_place_preposition_is_asked_with_what():
+    venue = fact("claim", "may_be_brought_in", "District Court", "may be brought in", sentence="Any claim may be"
+                 " brought in the District Court.", object_type="party", domain="legal")  # fmt: skip
+    assert what_question(venue).startswith("What may")
+    payee = fact("tenant", "must_pay_to", "landlord", "shall pay to", sentence="The tenant shall pay the deposit to"
+                 " the landlord.", object_type="party", domain="legal")  # fmt: skip
+    assert what_question(payee).startswith("Who")

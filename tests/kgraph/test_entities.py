@@ -61,3 +61,9 @@ def test_types_from_names_and_roles():
     assert guess_type("Section 75", "legal") == "statute"
     assert guess_type("total liability of the Supplier", "legal") == "entity"
     assert typed_fact(fact("Supplier", "must_pay", "invoice", "legal"), {}).subject_type == "party"
+
+
+def test_a_passive_duty_names_what_it_binds_not_a_party():
+    bids = typed_fact(fact("sealed bids", "must_be_filed_with", "county clerk", "legal"), {})
+    assert bids.subject_type != "party"
+    assert typed_fact(fact("tenant", "must_pay", "rent", "legal"), {}).subject_type == "party"

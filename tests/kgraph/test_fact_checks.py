@@ -151,3 +151,22 @@ def test_a_population_beside_another_argument_is_where_it_happened(nlp):
     assert ("Metformin", "contraindicated_in", "severe renal failure", False, False) in trusted(
         "Metformin is contraindicated in patients with severe renal failure.", nlp
     )
+
+
+def test_a_role_noun_without_what_it_is_a_role_toward_is_cut(nlp):
+    found = trusted("Verapamil is a substrate and an inhibitor of P-glycoprotein.", nlp)
+    assert not any(o == "substrate" for _, _, o, *_ in found)
+    assert not trusted("Fluconazole is a moderate inhibitor.", nlp)
+    assert ("Rifampin", "is_a", "CYP3A4 inducer", False, False) in trusted("Rifampin is a CYP3A4 inducer.", nlp)
+
+
+def test_a_denial_of_other_things_is_not_a_denial_of_the_named_kind(nlp):
+    found = trusted("Digoxin does not induce other hepatic enzymes at usual doses.", nlp)
+    assert not any(o == "hepatic enzymes" for _, _, o, *_ in found)
+    found = trusted("The fee does not include the shipping or other delivery charges.", nlp, "legal")
+    assert any(o == "delivery charges" and n for _, _, o, n, _ in found)
+
+
+def test_a_scene_after_with_is_no_statement(nlp):
+    found = trusted("Nurses measure blood pressure in the clinic, with the arm supported at heart level.", nlp)
+    assert not any(s == "arm" for s, *_ in found)
