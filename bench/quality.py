@@ -3,11 +3,11 @@ and print, per split, the accepted share, the share of accepted samples that are
 of the judge's doubts (reject or flag) for bad samples; then the thresholds chosen on dev (best recall of bad at the
 precision floor) and what they give on test. The baseline in the same run: accept everything.
 
-    .venv/bin/python bench/quality.py [--labels bench/quality/labels] [--dev dev.jsonl] [--test test.jsonl]
+    .venv/bin/python bench/quality.py [--labels bench/quality/labels] [--dev dev.jsonl ...] [--test test.jsonl ...]
         [--min-precision 0.8] [--fluency-model none|auto|PATH] [--no-embeddings]
 
---dev and --test name files in --labels (e.g. --dev dev3-gen4.jsonl --test test-gen4.jsonl: the current generator's
-samples, labelled blind).
+--dev and --test name files in --labels, one or more each (e.g. --dev dev-gen4.jsonl dev-gen5.jsonl --test
+test-gen4.jsonl: samples of this round's generator, labelled blind).
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from curation.judge import JudgeConfig, judge_offline
 COLUMNS = ("samples", "bad", "accepted_share", "accepted_good", "precision", "recall")
 
 
-def judged(path: Path, cfg: JudgeConfig) -> tuple[list, float]:
-    if not path.is_file():
-        raise SystemExit(f"{path}: no such labelled file")
-    rows = read_labelled(path)
+def judged(paths: list[Path], cfg: JudgeConfig) -> tuple[list, float]:
+    for path in paths:
+        if not path.is_file():
+            raise SystemExit(f"{path}: no such labelled file")
+    rows = [row for path in paths for row in read_labelled(path)]
     facts = {f.id: f for r in rows for f in r.facts}
     start = time.perf_counter()
     verdicts = judge_offline([r.sample for r in rows], facts, cfg)
@@ -35,17 +36,19 @@ def judged(path: Path, cfg: JudgeConfig) -> tuple[list, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", type=Path, default=Path("bench/quality/labels"))
-    parser.add_argument("--dev", default="dev.jsonl", help="the split thresholds are chosen on, in --labels")
-    parser.add_argument("--test", default="test.jsonl", help="the held-out split, in --labels")
+    parser.add_argument(
+        "--dev", nargs="+", default=["dev.jsonl"], help="the split thresholds are chosen on, in --labels"
+    )
+    parser.add_argument("--test", nargs="+", default=["test.jsonl"], help="the held-out split, in --labels")
     parser.add_argument("--min-precision", type=float, default=0.8)
     parser.add_argument("--fluency-model", default="none", help="none (rules only, the default), auto or a checkpoint")
     parser.add_argument("--no-embeddings", action="store_true", help="judge without the sentence encoder")
     args = parser.parse_args()
     cfg = JudgeConfig(audit_share=0, fluency_model=args.fluency_model, embeddings=not args.no_embeddings)
-    dev, dev_s = judged(args.labels / args.dev, cfg)
-    test, test_s = judged(args.labels / args.test, cfg)
+    dev, dev_s = judged([args.labels / name for name in args.dev], cfg)
+    test, test_s = judged([args.labels / name for name in args.test], cfg)
     if not dev and not test:
-        raise SystemExit(f"no labelled rows (label good or bad) in {args.labels / args.dev} or {args.labels / args.test}")
+        raise SystemExit(f"no labelled rows (label good or bad) in {args.dev} or {args.test} under {args.labels}")
     judge = sorted({v.judge for v, _ in dev + test})
     print(f"judge {', '.join(judge)}: {len(dev) / max(dev_s, 1e-9):.1f} samples/s on dev (incl. model loads)")
     report = quality_report(dev, test, args.min_precision)

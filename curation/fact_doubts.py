@@ -8,8 +8,8 @@ from __future__ import annotations
 from generation.arguments import fragment_fact
 from generation.names import generic_argument, vague_fact
 from generation.passage import complete
-from generation.syntax import parse, parse_all, sentence_of
 from generation.plan import MIN_CONFIDENCE
+from generation.syntax import parse, parse_all, sentence_of
 from kgraph.checks import complexity_checks, relation_checks
 from kgraph.extract import EXTRACTOR, reread_confidence
 from kgraph.records import Fact

@@ -17,6 +17,7 @@ from curation import claims, fluency
 from curation.fact_doubts import combined_doubts, doubts_by_fact
 from curation.minhash import UNSPACED
 from curation.records import Verdict
+from generation.plan import ruled_relation
 from generation.records import Sample
 from kgraph.records import Fact, normalise
 
@@ -306,6 +307,8 @@ def judge_sample(
         flags.append("weak_entailment")
     if analysis.grammar:
         flags.append("ungrammatical")
+    if sample.style.get("question_type") == "explanation" and not all(ruled_relation(f) for f in facts):
+        flags.append("open_unruled")  # generation asks no open question over such a relation now
     flags += analysis.doubts
     if analysis.fluency and (
         analysis.fluency[0] < cfg.accept_fluency or analysis.fluency[1] < cfg.accept_fluency_worst

@@ -18,7 +18,9 @@ ASSOCIATIONS = {"associated_with", "be_associated_with"}
 NOT_CAUSED = {"drug", "test", "party"}  # things that have uses, not causes
 DIAGNOSES = {"diagnoses", "confirm", "support_diagnosis_of", "suggest"}
 DIAGNOSED_BY = {"diagnosed_by", "be_confirmed_with", "be_diagnosed_with"}
-ACTS = {"inhibits", "reduces", "increases", "block", "deplete", "replenish", "lower", "enhance", "reverse"}
+# How a drug works, not what it changes: 'How does X work?' answered with 'X may further lower blood pressure' or 'X
+# is a medicine that lowers cholesterol' was bad every time in the dev labels of this round.
+ACTS = {"inhibits", "block", "deplete", "replenish", "reverse", "bind", "antagonize", "activate"}
 CONTRA = {"contraindicated_in", "should_not_be_used_for", "should_not_be_used_in", "should_not_be_given_with"}
 LIABLE = {"liable_for", "responsible_for", "indemnifies", "must_indemnify"}
 RIGHTS = {"entitled_to", "has_right_to", "give_right_to"}
@@ -73,7 +75,7 @@ def medical_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
         found.append((o, "diagnosis"))
     if r in DIAGNOSED_BY:
         found.append((s, "diagnosis"))
-    if r in ACTS and drug:
+    if r in ACTS and drug and not fact.hedged:
         found.append((s, "mechanism"))
     if r in CONTRA:
         found.append((s, "contraindications"))

@@ -21,9 +21,7 @@ ANAPHOR = re.compile(
 # A pointer into the document ('[see Warnings and Precautions (5.1)]', '(see WARNINGS)', '(see § 555.77)'): the
 # reader of a closed-book answer has no sections to turn to.
 # ('[seeOverdosage (10)]': a label's text extraction can glue the words)
-CROSS_REFERENCE = re.compile(
-    r"\s*\[\s*see(?:\b|(?=[A-Z]))[^\]]*\]|\s*\(\s*(?:see|refer to)\b[^)]*\)", re.IGNORECASE
-)
+CROSS_REFERENCE = re.compile(r"\s*\[\s*see(?:\b|(?=[A-Z]))[^\]]*\]|\s*\(\s*(?:see|refer to)\b[^)]*\)", re.IGNORECASE)
 # What only makes sense beside the rest of the document: the sentence is not asked about. A filed contract's
 # redaction mark ('a charge of [**] of its value') hides the term itself.
 POINTS_AWAY = re.compile(

@@ -19,8 +19,8 @@ from kgraph.checks import (
     confidence,
     indefinite,
     reference_checks,
-    relational_checks,
     relation_checks,
+    relational_checks,
     restricted_elsewhere,
     sentence_checks,
     subject_checks,
@@ -424,12 +424,19 @@ def reread_confidence(fact: Fact, parsed) -> float | None:
     """The confidence today's rules give a fact read again from its parsed evidence sentence, or None where they no
     longer find it: a fact extracted by older rules is held to the current ones."""
     doc = Document(id=content_id(parsed.text), path="evidence", text=parsed.text, domain=fact.domain)
-    found = [f.confidence for f in facts_from_parsed(doc, parsed) if fact_key(f) == fact_key(fact)]
+    found = [f.confidence for f in facts_from_parsed(doc, parsed) if same_fact(f, fact)]
     return max(found, default=None)
 
 
-def fact_key(fact: Fact) -> tuple:
-    return entity_key(fact.subject), fact.relation, entity_key(fact.object), fact.negated
+def same_fact(read: Fact, stored: Fact) -> bool:
+    """The same fact, where an abbreviation the sentence uses ('MMAE') may stand for the stored name, which its
+    document defined elsewhere ('monomethyl auristatin E')."""
+
+    def same(name: str, stored_name: str) -> bool:
+        return entity_key(name) == entity_key(stored_name) or (name.isupper() and " " not in name)
+
+    polarity = (read.relation, read.negated) == (stored.relation, stored.negated)
+    return polarity and same(read.subject, stored.subject) and same(read.object, stored.object)
 
 
 def extract_corpus(documents: Iterable[Document], nlp=None, parse_chars: int = PARSE_CHARS) -> list[Fact]:

@@ -29,11 +29,13 @@ def clause_entity(token):
 
 
 def hyphen_facts(sent) -> Iterator[tuple]:
-    """'Isoniazid-induced hepatitis': isoniazid induces hepatitis."""
+    """'Isoniazid-induced hepatitis': isoniazid induces hepatitis. 'An infusion-related reaction' names a kind of
+    reaction by when it happens: a therapy noun is no cause of its own."""
     for token in sent:
         if token.lower_ in HYPHEN_VERBS and token.i >= 2 and token.doc[token.i - 1].text == "-":
             cause = token.doc[token.i - 2]
-            if cause.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
+            named = cause.lemma_.lower() not in THERAPY_NOUNS
+            if named and cause.pos_ in ("NOUN", "PROPN") and token.head.pos_ in ("NOUN", "PROPN"):
                 yield cause, HYPHEN_VERBS[token.lower_], token.head, frozenset(token.subtree) | {cause}
 
 

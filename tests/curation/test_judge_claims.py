@@ -203,8 +203,23 @@ def test_a_rules_fact_that_todays_checks_put_below_the_gate_is_doubted():
     listed = fact("Infections", "includes", "pneumonia", sentence)
     verdict = judged("Do infections include pneumonia?", "Yes. " + sentence, listed)
     assert verdict.decision != "accept" and "fact_below_gate" in verdict.reasons
+    # a sentence may use the abbreviation its document defined for the stored name
+    other = "DMX does not inhibit other CYP enzymes at clinical concentrations."
+    named = fact("dimethoxyxanthine", "inhibits", "CYP enzymes", other).model_copy(update={"negated": True})
+    assert "fact_below_gate" in judged("Does dimethoxyxanthine inhibit CYP enzymes?", "No. " + other, named).reasons
     own = fact("Infections", "requires", "hospitalization", sentence)
     assert "fact_below_gate" not in judged("Can infections require hospitalization?", "Yes. " + sentence, own).reasons
+
+
+def test_an_open_question_over_a_relation_read_off_the_verb_is_flagged():
+    sentence = "A small amount of the drug passes into breast milk."
+    passes = fact("small amount of drug", "pass_into", "breast milk", sentence)
+    asked = judged(
+        "What does a small amount of the drug pass into?", sentence, passes, style={"question_type": "explanation"}
+    )
+    assert "open_unruled" in asked.reasons
+    yes_no = judged("Does a small amount of the drug pass into breast milk?", "Yes. " + sentence, passes)
+    assert "open_unruled" not in yes_no.reasons
 
 
 def test_a_question_that_tells_little_about_its_answer_is_flagged():

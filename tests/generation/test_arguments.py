@@ -102,3 +102,12 @@ def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_an_association_h
     # an association of two conditions has no direction: neither is the other's cause or effect
     kidneys = make_fact("renal failure", "associated_with", "gouty nephropathy")
     assert fact_aspects(kidneys, drug=False) == []
+
+
+def test_how_a_drug_works_is_asked_only_of_what_it_acts_on_plainly():
+    blocks = make_fact("Losartan", "inhibits", "angiotensin II receptor", sentence="Losartan blocks the AT1 receptor.")
+    assert ("Losartan", "mechanism") in fact_aspects(blocks, drug=True)
+    lowers = make_fact("Losartan", "reduces", "blood pressure", sentence="Losartan lowers blood pressure.")
+    assert not any(aspect == "mechanism" for _, aspect in fact_aspects(lowers, drug=True))
+    hedged = blocks.model_copy(update={"hedged": True})
+    assert not any(aspect == "mechanism" for _, aspect in fact_aspects(hedged, drug=True))

@@ -212,3 +212,12 @@ def test_a_dosage_question_asks_a_drugs_dose_only():
     raised = fact("iron", "raise", "haemoglobin by 20 g/L", "raises").model_copy(update={"subject_type": "drug"})
     assert doses_drug(given) and not doses_drug(raised)
     assert "dosage" not in fitting_types(raised, index_of([raised]), None)
+
+
+def test_an_open_question_needs_a_relation_the_rules_name():
+    passes = fact("small amount of drug", "pass_into", "breast milk", "pass into",
+                  sentence="A small amount of the drug passes into breast milk.")  # fmt: skip
+    assert "explanation" not in fitting_types(passes, index_of([passes]), None)
+    paid = fact("franchise fee", "must_be_paid_to", "town treasurer", "shall be paid to", domain="legal",
+                sentence="The franchise fee shall be paid to the town treasurer.")  # fmt: skip
+    assert "explanation" in fitting_types(paid, index_of([paid]), None)

@@ -170,3 +170,9 @@ def test_a_denial_of_other_things_is_not_a_denial_of_the_named_kind(nlp):
 def test_a_scene_after_with_is_no_statement(nlp):
     found = trusted("Nurses measure blood pressure in the clinic, with the arm supported at heart level.", nlp)
     assert not any(s == "arm" for s, *_ in found)
+
+
+def test_a_therapy_noun_before_a_hyphen_participle_names_no_cause(nlp):
+    found = trusted("Patients with a prior injection-related reaction should receive an antihistamine.", nlp)
+    assert not any(s == "injection" for s, *_ in found)
+    assert ("Isoniazid", "causes", "hepatitis", False, False) in trusted("Isoniazid-induced hepatitis is common.", nlp)
