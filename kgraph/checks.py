@@ -150,12 +150,35 @@ def reference_checks(text: str) -> list[str]:
     return ["cross_reference"] if CROSS_REFERENCE.search(text) else []
 
 
+# Class nouns that 'the' alone turns into a pointer back: 'mask the signs of the syndrome' (which one?)
+CLASS_NOUNS = {
+    "syndrome", "disorder", "disease", "condition", "illness", "process", "drug", "medication", "medicine",
+    "product", "agent", "compound", "reaction", "event", "infection", "tumor", "tumour", "lesion", "procedure",
+}  # fmt: skip
+
+
 def is_anaphor(token, domain: str) -> bool:
-    """'these reactions', 'such patients': a noun that points back at an earlier sentence (in legal text 'this
-    Agreement' names the document itself)."""
+    """'these reactions', 'such patients', 'the syndrome': a noun that points back at an earlier sentence (in legal
+    text 'this Agreement' names the document itself)."""
     pointed = any(c.dep_ in ("det", "amod", "predet") and c.lower_ in DEMONSTRATIVES for c in token.children)
-    described = any(c.dep_ in ("compound", "amod", "nmod") and c.lower_ not in DEMONSTRATIVES for c in token.children)
-    return domain != "legal" and pointed and not described
+    described = any(
+        c.dep_ in ("compound", "amod", "nmod", "prep", "relcl", "acl")
+        and c.lower_ not in DEMONSTRATIVES | VAGUE_MODIFIERS | {"underlying"}
+        for c in token.children
+    )
+    the_class = token.lemma_.lower() in CLASS_NOUNS and any(c.lower_ == "the" for c in token.children)
+    return domain != "legal" and (pointed or the_class) and not described
+
+
+def of_anaphor(token, domain: str) -> bool:
+    """'the signs and symptoms of the syndrome': what the phrase is of points back."""
+    return any(
+        is_anaphor(pobj, domain)
+        for prep in token.children
+        if prep.dep_ == "prep" and prep.lower_ == "of"
+        for pobj in prep.children
+        if pobj.dep_ == "pobj"
+    )
 
 
 def subject_checks(token) -> list[str]:
@@ -275,6 +298,7 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         is_generic_phrase(token, domain)
         or words[0].lower() in POINTERS
         or is_anaphor(token, domain)
+        or of_anaphor(token, domain)
         or described_elsewhere(token, words)
     ):
         checks.append("generic_argument")

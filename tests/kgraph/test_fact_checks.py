@@ -176,3 +176,12 @@ def test_a_therapy_noun_before_a_hyphen_participle_names_no_cause(nlp):
     found = trusted("Patients with a prior injection-related reaction should receive an antihistamine.", nlp)
     assert not any(s == "injection" for s, *_ in found)
     assert ("Isoniazid", "causes", "hepatitis", False, False) in trusted("Isoniazid-induced hepatitis is common.", nlp)
+
+
+def test_the_with_a_bare_class_noun_points_back(nlp):
+    found = trusted("Corticosteroids may hide the early signs of the infection and delay the diagnosis.", nlp)
+    assert not any("infection" in o for _, _, o, *_ in found)
+    found = trusted("Sertraline can worsen the underlying disorder in some adolescents.", nlp)
+    assert not any("disorder" in o for _, _, o, *_ in found)
+    found = trusted("Clozapine can cause the neuroleptic malignant syndrome.", nlp)
+    assert ("Clozapine", "causes", "neuroleptic malignant syndrome", False, True) in found
