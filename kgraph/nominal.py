@@ -14,6 +14,8 @@ TREATED = {"treat", "receive", "take", "give", "administer"}
 # What a case report's patient does: 'a woman with diabetes who received X developed Y' (X causes Y, never D -> Y).
 ONSET_VERBS = {"develop", "experience", "suffer", "present", "acquire", "sustain"}
 REPORT_VERBS = {"report", "observe", "describe", "see"}
+OUTCOME_VERBS = ONSET_VERBS | REPORT_VERBS | {"occur", "appear", "note", "happen", "arise", "be"}  # 'is common in'
+
 DRUG_VERBS = TREATED | {"start", "use", "begin", "give", "commence", "ingest"}
 
 
@@ -73,12 +75,20 @@ def following_facts(sent) -> Iterator[tuple]:
 
 
 def treated_patient_facts(sent) -> Iterator[tuple]:
-    """'Angioedema occurred in a patient treated with enalapril': enalapril is associated with angioedema."""
+    """'Angioedema occurred in a patient treated with enalapril': enalapril is associated with angioedema. Only where
+    the clause reports an outcome: in 'X may lower blood pressure in patients taking Y' X acts, and in 'a dose of
+    25 mg should be considered in patients taking Y' the dose is advice."""
     for token in sent:
         if token.lemma_.lower() not in TREATED or token.dep_ != "acl":
             continue
         patient = token.head
         if patient.lemma_.lower() not in POPULATION or patient.dep_ != "pobj" or sets_the_scene(patient.head):
+            continue
+        # 'reports of X in patients taking Y' hang on a noun, the outcome itself, unless a verb acts on it ('X may
+        # lower blood pressure in patients taking Y')
+        clause = patient.head.head
+        clause = clause.head if clause.dep_ == "dobj" else clause
+        if clause.pos_ in ("VERB", "AUX") and clause.lemma_.lower() not in OUTCOME_VERBS:
             continue
         effect = clause_entity(patient.head.head)
         drugs = [g for p in token.children if p.dep_ == "prep" and p.lower_ in ("with", "on") for g in p.children]

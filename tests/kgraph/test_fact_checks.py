@@ -185,3 +185,11 @@ def test_the_with_a_bare_class_noun_points_back(nlp):
     assert not any("disorder" in o for _, _, o, *_ in found)
     found = trusted("Clozapine can cause the neuroleptic malignant syndrome.", nlp)
     assert ("Clozapine", "causes", "neuroleptic malignant syndrome", False, True) in found
+
+
+def test_patients_taking_a_drug_link_it_only_to_an_outcome_reported_in_them(nlp):
+    found = trusted("Nifedipine may further reduce heart rate in patients taking beta blockers.", nlp)
+    assert not any(s == "beta blockers" for s, *_ in found)
+    assert not trusted("A lower dose of digoxin should be considered in patients taking amiodarone.", nlp)
+    found = trusted("Lactic acidosis has been reported in patients taking metformin.", nlp)
+    assert ("metformin", "associated_with", "Lactic acidosis", False, False) in found
