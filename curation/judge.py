@@ -17,6 +17,7 @@ from curation import claims, fluency
 from curation.fact_doubts import combined_doubts, doubts_by_fact
 from curation.minhash import UNSPACED
 from curation.records import Verdict
+from generation.aspects import belongs_to
 from generation.plan import ruled_relation
 from generation.records import Sample
 from kgraph.records import Fact, normalise
@@ -307,8 +308,13 @@ def judge_sample(
         flags.append("weak_entailment")
     if analysis.grammar:
         flags.append("ungrammatical")
+    # samples written under older generation rules, held to today's: no open question over a relation read off
+    # the verb, no aspect question a fact no longer answers
     if sample.style.get("question_type") == "explanation" and not all(ruled_relation(f) for f in facts):
-        flags.append("open_unruled")  # generation asks no open question over such a relation now
+        flags.append("open_unruled")
+    aspect = sample.style.get("aspect") if sample.style.get("question_type") == "aspect" else None
+    if aspect and not all(belongs_to(f, aspect) for f in facts):
+        flags.append("aspect_unfit")
     flags += analysis.doubts
     if analysis.fluency and (
         analysis.fluency[0] < cfg.accept_fluency or analysis.fluency[1] < cfg.accept_fluency_worst

@@ -294,8 +294,11 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         return ["bare_number"]
     checks = []
     # 'the following adverse reactions', 'the above conditions' point at a list elsewhere.
+    # 'the five most common adverse reactions': a counted superlative stands for the list that names them
+    counted = any(c.dep_ == "nummod" for c in token.children) and any(t.tag_ in ("JJS", "RBS") for t in tokens)
     if (
         is_generic_phrase(token, domain)
+        or counted
         or words[0].lower() in POINTERS
         or is_anaphor(token, domain)
         or of_anaphor(token, domain)

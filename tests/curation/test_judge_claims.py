@@ -222,6 +222,18 @@ def test_an_open_question_over_a_relation_read_off_the_verb_is_flagged():
     assert "open_unruled" not in yes_no.reasons
 
 
+def test_an_aspect_question_a_fact_no_longer_answers_is_flagged():
+    sentence = "As with other antipsychotics, clozapine has been associated with tardive dyskinesia."
+    reported = fact("clozapine", "associated_with", "tardive dyskinesia", sentence)
+    reported = reported.model_copy(update={"subject_type": "drug", "domain": "medical"})
+    causes = {"question_type": "aspect", "aspect": "causes", "entity": "tardive dyskinesia"}
+    question = "What are the causes and risk factors of tardive dyskinesia?"
+    assert "aspect_unfit" in judged(question, sentence, reported, style=causes).reasons
+    risks = {"question_type": "aspect", "aspect": "adverse_effects", "entity": "clozapine"}
+    question = "What are the side effects and risks of clozapine?"
+    assert "aspect_unfit" not in judged(question, sentence, reported, style=risks).reasons
+
+
 def test_a_question_that_tells_little_about_its_answer_is_flagged():
     """question_fit comes from the language model; below accept_question_fit the sample goes to review."""
     from dataclasses import replace

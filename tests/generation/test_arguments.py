@@ -93,10 +93,10 @@ def test_an_effect_associated_with_a_drug_is_the_drugs_risk_and_an_association_h
     sentence = "Renal failure is rarely associated with hypersensitivity reactions associated with allopurinol."
     reaction = make_fact("hypersensitivity reactions", "associated_with", "allopurinol", sentence=sentence)
     reaction = reaction.model_copy(update={"object_type": "drug"})
-    assert fact_aspects(reaction, drug=False) == [
-        ("allopurinol", "adverse_effects"),
-        ("hypersensitivity reactions", "causes"),
-    ]
+    # reported with a drug, an effect is the drug's risk; it does not answer what causes the effect
+    assert fact_aspects(reaction, drug=False) == [("allopurinol", "adverse_effects")]
+    raised = make_fact("allopurinol", "increases_risk_of", "hypersensitivity reactions", sentence=sentence)
+    assert ("hypersensitivity reactions", "causes") in fact_aspects(raised, drug=True)
     smoking = make_fact("smoking", "causes", "lung cancer")
     assert fact_aspects(smoking, drug=False) == [("smoking", "effects"), ("lung cancer", "causes")]
     # an association of two conditions has no direction: neither is the other's cause or effect

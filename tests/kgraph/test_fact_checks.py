@@ -193,3 +193,8 @@ def test_patients_taking_a_drug_link_it_only_to_an_outcome_reported_in_them(nlp)
     assert not trusted("A lower dose of digoxin should be considered in patients taking amiodarone.", nlp)
     found = trusted("Lactic acidosis has been reported in patients taking metformin.", nlp)
     assert ("metformin", "associated_with", "Lactic acidosis", False, False) in found
+
+
+def test_a_counted_superlative_stands_for_its_list(nlp):
+    text = "The three most frequent adverse reactions in patients treated with colchicine were diarrhea and nausea."
+    assert not any("most frequent" in o or "most frequent" in s for s, _, o, *_ in trusted(text, nlp))
