@@ -264,8 +264,13 @@ def restricted_elsewhere(tokens, other) -> bool:
     (its other argument inside it) is not narrowed. An object's clause mostly describes what is named ('a metabolic
     disorder which is characterized by X')."""
     for noun in tokens:
-        narrowable = noun.dep_ in ("nsubj", "nsubjpass") or noun.lemma_.lower() in GENERIC_HEADS
-        for clause in noun.children if narrowable else ():
+        subject = noun.dep_ in ("nsubj", "nsubjpass") or (
+            noun.dep_ == "conj" and noun.head.dep_ in ("nsubj", "nsubjpass")
+        )
+        narrowable = subject or noun.lemma_.lower() in GENERIC_HEADS
+        # 'vehicles and vessels to be sold': a clause after the last conjunct hangs on the first
+        shared = noun.head.children if subject and noun.dep_ == "conj" else ()
+        for clause in [*noun.children, *shared] if narrowable else ():
             condition = clause.left_edge.tag_ == "WRB"  # 'side effects of X when used with Y': a circumstance
             restrictive = clause.dep_ == "relcl" and clause not in tokens and clause.left_edge.i > noun.i
             restrictive = restrictive and not condition
@@ -321,12 +326,16 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     # A clause, no entity: also a span across a finite verb ('stock shall') or a bare verb as head ('If rash or
     # itching develop' read as the subject of the main clause).
     bare_verb = token.tag_ == "VB" or token.dep_ == "csubj" or token.pos_ == "ADV"  # 'once daily' read as a subject
+    # 'LIPITOR ... promptly interrupt therapy', 'signs of dysrhythmias and monitoring should continue': a bare verb
+    # (not an infinitive's) or a conjunct opening the next clause inside the span
+    inner_verb = any(t.tag_ == "VB" and t.i > 0 and t.doc[t.i - 1].lower_ != "to" for t in tokens)
     if (
         gerund_clause
         or bare_verb
+        or inner_verb
         or token.lower_ == "whoever"
         or (tokens and any(t.tag_ in FINITE_TAGS for t in tokens))
-        or opens_clause(token)
+        or any(opens_clause(t) for t in (token, *tokens))
     ):
         checks.append("clause_argument")
     if STATISTIC.search(text):
@@ -351,6 +360,11 @@ def sentence_checks(sent) -> list[str]:
     if text[-1:] not in ".!?:;" and len(words) >= 3 and capitalised >= 0.6 * len(words):
         return ["title"]
     return []
+
+
+def recital_checks(sent) -> list[str]:
+    """'WHEREAS, the Grantor did vote to grant a renewal': a contract's recital tells the background, not a term."""
+    return ["subordinate_clause"] if re.match(r"\s*(WHEREAS|Whereas)\b", sent.text) else []
 
 
 def tagged_bare_present(root) -> bool:

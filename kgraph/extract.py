@@ -18,6 +18,7 @@ from kgraph.checks import (
     complexity_checks,
     confidence,
     indefinite,
+    recital_checks,
     reference_checks,
     relation_checks,
     relational_checks,
@@ -197,6 +198,11 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
             yield Candidate(source, surface, target, negation, hedged, checks=checks, reduced=own)
 
 
+def in_condition(noun) -> bool:
+    """Whether the noun lies in a clause headed by 'if', 'when' or a like condition."""
+    return any(clause_checks(a) == ["subordinate_clause"] for a in noun.ancestors if a.pos_ in ("VERB", "AUX"))
+
+
 def sets_the_scene(verb, prep, subject) -> bool:
     """A phrase before the subject ('As an alternative, the mark may consist of...') or on a verb that hands its
     action to an infinitive ('With renal impairment the interval may need to be lengthened') frames the clause;
@@ -258,6 +264,9 @@ def apposition_candidates(sent) -> Iterator[Candidate]:
                 # 'the natural purine base, hypoxanthine': the bare name is the instance, the described noun its class
                 named = not has_determiner(token) and has_determiner(token.head)
                 doubts = ("ambiguous_antecedent",) if after_nested_noun(token) else ()
+                # 'If injury occurs during treatment with LIPITOR, promptly interrupt therapy': the main clause read
+                # as an apposition to the condition's last noun
+                doubts += ("subordinate_clause",) if in_condition(token.head) else ()
                 source, target = (token, token.head) if named else (token.head, token)
                 yield Candidate(source, "be", target, checks=doubts)
 
@@ -307,7 +316,7 @@ def clause_hedged(noun, domain: str) -> bool:
 def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviations: dict[str, str]) -> list[Fact]:
     """All facts of one parsed sentence, each with its checks and confidence; plainly garbage ones are dropped."""
     facts = []
-    doubts = sentence_checks(sent) + complexity_checks(sent)
+    doubts = sentence_checks(sent) + complexity_checks(sent) + recital_checks(sent)
     for found in sentence_candidates(sent, doc.domain):
         relation = canonical_relation(found.surface, doc.domain)
         relation_doubts = relation_checks(found.surface, relation, CANONICAL, found.reduced, doc.domain)

@@ -198,3 +198,16 @@ def test_patients_taking_a_drug_link_it_only_to_an_outcome_reported_in_them(nlp)
 def test_a_counted_superlative_stands_for_its_list(nlp):
     text = "The three most frequent adverse reactions in patients treated with colchicine were diarrhea and nausea."
     assert not any("most frequent" in o or "most frequent" in s for s, _, o, *_ in trusted(text, nlp))
+
+
+def test_a_clause_inside_a_span_a_condition_apposition_and_a_recital_state_no_fact(nlp):
+    text = "Liver enzymes should be checked for signs of hepatitis or jaundice and testing should continue monthly."
+    assert not any(o.endswith("testing") for _, _, o, *_ in trusted(text, nlp))
+    text = "If serious muscle pain occurs during treatment with CRESTOR, promptly interrupt therapy."
+    assert not any(r == "is_a" for _, r, *_ in trusted(text, nlp))
+    assert not trusted("WHEREAS, the Town Council approved the renewal of the franchise.", nlp, "legal")
+
+
+def test_a_clause_after_subject_conjuncts_narrows_each_of_them(nlp):
+    found = trusted("All boats and trailers to be auctioned shall be inspected by the marshal.", nlp, "legal")
+    assert not any(o in ("boats", "trailers") or s in ("boats", "trailers") for s, _, o, *_ in found)
