@@ -43,7 +43,7 @@ ASPECT_QUESTIONS = {
     "risk_groups": "Who does {e} affect?",
     "obligations": "What must {e} do?",
     "rights": "What rights does {e} have?",
-    "liability": "What is {e} liable for?",
+    "liability": "What is {e} responsible for?",  # a duty or a liability; "liable" misreads a duty
     "conditions": "What rules and conditions apply to {e}?",
     "consequences": "What are the consequences of {e}?",
     "meaning": "What does {e} cover?",

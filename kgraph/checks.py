@@ -362,8 +362,20 @@ def sentence_checks(sent) -> list[str]:
     return []
 
 
+# A filed contract's note on its own redactions: 'Confidential Materials omitted and filed separately with the
+# Securities and Exchange Commission. Asterisks denote omissions.'
+FILING_NOTE = re.compile(
+    r"\b(omitted|redacted)\b.*\bSecurities and Exchange Commission\b|\bconfidential treatment\b|"
+    r"\b(asterisks?|brackets?)\b.*\b(omitted|omissions?|redacted|redactions?)\b",
+    re.IGNORECASE,
+)
+
+
 def recital_checks(sent) -> list[str]:
-    """'WHEREAS, the Grantor did vote to grant a renewal': a contract's recital tells the background, not a term."""
+    """'WHEREAS, the Grantor did vote to grant a renewal': a contract's recital tells the background, not a term; a
+    note on the filing's redactions is about the document, not its terms."""
+    if FILING_NOTE.search(sent.text):
+        return ["cross_reference"]
     return ["subordinate_clause"] if re.match(r"\s*(WHEREAS|Whereas)\b", sent.text) else []
 
 

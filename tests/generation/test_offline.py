@@ -325,3 +325,9 @@ def test_a_party_after_a_place_preposition_is_asked_with_what():
     payee = fact("tenant", "must_pay_to", "landlord", "shall pay to", sentence="The tenant shall pay the deposit to"
                  " the landlord.", object_type="party", domain="legal")  # fmt: skip
     assert what_question(payee).startswith("Who")
+
+
+def test_a_duty_to_be_responsible_is_not_asked_as_a_liability():
+    duty = fact("Consultant", "responsible_for", "strategic planning", "be responsible for", domain="legal",
+                sentence="The Consultant shall be responsible for the strategic planning.")  # fmt: skip
+    assert aspect_question("Consultant", "liability", duty) == "What is the consultant responsible for?"

@@ -206,6 +206,8 @@ def test_a_clause_inside_a_span_a_condition_apposition_and_a_recital_state_no_fa
     text = "If serious muscle pain occurs during treatment with CRESTOR, promptly interrupt therapy."
     assert not any(r == "is_a" for _, r, *_ in trusted(text, nlp))
     assert not trusted("WHEREAS, the Town Council approved the renewal of the franchise.", nlp, "legal")
+    assert not trusted("Brackets denote omissions.", nlp, "legal")
+    assert not trusted("Asterisks mark redacted terms.", nlp, "legal")
 
 
 def test_a_clause_after_subject_conjuncts_narrows_each_of_them(nlp):
