@@ -23,6 +23,7 @@ from generation.verbalise import (
     sentence_case,
 )
 from kgraph.records import Fact, normalise
+from kgraph.relations import CANONICAL
 
 # Persona frames, each only where it fits the question; most questions are asked plainly.
 FRAMES = {
@@ -99,11 +100,23 @@ def indefinite(entity: str, sentence: str) -> str:
     return f"{before} {entity}" if before in ("a", "an") else entity  # 'an ACE inhibitor' too
 
 
+# 'in patients with decreased renal function': the population a condition was named through
+POPULATION_BEFORE = (
+    r"\b((?:(?:adult|pediatric|paediatric|elderly|older|younger|pregnant) )?"
+    r"(?:patients|people|adults|children|women|men|individuals|subjects)) (?:with|who have) (?:[\w -]*?\b(?:or|and) )?"
+)
+
+
 def object_of(fact: Fact) -> str:
     """The object as a question names it; a verb's direct object keeps the 'a' of its sentence ('remove an incorrect
-    allergy label'), an object after a preposition stays bare ('contraindicated in known hypersensitivity')."""
+    allergy label'), an object after a preposition stays bare ('contraindicated in known hypersensitivity'). After a
+    relation read off the verb, a condition keeps the patients it was named through ('be increased in patients with
+    decreased renal function', not 'in decreased renal function')."""
     named = name(fact.object, fact, fact.object_type)
     last = lemma_phrase(fact).split()[-1:] or [""]
+    if last[0] in ("in", "among") and fact.relation not in CANONICAL:
+        found = re.search(POPULATION_BEFORE + re.escape(fact.object), sentence_of(fact), re.IGNORECASE)
+        return f"{found.group(1).lower()} with {named}" if found else named
     return named if last[0] in PREPOSITIONS else indefinite(named, sentence_of(fact))
 
 

@@ -111,10 +111,23 @@ def antecedent(noun):
 def is_passive(verb) -> bool:
     """A passive participle, also one coordinated with a passive that shares its auxiliary ('will be allocated and
     dispersed to')."""
-    if any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb):
+    if any(c.dep_ == "auxpass" for c in verb.children) or is_reduced_relative(verb) or paired_participles(verb):
         return True
     governor = governing_verb(verb) if verb.dep_ == "conj" and verb.tag_ == "VBN" else None
     return governor is not None and not own_auxiliaries(verb) and is_passive(governor)
+
+
+def paired_participles(verb) -> bool:
+    """'tubes transferred or removed from a factory', 'materials omitted and filed with the SEC': a past form with
+    neither auxiliary nor object, coordinated with a participle that has neither, is a participle too (the tagger
+    read the first as a past tense)."""
+
+    def bare(v) -> bool:
+        return v.tag_ in ("VBD", "VBN") and not any(c.dep_ in ("aux", "auxpass", "dobj") for c in v.children)
+
+    pair = [c for c in verb.children if c.dep_ == "conj" and c.tag_ == "VBN"]
+    pair += [verb.head] if verb.dep_ == "conj" and verb.tag_ == "VBN" else []
+    return bare(verb) and any(bare(other) for other in pair)
 
 
 def lemma_phrase(verb) -> str:

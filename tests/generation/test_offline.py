@@ -331,3 +331,12 @@ def test_a_duty_to_be_responsible_is_not_asked_as_a_liability():
     duty = fact("Consultant", "responsible_for", "strategic planning", "be responsible for", domain="legal",
                 sentence="The Consultant shall be responsible for the strategic planning.")  # fmt: skip
     assert aspect_question("Consultant", "liability", duty) == "What is the consultant responsible for?"
+
+
+def test_a_condition_after_a_verb_read_relation_keeps_its_patients():
+    raised = fact("exposure to lithium", "be_increased_in", "renal impairment", "be increased in", hedged=True,
+                  sentence="Exposure to lithium may be increased in elderly patients with renal impairment.")  # fmt: skip
+    assert yes_no_question(raised) == "Can exposure to lithium be increased in elderly patients with renal impairment?"
+    named = fact("Lithium", "contraindicated_in", "renal impairment", "be contraindicated in",
+                 sentence="Lithium is contraindicated in patients with renal impairment.")  # fmt: skip
+    assert yes_no_question(named) == "Is lithium contraindicated in renal impairment?"

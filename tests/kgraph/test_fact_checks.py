@@ -213,3 +213,12 @@ def test_a_clause_inside_a_span_a_condition_apposition_and_a_recital_state_no_fa
 def test_a_clause_after_subject_conjuncts_narrows_each_of_them(nlp):
     found = trusted("All boats and trailers to be auctioned shall be inspected by the marshal.", nlp, "legal")
     assert not any(o in ("boats", "trailers") or s in ("boats", "trailers") for s, _, o, *_ in found)
+
+
+def test_a_past_form_paired_with_a_bare_participle_is_passive(nlp):
+    text = (
+        "Tobacco products, and cigarette papers and tubes transferred or removed from a factory or a bonded "
+        "warehouse, under this part, without payment of tax, shall be marked as required by this subpart."
+    )
+    relations = {f.relation for f in facts(text, nlp, "legal")}
+    assert "remove_from" not in relations and "be_removed_from" in relations
