@@ -261,7 +261,10 @@ def framed(question: str, fact: Fact, qtype: str, persona: str, difficulty: str,
 def question(ctx: JobContext, facts: list[Fact], key: object) -> str:
     qtype, persona, level = ctx.question_type, ctx.persona, ctx.difficulty
     if qtype == "aspect":
-        q = in_context(aspect_question(ctx.entity, ctx.aspect, facts[0]), facts[0])
+        q = aspect_question(ctx.entity, ctx.aspect, facts[0])
+        # 'For VIAGRA, how is chest pain treated?' answered 'Nitrates treat chest pain' misleads (and 'For VIAGRA,
+        # how is ED treated?' answers itself): how a condition is treated is asked as it is, what treats it answers
+        q = q if ctx.aspect == "treatment" and facts[0].domain == "medical" else in_context(q, facts[0])
     else:
         q = core_question(facts, qtype, ctx.options, key, (ctx.forms or ["what"])[0])
     return framed(q, facts[0], qtype, persona, level, key)

@@ -371,6 +371,14 @@ FILING_NOTE = re.compile(
 )
 
 
+def echo_checks(subject: str, obj: str) -> list[str]:
+    """'Severe arrhythmias should be treated with appropriate anti-arrhythmic measures': an object named after the
+    subject it acts against says nothing new."""
+    head = subject.lower().split()[-1][:6] if subject.split() else ""
+    against = [w[4:].lstrip("-") for w in obj.lower().split() if w.startswith("anti")]
+    return ["generic_argument"] if len(head) >= 4 and any(w.startswith(head) for w in against) else []
+
+
 def recital_checks(sent) -> list[str]:
     """'WHEREAS, the Grantor did vote to grant a renewal': a contract's recital tells the background, not a term; a
     note on the filing's redactions is about the document, not its terms."""

@@ -17,6 +17,7 @@ from kgraph.checks import (
     clause_checks,
     complexity_checks,
     confidence,
+    echo_checks,
     indefinite,
     recital_checks,
     reference_checks,
@@ -346,7 +347,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                 subject_doubts += subject_checks(subject_token)
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations, subject_token)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
-                object_checks += relational_checks(object_token)
+                object_checks += relational_checks(object_token) + echo_checks(subject, obj)
                 # 'does not inhibit other CYP enzymes' denies the rest, not the named ones the span keeps ('X or
                 # other Y' names the rest beside it)
                 other = any(c.lower_ == "other" for c in object_token.children) and object_token.dep_ != "conj"

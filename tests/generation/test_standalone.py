@@ -107,7 +107,7 @@ def test_a_question_names_the_product_rule_or_contract_it_is_about():
     unnamed = fee.model_copy(update={"evidence": [fee.evidence[0].model_copy(update={"title": "contract_7"})]})
     assert questions(unnamed) == []  # which contract? a closed-book model would learn it as a general rule
     viagra = fact("VIAGRA", "treats", "erectile dysfunction", "treat", title=VIAGRA, subject_type="drug")
-    assert all(q.count("VIAGRA") == 1 for q in questions(viagra))  # named already: no setting in front
+    assert all(q.count("VIAGRA") <= 1 for q in questions(viagra))  # named already: no setting in front
     other = fact("riociguat", "treats", "pulmonary hypertension", "treat", title=VIAGRA, subject_type="drug")
     assert all(q.startswith("Does riociguat treat") for q in questions(other, question_types=["yes_no"]))
 
@@ -221,3 +221,11 @@ def test_an_open_question_needs_a_relation_the_rules_name():
     paid = fact("franchise fee", "must_be_paid_to", "town treasurer", "shall be paid to", domain="legal",
                 sentence="The franchise fee shall be paid to the town treasurer.")  # fmt: skip
     assert "explanation" in fitting_types(paid, index_of([paid]), None)
+
+
+def test_how_a_condition_is_treated_is_asked_without_another_products_setting():
+    nitrates = fact("Nitrates", "treats", "chest pain", "treat", sentence="Nitrates are used to treat chest pain.",
+                    title=VIAGRA, subject_type="drug")  # fmt: skip
+    asked = questions(nitrates, question_types=["aspect"])
+    assert "How is chest pain treated?" in asked
+    assert not any(q.startswith("For VIAGRA") and "treated" in q for q in asked)

@@ -222,3 +222,7 @@ def test_a_past_form_paired_with_a_bare_participle_is_passive(nlp):
     )
     relations = {f.relation for f in facts(text, nlp, "legal")}
     assert "remove_from" not in relations and "be_removed_from" in relations
+
+
+def test_an_object_named_after_the_subject_it_acts_against_says_nothing(nlp):
+    assert not trusted("Psychosis should be treated with appropriate antipsychotic therapy.", nlp)
