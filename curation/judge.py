@@ -28,7 +28,7 @@ STOPWORDS = set(
     "as from into than then there their what which who whom how why when does do did not no yes may can could "
     "should shall will would about according source text states says say words puts way".split()
 )
-JUDGE = "offline-claims-v6"
+JUDGE = "offline-claims-v7"
 # samples judged together: their parses and vectors are held at once, so this bounds the judge's memory
 CHUNK = 2048
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")

@@ -478,8 +478,12 @@ RELATIONAL_NOUNS = {
 def relational_checks(noun) -> list[str]:
     """'MMAE is a substrate and an inhibitor of CYP3A4', 'a strong inhibitor': a role noun named without what it is
     a role toward is cut from its phrase ('an SGLT2 inhibitor' says toward what before the noun)."""
-    named = [c for c in noun.children if c.dep_ == "amod" and any(ch.isdigit() or ch.isupper() for ch in c.text)]
-    toward = named or any(c.dep_ in ("compound", "nmod", "prep", "poss") for c in noun.children)  # 'CYP3A4 inducer'
+    named = [
+        c
+        for c in noun.children
+        if c.dep_ == "amod" and (c.tag_.startswith("NN") or any(ch.isdigit() or ch.isupper() for ch in c.text))
+    ]  # 'CYP3A4 inducer', 'enzyme inhibitor' with the noun read as a modifier
+    toward = named or any(c.dep_ in ("compound", "nmod", "prep", "poss") for c in noun.children)
 
     return ["truncated_span"] if noun.lemma_.lower() in RELATIONAL_NOUNS and not toward else []
 

@@ -226,3 +226,8 @@ def test_a_past_form_paired_with_a_bare_participle_is_passive(nlp):
 
 def test_an_object_named_after_the_subject_it_acts_against_says_nothing(nlp):
     assert not trusted("Psychosis should be treated with appropriate antipsychotic therapy.", nlp)
+
+
+def test_a_role_noun_with_a_noun_read_as_its_modifier_is_whole(nlp):
+    found = trusted("Enalapril is an angiotensin-converting enzyme inhibitor.", nlp)
+    assert ("Enalapril", "is_a", "angiotensin-converting enzyme inhibitor", False, False) in found
