@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from generation.records import Sample
+from kgraph.entities import names_someone
 from kgraph.records import Fact
 
 USES = {
@@ -92,6 +93,7 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
     surface = fact.surface_relation.split()[:1]
     # 'What must X do?' and 'What rights does X have?' ask X to act: not of a passive ('products may be added').
     active = r.split("_")[1:2] != ["be"] and fact.surface_relation.split()[1:2] != ["be"]
+    active = active and names_someone(s)  # 'What must prices do?' asks a term to act
     if r in LIABLE:
         return [(s, "liability")]
     if active and (r.startswith(("must_", "require")) or surface in (["shall"], ["must"])):

@@ -166,13 +166,29 @@ def guess_type(name: str, domain: str) -> str:
     return "entity"
 
 
+PERSON_ENDINGS = ("er", "or", "ee", "ant", "ent", "ist", "ian")
+BODIES = {"person", "individual", "company", "corporation", "agency", "government", "bank", "authority", "board"}
+
+
+def names_someone(name: str) -> bool:
+    """A name, a role ('the licensee', 'each permittee', 'the appropriate officer') or a body ('the company'); not a
+    thing ('prices', 'materials')."""
+    words = name.split()
+    last = singular(words[-1].lower()) if words else ""
+    return bool(words) and (
+        any(w[:1].isupper() for w in words) or last in BODIES or last in PARTY_WORDS or last.endswith(PERSON_ENDINGS)
+    )
+
+
 def typed_fact(fact: Fact, aliases: dict[str, str]) -> Fact:
     """The fact with canonical entity names (aliases keyed by entity key), types filled, an id over entity keys."""
     subject = aliases.get(entity_key(fact.subject), fact.subject)
     obj = aliases.get(entity_key(fact.object), fact.object)
     roles = ROLES.get(fact.relation, ("entity", "entity"))
-    # 'the licensee must file X' names a party; 'all sealed bids must be filed with X' names what is filed
-    if fact.relation.startswith(("must_", "may_")) and not fact.relation.split("_", 1)[1].startswith("be_"):
+    # 'the licensee must file X' names a party; 'all sealed bids must be filed with X' names what is filed, and
+    # 'prices shall exclude transport' a term: a duty's subject is a party when it names someone
+    active = not fact.relation.split("_", 1)[1].startswith("be_") if "_" in fact.relation else True
+    if fact.relation.startswith(("must_", "may_")) and active and names_someone(subject):
         roles = ("party", "entity")
     subject_type = fact.subject_type if fact.subject_type != "entity" else guess_type(subject, fact.domain)
     object_type = fact.object_type if fact.object_type != "entity" else guess_type(obj, fact.domain)

@@ -78,6 +78,10 @@ def test_passive_duties_are_not_asked_as_what_the_subject_must_do():
     active = make_fact("licensee", "must_report", "the theft", domain="legal", surface="shall report")
     assert legal_aspects(passive) == []
     assert legal_aspects(active) == [("licensee", "obligations")]
+    # a term is no one who acts: 'What must prices do?'
+    term = make_fact("prices", "must_exclude", "transport", domain="legal", surface="shall exclude")
+    assert legal_aspects(term) == []
+    assert legal_aspects(make_fact("Distributor", "may_sell", "the products", domain="legal", surface="may sell"))
 
 
 def test_negated_facts_answer_no_aspect_question():

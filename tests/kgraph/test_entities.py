@@ -67,3 +67,5 @@ def test_a_passive_duty_names_what_it_binds_not_a_party():
     bids = typed_fact(fact("sealed bids", "must_be_filed_with", "county clerk", "legal"), {})
     assert bids.subject_type != "party"
     assert typed_fact(fact("tenant", "must_pay", "rent", "legal"), {}).subject_type == "party"
+    assert typed_fact(fact("permittee", "must_keep", "records", "legal"), {}).subject_type == "party"
+    assert typed_fact(fact("prices", "must_exclude", "transport", "legal"), {}).subject_type != "party"
