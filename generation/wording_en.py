@@ -72,7 +72,10 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
         return f"{before} {text}"
     if not text[:1].islower():
         return text
-    bare = before in PREPOSITIONS and kind != "party" and not defined  # 'offered for sale', not 'paid to grantor'
+    # 'offered for sale', 'exclude transport, insurance and VAT' stay bare as the source has them; not 'paid to
+    # grantor', nor a noun opening the sentence
+    listed = kind == "entity" and before != "" and before not in ARTICLES | {"your", "a", "an"}
+    bare = (before in PREPOSITIONS or listed) and kind != "party" and not defined
     if fact.domain == "legal" and kind in ("party", "entity") and not bare:
         text = text if looks_plural(text, sentence_of(fact)) else f"the {text}"
     return text

@@ -340,3 +340,12 @@ def test_a_condition_after_a_verb_read_relation_keeps_its_patients():
     named = fact("Lithium", "contraindicated_in", "renal impairment", "be contraindicated in",
                  sentence="Lithium is contraindicated in patients with renal impairment.")  # fmt: skip
     assert yes_no_question(named) == "Is lithium contraindicated in renal impairment?"
+
+
+def test_a_legal_noun_the_source_lists_bare_stays_bare():
+    priced = fact("prices", "must_exclude", "insurance", "shall exclude", object_type="entity", domain="legal",
+                  sentence="Unless otherwise agreed, prices shall exclude transport, insurance and VAT.")  # fmt: skip
+    assert yes_no_question(priced) == "Must prices exclude insurance?"
+    named = fact("Licensee", "must_return", "license", "shall return", object_type="entity", domain="legal",
+                 sentence="The Licensee shall return the license to the Chief.")  # fmt: skip
+    assert yes_no_question(named) == "Must the licensee return the license?"
