@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from generation.passage import ATTACHED, SEE
 from kgraph.records import Fact
 
 # Sentences that carry no claim about the domain: safety caveats and persona frames. They neither raise grounding
@@ -26,9 +27,9 @@ CITES_SOURCE = re.compile(
     r"|\baccording to (?:the|this) (?:study|article|evidence|author|wording|section)\b"
     r"|\b(?:the|this) evidence (?:says|shows|states)\b"
     # cross-references into a document the reader does not have
-    r"|\[\s*see(?:\b|(?=[A-Z]))|\bsee (?:section|paragraph|above|below)\b"
+    rf"|{SEE}|\bsee (?:section|paragraph|above|below)\b"
     r"|\b(?:listed|described|discussed|defined|set forth|specified) (?:above|below)\b"
-    r"|\bother sections of\b|\bin this (?:section|paragraph|labeling)\b|\b(?:as per|in) the attached\b",
+    rf"|\bother sections of\b|\bin this (?:section|paragraph|labeling)\b|{ATTACHED}",
     re.IGNORECASE,
 )
 NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "none", "nobody", "nothing", "cannot"}

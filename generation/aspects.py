@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from generation.records import Sample
 from kgraph.entities import names_someone
 from kgraph.records import Fact
+from kgraph.relations import passive_modal
 
 USES = {
     "treats", "indicated_for", "be_recommended_for", "be_used_for", "be_given_for", "be_recommended_as",
@@ -92,7 +93,7 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
     r, s = fact.relation, fact.subject
     surface = fact.surface_relation.split()[:1]
     # 'What must X do?' and 'What rights does X have?' ask X to act: not of a passive ('products may be added').
-    active = r.split("_")[1:2] != ["be"] and fact.surface_relation.split()[1:2] != ["be"]
+    active = not passive_modal(r) and fact.surface_relation.split()[1:2] != ["be"]
     active = active and names_someone(s)  # 'What must prices do?' asks a term to act
     if r in LIABLE:
         return [(s, "liability")]

@@ -21,13 +21,15 @@ ANAPHOR = re.compile(
 # A pointer into the document ('[see Warnings and Precautions (5.1)]', '(see WARNINGS)', '(see § 555.77)'): the
 # reader of a closed-book answer has no sections to turn to.
 # ('[seeOverdosage (10)]': a label's text extraction can glue the words)
-CROSS_REFERENCE = re.compile(r"\s*\[\s*see(?:\b|(?=[A-Z]))[^\]]*\]|\s*\(\s*(?:see|refer to)\b[^)]*\)", re.IGNORECASE)
+SEE = r"\[\s*see(?:\b|(?=[A-Z]))"
+ATTACHED = r"\b(?:as per|in) the attached\b"
+CROSS_REFERENCE = re.compile(rf"\s*{SEE}[^\]]*\]|\s*\(\s*(?:see|refer to)\b[^)]*\)", re.IGNORECASE)
 # What only makes sense beside the rest of the document: the sentence is not asked about. A filed contract's
 # redaction mark ('a charge of [**] of its value') hides the term itself.
 POINTS_AWAY = re.compile(
     r"other sections of (the|this) label|(described|listed|discussed|mentioned|shown|set forth|specified) "
     r"(above|below)|\bthe following\b|\bas follows\b|\bthis section\b|\bin table \d|\bthe above\b|"
-    r"\b(as per|in) the attached\b|\[\s*\*+\s*\]",
+    rf"{ATTACHED}|\[\s*\*+\s*\]",
     re.IGNORECASE,
 )
 # A sentence cut before its list ('risk factors for heart disease such as'): it ends on a word that leads on.

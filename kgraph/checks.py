@@ -371,6 +371,13 @@ FILING_NOTE = re.compile(
 )
 
 
+def others_checks(noun) -> list[str]:
+    """Of a denied object: 'does not inhibit other CYP enzymes' denies the rest, not the named ones the span keeps
+    ('X or other Y' names the rest beside it)."""
+    other = any(c.lower_ == "other" for c in noun.children) and noun.dep_ != "conj"
+    return ["truncated_span"] if other else []
+
+
 def echo_checks(subject: str, obj: str) -> list[str]:
     """'Severe arrhythmias should be treated with appropriate anti-arrhythmic measures': an object named after the
     subject it acts against says nothing new."""
@@ -484,7 +491,6 @@ def relational_checks(noun) -> list[str]:
         if c.dep_ == "amod" and (c.tag_.startswith("NN") or any(ch.isdigit() or ch.isupper() for ch in c.text))
     ]  # 'CYP3A4 inducer', 'enzyme inhibitor' with the noun read as a modifier
     toward = named or any(c.dep_ in ("compound", "nmod", "prep", "poss") for c in noun.children)
-
     return ["truncated_span"] if noun.lemma_.lower() in RELATIONAL_NOUNS and not toward else []
 
 

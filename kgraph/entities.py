@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from kgraph.records import Fact, normalise
+from kgraph.relations import passive_modal
 
 LEADING_WORDS = {"the", "a", "an", "this", "that", "these", "those", "any", "each", "all", "either", "both"}
 # Words ending in s that are not plurals.
@@ -187,8 +188,7 @@ def typed_fact(fact: Fact, aliases: dict[str, str]) -> Fact:
     roles = ROLES.get(fact.relation, ("entity", "entity"))
     # 'the licensee must file X' names a party; 'all sealed bids must be filed with X' names what is filed, and
     # 'prices shall exclude transport' a term: a duty's subject is a party when it names someone
-    active = not fact.relation.split("_", 1)[1].startswith("be_") if "_" in fact.relation else True
-    if fact.relation.startswith(("must_", "may_")) and active and names_someone(subject):
+    if fact.relation.startswith(("must_", "may_")) and not passive_modal(fact.relation) and names_someone(subject):
         roles = ("party", "entity")
     subject_type = fact.subject_type if fact.subject_type != "entity" else guess_type(subject, fact.domain)
     object_type = fact.object_type if fact.object_type != "entity" else guess_type(obj, fact.domain)

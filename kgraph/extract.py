@@ -19,6 +19,7 @@ from kgraph.checks import (
     confidence,
     echo_checks,
     indefinite,
+    others_checks,
     recital_checks,
     reference_checks,
     relation_checks,
@@ -348,11 +349,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations, subject_token)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
                 object_checks += relational_checks(object_token) + echo_checks(subject, obj)
-                # 'does not inhibit other CYP enzymes' denies the rest, not the named ones the span keeps ('X or
-                # other Y' names the rest beside it)
-                other = any(c.lower_ == "other" for c in object_token.children) and object_token.dep_ != "conj"
-                if found.negated and other:
-                    object_checks.append("truncated_span")
+                object_checks += others_checks(object_token) if found.negated else []
                 object_checks += subject_checks(object_token) if object_token.dep_ in SUBJECT_DEPS else []
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_doubts, *object_checks] + (
                     ["hedged"] if found.hedged else []

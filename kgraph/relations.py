@@ -110,6 +110,11 @@ COPULAR_NOUNS = {
 OBLIGATION = {"shall": "must", "must": "must", "may": "may", "can": "may", "should": "should"}
 
 
+def passive_modal(relation: str) -> bool:
+    """'must_be_filed_with': a duty or permission about what is acted on, not about who acts."""
+    return relation.split("_")[1:2] == ["be"]
+
+
 def is_inverse(surface: str) -> bool:
     """Whether the phrase names the effect first ('be effect of'), so subject and object swap."""
     return surface in MEDICAL_INVERSE
