@@ -47,6 +47,13 @@ UNKNOWN = re.compile(
 HEDGE = re.compile(r"\b(may|might|could|possibl[ey]|potential(ly)?|suggest(s|ed)?)\b", re.IGNORECASE)
 NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nothing|cannot)\b|n't\b", re.IGNORECASE)
 
+# 'However, since higher plasma levels may increase X, ...': a link to a sentence the answer does not carry.
+CONNECTIVE = re.compile(
+    r"^(however|also|in addition|additionally|therefore|thus|hence|moreover|furthermore|consequently|"
+    r"nevertheless|similarly|likewise|in contrast|conversely|otherwise),\s+(?=\w)",
+    re.IGNORECASE,
+)
+
 ANAPHOR_ZH = ("它", "这", "该", "其", "此", "他们", "她们", "上述", "因此", "但")
 
 
@@ -86,6 +93,9 @@ def standalone(evidence: Evidence) -> str:
     before, after = neighbour(evidence, "before"), neighbour(evidence, "after")
     if before and needs_context(evidence.sentence):
         sentence = f"{before} {sentence}"
+    elif CONNECTIVE.match(sentence):
+        rest = CONNECTIVE.sub("", sentence)
+        sentence = rest[:1].upper() + rest[1:]
     if after and ends_open(evidence.sentence):
         joint = ":" if evidence.sentence.rstrip().endswith(":") else ""
         sentence = re.sub(r"\s+([.,;:!?])", r"\1", f"{sentence[:-1]}{joint} {after[:1].lower() + after[1:]}")

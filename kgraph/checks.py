@@ -320,7 +320,8 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("line_break")
     # 'Co' of a split 'Co-administration'; an adjective left of its noun ('ventricular' of 'ventricular arrhythmias')
     following = token.nbor(1) if token.i + 1 < len(token.doc) else token
-    cut_adjective = token.pos_ == "ADJ" and (following.pos_ in ("NOUN", "PROPN") or following.text in (",", "/"))
+    # ('mild' of 'mild (CLcr=50-80 mL/min) and moderate renal impairment')
+    cut_adjective = token.pos_ == "ADJ" and (following.pos_ in ("NOUN", "PROPN") or following.text in (",", "/", "("))
     short = (len(text) < 3 and not text.isupper()) or cut_adjective
     gerund_clause = token.tag_ == "VBG" and any(c.dep_ == "dobj" for c in token.children)  # 'Dividing an agreement'
     # A clause, no entity: also a span across a finite verb ('stock shall') or a bare verb as head ('If rash or
@@ -342,9 +343,27 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("statistic")
     dangling = tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END
     cut = tokens and cut_range(max(tokens, key=lambda t: t.i))
+    cut = cut or dropped_infinitive(token, tokens)
     if short or text.count("(") != text.count(")") or dangling or cut or shares_modifiers(token):
         checks.append("truncated_span")
     return checks
+
+
+def dropped_infinitive(token, tokens) -> bool:
+    """'grants MMI the rights to copy the master materials': a noun right before a to-clause the span leaves out ('the
+    right to terminate', 'the obligation to pay') names nothing without it, whatever the parse hangs the clause on."""
+    last = max(tokens, key=lambda t: t.i) if tokens else token
+    after = token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
+    common = last.tag_ in ("NN", "NNS")  # not 'authorize the General Services Administration to conduct the sale'
+    return common and after.tag_ == "TO" and after.head.tag_ == "VB" and after.head not in tokens
+
+
+def narrowing_line(verb) -> list[str]:
+    """'(a) Distributors who are exempted persons.': a verbless list line names a noun and narrows it by a relative
+    clause; nothing is claimed of all distributors ('Active liver disease, which may include X' still claims)."""
+    root = verb.sent.root
+    restrictive = verb.dep_ == "relcl" and verb.left_edge.i > 0 and verb.doc[verb.left_edge.i - 1].text != ","
+    return ["fragment"] if restrictive and verb.head == root and root.pos_ in ("NOUN", "PROPN") else []
 
 
 def sentence_checks(sent) -> list[str]:

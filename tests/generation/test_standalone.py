@@ -229,3 +229,12 @@ def test_how_a_condition_is_treated_is_asked_without_another_products_setting():
     asked = questions(nitrates, question_types=["aspect"])
     assert "How is chest pain treated?" in asked
     assert not any(q.startswith("For VIAGRA") and "treated" in q for q in asked)
+
+
+def test_an_answer_does_not_open_with_a_link_to_a_sentence_it_leaves_out():
+    sentence = "However, since older patients clear digoxin slowly, a lower starting dose should be used."
+    slow = fact("older patients", "clear", "digoxin", "clear", sentence=sentence)
+    assert fact_text(slow) == "Since older patients clear digoxin slowly, a lower starting dose should be used."
+    before = "Digoxin is excreted by the kidneys."
+    linked = slow.model_copy(update={"evidence": [slow.evidence[0].model_copy(update={"before": before})]})
+    assert fact_text(linked) == f"{before} {sentence}"

@@ -231,3 +231,19 @@ def test_an_object_named_after_the_subject_it_acts_against_says_nothing(nlp):
 def test_a_role_noun_with_a_noun_read_as_its_modifier_is_whole(nlp):
     found = trusted("Enalapril is an angiotensin-converting enzyme inhibitor.", nlp)
     assert ("Enalapril", "is_a", "angiotensin-converting enzyme inhibitor", False, False) in found
+
+
+def test_a_bare_adjective_in_a_nouns_place_is_cut_from_its_noun(nlp):
+    text = "No titration is needed for mild (eGFR 60-89) and moderate (eGFR 30-59) hepatic impairment."
+    assert not any(o == "mild" for _, _, o, *_ in trusted(text, nlp))
+
+
+def test_a_noun_without_the_to_clause_that_says_which_one_is_cut(nlp):
+    found = trusted("Northwind Ltd hereby grants Acme the rights to translate the user manuals.", nlp, "legal")
+    assert not any(o == "rights" for _, _, o, *_ in found)
+
+
+def test_a_list_line_that_narrows_a_noun_claims_nothing_of_all_of_it(nlp):
+    assert not trusted("(b) Importers who are licensed manufacturers.", nlp, "legal")
+    found = trusted("Severe hepatic impairment, which may include marked jaundice.", nlp)
+    assert any(o == "marked jaundice" for _, _, o, *_ in found)
