@@ -3,9 +3,12 @@ of X?', 'What must the supplier do?'), gathered into one question and answered w
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
+from generation.passage import rare
 from generation.records import Sample
+from generation.syntax import sentence_of
 from kgraph.entities import names_someone
 from kgraph.records import Fact
 from kgraph.relations import passive_modal
@@ -28,6 +31,8 @@ LIABLE = {"liable_for", "responsible_for", "indemnifies", "must_indemnify"}
 RIGHTS = {"entitled_to", "has_right_to", "give_right_to"}
 SCOPE = {"governed_by", "be_subject_to", "applies_to", "be_limited_to"}
 DEFINES = {"includes", "means", "be_defined_as"}
+# 'a fall in serum uric acid' is a drug's effect, not a condition with causes and risk factors
+CHANGES = {"fall", "rise", "increase", "decrease", "reduction", "elevation", "decline", "drop", "change", "improvement"}
 
 
 # The question that gathers each aspect; {e} is the entity.
@@ -72,14 +77,16 @@ def medical_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
         found.append((agent, "adverse_effects" if drug or turned else "effects"))
         # never 'What are the causes and risk factors of allopurinol?'; nor of an effect merely reported with a drug
         # ('haloperidol has been associated with persistent dyskinesias' answered it badly 3 of 3 times in dev labels)
+        change = outcome.lower().split()[0] in CHANGES if outcome.split() else False
         if (fact.subject_type if turned else fact.object_type) not in NOT_CAUSED and r not in ASSOCIATIONS:
-            found.append((outcome, "causes"))
+            found += [] if change else [(outcome, "causes")]
 
     if r in DIAGNOSES:
         found.append((o, "diagnosis"))
     if r in DIAGNOSED_BY:
         found.append((s, "diagnosis"))
-    if r in ACTS and drug and not fact.hedged:
+    # 'Allopurinol also inhibits the oxidation of mercaptopurine': an action besides the one that makes it work
+    if r in ACTS and drug and not fact.hedged and not re.search(r"\balso\b", sentence_of(fact), re.IGNORECASE):
         found.append((s, "mechanism"))
     if r in CONTRA:
         found.append((s, "contraindications"))
@@ -114,8 +121,9 @@ def legal_aspects(fact: Fact) -> list[tuple[str, str]]:
 
 def fact_aspects(fact: Fact, drug: bool) -> list[tuple[str, str]]:
     """The (entity name, aspect) pairs of a fact, by its domain; none for a negated fact, which would answer 'How can
-    the risk of X be reduced?' with 'there is no assurance that monitoring will prevent X'."""
-    if fact.negated:
+    the risk of X be reduced?' with 'there is no assurance that monitoring will prevent X', nor for a rare one ('What
+    is allopurinol used for?' answered 'it is rarely indicated for use in children')."""
+    if fact.negated or rare(fact):
         return []
     if fact.domain == "medical":
         return medical_aspects(fact, drug)

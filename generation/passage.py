@@ -151,6 +151,20 @@ def plain_polarity(fact: Fact) -> bool:
     """Whether a 'Yes' or 'No' can answer for the fact: its sentence states it without an unknown, and any hedge or
     negation in the sentence is one the fact carries (its flags may miss 'under no circumstances shall')."""
     sentence = sentence_of(fact)
-    if UNKNOWN.search(sentence):
+    if UNKNOWN.search(sentence) or rare(fact):
         return False
     return (fact.negated or not NEGATION.search(sentence)) and (fact.hedged or not HEDGE.search(sentence))
+
+
+AUXILIARIES = {"be", "is", "are", "was", "were", "been", "shall", "must", "may", "can", "should", "will", "not"}
+
+
+def rare(fact: Fact) -> bool:
+    """'Allopurinol is rarely indicated for use in children': a 'rarely' between the subject and its verb, which a
+    plain 'Yes' or a list of uses would drop."""
+    words = [w for w in fact.surface_relation.split() if w.lower() not in AUXILIARIES]
+    if not words or not fact.subject:
+        return False
+    rarely = r"(?:rarely|seldom|infrequently|hardly ever)"
+    pattern = rf"{re.escape(fact.subject)}\W+(?:\w+\W+){{0,3}}?{rarely}\s+(?:\w+\s+)?{re.escape(words[0][:5])}"
+    return bool(re.search(pattern, sentence_of(fact), re.IGNORECASE))

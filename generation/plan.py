@@ -16,7 +16,7 @@ from generation.aspects import fact_aspects, is_drug
 from generation.context import standalone_fact
 from generation.names import doses_drug, generic_argument, is_hub, vague_fact
 from generation.passage import complete, fact_text, plain_polarity
-from generation.syntax import about_the_fact, agent_of, alternatives
+from generation.syntax import about_the_fact, agent_of, alternatives, rewordings
 from generation.verbalise import lemma_phrase
 from kgraph.checks import MODAL_PREFIXES
 from kgraph.graph import entity_key, graph_facts
@@ -260,13 +260,13 @@ class FactIndex:
         return chain
 
     def sibling(self, fact: Fact) -> Fact | None:
-        """A fact of the same relation and qualifiers sharing the subject or the object, with a non-hub other end:
-        what a 'both' question sets beside it."""
+        """A fact of the same relation and qualifiers sharing the subject or the object, with a non-hub other end
+        that neither an 'or' nor a rewording ties to the fact's: what a 'both' question sets beside it."""
         options = [
             f for f in self.neighbours(fact)
             if f.relation == fact.relation != "is_a" and (f.negated, f.hedged) == (fact.negated, fact.hedged)
             and (entity_key(f.subject) == entity_key(fact.subject)) != (entity_key(f.object) == entity_key(fact.object))
-            and not set(nodes(f)) & self.hubs and not alternatives(fact, f)
+            and not set(nodes(f)) & self.hubs and not alternatives(fact, f) and not rewordings(fact, f)
             and len(" ".join({fact_text(fact), fact_text(f)}).split()) <= BOTH_WORDS
         ]  # fmt: skip
         return options[stable(fact.id, "sibling") % len(options)] if options else None

@@ -118,3 +118,12 @@ def alternatives(a: Fact, b: Fact) -> bool:
         return False
     between = sentence[where[0] : where[1]]
     return " or " in f" {between} " or between.rstrip().endswith((" or", "/"))
+
+
+def rewordings(a: Fact, b: Fact) -> bool:
+    """Two facts whose differing names share most of their words ('urinary uric acid levels', 'serum and urinary uric
+    acid concentrations'): a 'both' question over them asks one thing twice."""
+    first, second = (a.object, b.object) if a.subject.lower() == b.subject.lower() else (a.subject, b.subject)
+    words = [{w for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) > 3} for name in (first, second)]
+    shorter = min(words, key=len)
+    return bool(shorter) and len(words[0] & words[1]) > len(shorter) / 2

@@ -115,3 +115,14 @@ def test_how_a_drug_works_is_asked_only_of_what_it_acts_on_plainly():
     assert not any(aspect == "mechanism" for _, aspect in fact_aspects(lowers, drug=True))
     hedged = blocks.model_copy(update={"hedged": True})
     assert not any(aspect == "mechanism" for _, aspect in fact_aspects(hedged, drug=True))
+
+
+def test_no_uses_or_mechanism_from_a_rare_or_an_additional_action_nor_causes_of_a_change():
+    rarely = "Colchicine is rarely indicated for use in adolescents with the exception of familial fever."
+    rare_use = make_fact("Colchicine", "indicated_for", "use in adolescents", "be indicated for", sentence=rarely)
+    assert fact_aspects(rare_use.model_copy(update={"hedged": True}), drug=True) == []
+    also = "Probenecid also blocks the renal secretion of penicillin."
+    blocks = make_fact("Probenecid", "inhibits", "renal secretion of penicillin", "block", sentence=also)
+    assert not any(aspect == "mechanism" for _, aspect in fact_aspects(blocks, drug=True))
+    change = make_fact("Febuxostat", "causes", "drop in serum urate", sentence="Febuxostat causes a drop in serum urate.")
+    assert fact_aspects(change, drug=True) == [("Febuxostat", "adverse_effects")]

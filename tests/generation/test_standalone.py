@@ -238,3 +238,15 @@ def test_an_answer_does_not_open_with_a_link_to_a_sentence_it_leaves_out():
     before = "Digoxin is excreted by the kidneys."
     linked = slow.model_copy(update={"evidence": [slow.evidence[0].model_copy(update={"before": before})]})
     assert fact_text(linked) == f"{before} {sentence}"
+
+
+def test_no_yes_for_a_rare_use_nor_a_both_question_over_rewordings():
+    rarely = "Colchicine is rarely indicated for use in adolescents with the exception of familial fever."
+    rare_use = fact("Colchicine", "indicated_for", "use in adolescents", "be indicated for", sentence=rarely, hedged=True)
+    assert not any(q.startswith(("Is colchicine", "Can colchicine")) for q in questions(rare_use))
+    sentence = "Febuxostat lowers serum urate levels and serum and plasma urate concentrations."
+    levels = fact("Febuxostat", "reduces", "serum urate levels", "lower", sentence=sentence)
+    concentrations = fact("Febuxostat", "reduces", "serum and plasma urate concentrations", "lower", sentence=sentence)
+    assert index_of([levels, concentrations]).sibling(levels) is None
+    other = fact("Febuxostat", "reduces", "gout flares", "lower", sentence="Febuxostat lowers gout flares.")
+    assert index_of([levels, other]).sibling(levels) == other
