@@ -70,7 +70,9 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
     # 'the Federal Register', not 'the LIPITOR'; a leaflet's 'your baby' stays 'your baby', never a bare 'baby'
     if before in ("the", "your") and (text[:1].islower() or len(words) > 1):
         return f"{before} {text}"
-    if not text[:1].islower():
+    # 'the Federal Register' keeps its capitals bare; 'ATF officer' is a common noun after its acronym
+    acronym_led = len(words) > 1 and words[0].isupper() and words[-1].islower()
+    if not text[:1].islower() and not acronym_led:
         return text
     # 'offered for sale', 'exclude transport, insurance and VAT' stay bare as the source has them; not 'paid to
     # grantor', nor a noun opening the sentence

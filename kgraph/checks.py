@@ -167,7 +167,9 @@ def is_anaphor(token, domain: str) -> bool:
         for c in token.children
     )
     the_class = token.lemma_.lower() in CLASS_NOUNS and any(c.lower_ == "the" for c in token.children)
-    return domain != "legal" and (pointed or the_class) and not described
+    # 'reserved for these two groups of children': a counted 'these' points back whatever describes it
+    counted = pointed and any(c.dep_ == "nummod" for c in token.children)
+    return domain != "legal" and (counted or ((pointed or the_class) and not described))
 
 
 def of_anaphor(token, domain: str) -> bool:

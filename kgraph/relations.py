@@ -132,6 +132,8 @@ def canonical_relation(surface: str, domain: str = "general") -> str:
     if phrase in MEDICAL_INVERSE:
         return MEDICAL_INVERSE[phrase]
     modal, _, rest = phrase.partition(" ")
+    if modal in ("shall", "will") and rest.startswith("be entitled to"):
+        return "entitled_to"  # 'shall be entitled to receive a bill of sale' grants a right, it imposes no duty
     if modal in OBLIGATION and rest:
         return f"{OBLIGATION[modal]}_{rest.replace(' ', '_')}"
     return phrase.replace(" ", "_")

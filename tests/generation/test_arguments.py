@@ -126,3 +126,10 @@ def test_no_uses_or_mechanism_from_a_rare_or_an_additional_action_nor_causes_of_
     assert not any(aspect == "mechanism" for _, aspect in fact_aspects(blocks, drug=True))
     change = make_fact("Febuxostat", "causes", "drop in serum urate", sentence="Febuxostat causes a drop in serum urate.")
     assert fact_aspects(change, drug=True) == [("Febuxostat", "adverse_effects")]
+
+
+def test_a_common_noun_after_an_acronym_gets_its_article():
+    sentence = "Any FBI agent may examine the records of any licensee."
+    agent = make_fact("FBI agent", "may_examine", "records", "may examine", domain="legal", sentence=sentence)
+    assert name("FBI agent", agent, "party") == "the FBI agent"
+    assert name("Federal Register", agent, "entity") == "Federal Register"

@@ -247,3 +247,10 @@ def test_a_list_line_that_narrows_a_noun_claims_nothing_of_all_of_it(nlp):
     assert not trusted("(b) Importers who are licensed manufacturers.", nlp, "legal")
     found = trusted("Severe hepatic impairment, which may include marked jaundice.", nlp)
     assert any(o == "marked jaundice" for _, _, o, *_ in found)
+
+
+def test_a_counted_these_points_back_and_shall_be_entitled_grants_a_right(nlp):
+    text = "Clozapine should be kept for these three groups of adults after two other drugs have failed."
+    assert not any("groups" in o for _, _, o, *_ in trusted(text, nlp))
+    found = trusted("Each bidder shall be entitled to receive a written receipt.", nlp, "legal")
+    assert ("bidder", "entitled_to", "written receipt", False, False) in found
