@@ -29,12 +29,22 @@ MODALS = {"shall", "may", "must", "can", "should", "will", "might", "could", "ca
 SURFACE_FIXES = {"be cause by": "cause", "be effect of": "cause", "be cause of": "cause"}
 
 
+# Plural words that end a company's name ('Dragon Systems', 'Acme Laboratories'): the name is one firm.
+FIRM_WORDS = {
+    "systems", "industries", "laboratories", "labs", "pharmaceuticals", "technologies", "networks", "solutions",
+    "holdings", "partners", "communications", "enterprises", "resources", "sciences", "therapeutics", "biosciences",
+}  # fmt: skip
+
+
 def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
     """Number of a noun phrase from its head's tag in the evidence sentence (NNS/NNPS: 'VIAGRA is' is one thing,
     'statins are' many); coordinations are plural; without the sentence, lemminflect's lemma ('statins' ->
     'statin'), all-capital names taken as singular."""
     if " and " in f" {noun_phrase.lower()} ":
         return True
+    words = noun_phrase.split()
+    if len(words) > 1 and all(w[:1].isupper() for w in words) and words[-1].lower() in FIRM_WORDS:
+        return False  # 'Dragon Systems will compensate MMI': a company
     token = head_token(noun_phrase, sentence)
     if token is not None and token.tag_.startswith("NN"):
         # The small tagger reads a capitalised plural opening the sentence ('Statins, like ...') as NNP, and some

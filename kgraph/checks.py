@@ -399,6 +399,19 @@ def others_checks(noun) -> list[str]:
     return ["truncated_span"] if other else []
 
 
+# All of a trial's adverse reactions taken together ('serious adverse events', 'side effects')
+TALLIED = re.compile(
+    r"^(?:serious |severe |fatal )?(?:adverse (?:reactions?|events?|effects?|experiences?)|side effects?)$", re.I
+)
+
+
+def tally_checks(relation: str, subject: str) -> list[str]:
+    """'Adverse reactions led to treatment discontinuation in 21% of patients', 'Adverse reactions related to bleeding
+    occurred in 417 patients': a trial's count over all its adverse reactions says nothing of any one of them; what
+    they include ('adverse reactions include headache') does."""
+    return ["generic_argument"] if TALLIED.match(subject) and relation not in ("includes", "is_a") else []
+
+
 def echo_checks(subject: str, obj: str) -> list[str]:
     """'Severe arrhythmias should be treated with appropriate anti-arrhythmic measures': an object named after the
     subject it acts against says nothing new."""

@@ -88,9 +88,15 @@ def attach_aliases(graph: nx.MultiDiGraph, table: dict[str, str]) -> None:
 
 def named_as_in(node: dict, key: str, sentence: str) -> str:
     """The node's name as the sentence writes it: 'kidneys' for the node 'kidney' in 'eliminated by the kidneys', so a
-    question built on the sentence agrees with it; only spellings of the same key (never an abbreviation)."""
-    found = [n for n in (node["name"], *node.get("aliases", [])) if entity_key(n) == key and n.lower() in sentence]
-    return next((n for n in found if re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", sentence)), node["name"])
+    question built on the sentence agrees with it, in its case where it has one ('thrombotic events', not a boxed
+    warning's 'THROMBOTIC EVENTS'); only spellings of the same key (never an abbreviation)."""
+    names = [n for n in (node["name"], *node.get("aliases", [])) if entity_key(n) == key]
+    for flags in (0, re.IGNORECASE):
+        found = (n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", sentence, flags))
+        name = next(found, None)
+        if name:
+            return name
+    return node["name"]
 
 
 def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
@@ -98,7 +104,7 @@ def graph_facts(graph: nx.MultiDiGraph) -> list[Fact]:
     sentence names it."""
     facts = []
     for source, target, data in graph.edges(data=True):
-        sentence = data["evidence"][0]["sentence"].lower() if data["evidence"] else ""
+        sentence = data["evidence"][0]["sentence"] if data["evidence"] else ""
         facts.append(
             Fact(
                 id=data["fact_id"],

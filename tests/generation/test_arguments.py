@@ -133,3 +133,8 @@ def test_a_common_noun_after_an_acronym_gets_its_article():
     agent = make_fact("FBI agent", "may_examine", "records", "may examine", domain="legal", sentence=sentence)
     assert name("FBI agent", agent, "party") == "the FBI agent"
     assert name("Federal Register", agent, "entity") == "Federal Register"
+
+
+def test_a_company_named_with_a_plural_word_is_one_firm():
+    assert not looks_plural("Northwind Systems", "Northwind Systems will reimburse Acme for all travel.")
+    assert looks_plural("Licensed Products", "Licensed Products are listed in Schedule A.")

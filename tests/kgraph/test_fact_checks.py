@@ -254,3 +254,9 @@ def test_a_counted_these_points_back_and_shall_be_entitled_grants_a_right(nlp):
     assert not any("groups" in o for _, _, o, *_ in trusted(text, nlp))
     found = trusted("Each bidder shall be entitled to receive a written receipt.", nlp, "legal")
     assert ("bidder", "entitled_to", "written receipt", False, False) in found
+
+
+def test_a_tally_of_all_adverse_reactions_is_no_fact_but_their_list_is(nlp):
+    assert not trusted("Adverse reactions led to dose interruption in 14% of patients.", nlp)
+    found = trusted("The most frequent adverse reactions include cough and fatigue.", nlp)
+    assert ("most frequent adverse reactions", "includes", "cough", False, False) in found

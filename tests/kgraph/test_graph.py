@@ -87,3 +87,15 @@ def test_each_fact_names_its_ends_as_its_sentence_does():
     assert named[Fact.make_id("livers", "store", "glycogen")].subject == "livers"
     assert named[plural.id].subject == "lungs"
     assert named[written_out.id].subject == "chronic kidney disease"  # an abbreviation stays written out
+
+
+def test_a_name_keeps_the_case_its_sentence_writes():
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    shouted = fact("missed doses", "increases_risk_of", "SEIZURES", sentence="MISSED DOSES INCREASE THE RISK OF SEIZURES")
+    plain = fact("abrupt withdrawal", "increases_risk_of", "seizures", sentence="Abrupt withdrawal increases seizures.")
+    add_facts(graph, [shouted, plain])
+    named = {f.id: f for f in graph_facts(graph)}
+    assert named[plain.id].object == "seizures"
+    assert named[shouted.id].object == "SEIZURES"
