@@ -345,7 +345,7 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         checks.append("statistic")
     dangling = tokens and max(tokens, key=lambda t: t.i).pos_ in DANGLING_END
     cut = tokens and cut_range(max(tokens, key=lambda t: t.i))
-    cut = cut or dropped_infinitive(token, tokens)
+    cut = cut or dropped_infinitive(token, tokens) or split_compound(token, tokens)
     if short or text.count("(") != text.count(")") or dangling or cut or shares_modifiers(token):
         checks.append("truncated_span")
     return checks
@@ -358,6 +358,17 @@ def dropped_infinitive(token, tokens) -> bool:
     after = token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
     common = last.tag_ in ("NN", "NNS")  # not 'authorize the General Services Administration to conduct the sale'
     return common and after.tag_ == "TO" and after.head.tag_ == "VB" and after.head not in tokens
+
+
+def split_compound(token, tokens) -> bool:
+    """'exclude transport, insurance, VAT and Import duties': a name the parse cut from the noun right after it
+    ('Import' without 'duties')."""
+    words = [t for t in tokens if not t.is_punct] or [token]
+    last = max(words, key=lambda t: t.i)
+    after = token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
+    nouns = last.pos_ in ("NOUN", "PROPN") and after.pos_ in ("NOUN", "PROPN")
+    # (not 'clozapine' of 'clozapine therapy', a drug named through its therapy on purpose)
+    return nouns and after is not last and after not in tokens and after != last.head
 
 
 def narrowing_line(verb) -> list[str]:

@@ -247,6 +247,8 @@ def denied(noun) -> bool:
 def ambiguous_antecedent(verb) -> bool:
     """', which causes...' after an object may refer to the whole clause ('blood flows into the penis, which causes
     an erection'), not to the noun it hangs on; a clause after a participle's object to any noun before it."""
+    if verb.dep_ == "conj":
+        return modal_beside_clause(verb)
     if verb.dep_ != "relcl" or verb.head.dep_ not in ("pobj", "dobj"):
         return False
     # 'adverse reactions in patients treated with LIPITOR that led to discontinuation': after the object of a
@@ -255,6 +257,16 @@ def ambiguous_antecedent(verb) -> bool:
         return True
     pronoun = next((c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ == "which"), None)
     return pronoun is not None and pronoun.i > 0 and pronoun.doc[pronoun.i - 1].text == ","
+
+
+def modal_beside_clause(verb) -> bool:
+    """'Consultant shall only disclose that Confidential Information required to be disclosed and shall maintain its
+    confidentiality': a modal conjunct hung on a subordinate clause's plain verb more likely continues the modal clause
+    above it, whose subject is another."""
+    governor = governing_verb(verb)
+    own = any(c.tag_ == "MD" for c in verb.children) and not any(c.dep_ in SUBJECT_DEPS for c in verb.children)
+    plain = governor is not None and not any(c.tag_ == "MD" for c in governor.children)
+    return own and plain and governor.dep_ in ("ccomp", "advcl", "relcl", "acl")
 
 
 def apposition_candidates(sent) -> Iterator[Candidate]:

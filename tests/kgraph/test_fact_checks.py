@@ -260,3 +260,10 @@ def test_a_tally_of_all_adverse_reactions_is_no_fact_but_their_list_is(nlp):
     assert not trusted("Adverse reactions led to dose interruption in 14% of patients.", nlp)
     found = trusted("The most frequent adverse reactions include cough and fatigue.", nlp)
     assert ("most frequent adverse reactions", "includes", "cough", False, False) in found
+
+
+def test_a_name_cut_from_its_noun_and_a_modal_conjunct_of_a_subordinate_verb_are_doubted(nlp):
+    text = "Unless agreed otherwise, fees shall exclude freight, storage, GST and Customs charges (outside Canada)."
+    assert not any(o == "Customs" for _, _, o, *_ in trusted(text, nlp, "legal"))
+    text = "The Agent shall only reveal that Trade Secret information requested by a court and shall protect its secrecy."
+    assert not any(r == "must_protect" and s != "Agent" for s, r, *_ in trusted(text, nlp, "legal"))
