@@ -110,7 +110,7 @@ def ends_open(sentence: str) -> bool:
 
 def complete(fact: Fact) -> bool:
     """Whether the fact's answer stands whole: not cut before a list it does not carry, not pointing elsewhere
-    in the document ('the following', 'described below', 'other sections of the labeling')."""
+    in the document ('the following', 'described below', 'other sections of the labeling'), not a label's shouting."""
     if not fact.evidence:
         return False
     evidence = fact.evidence[0]
@@ -118,7 +118,21 @@ def complete(fact: Fact) -> bool:
     cut = ends_open(evidence.sentence) and not neighbour(evidence, "after")
     # a sentence whose start was cut off at a hyphen ('-receiving anticonvulsant medications, ...'), nothing before it
     cut = cut or (bool(re.match(r"\s*[-–—][a-z]", evidence.sentence)) and not neighbour(evidence, "before"))
-    return bool(text) and not cut and not DANGLING.search(text.rstrip(".")) and not POINTS_AWAY.search(text)
+    shouted = fact.domain == "medical" and shouting(evidence.sentence)
+    return (
+        bool(text)
+        and not cut
+        and not shouted
+        and not DANGLING.search(text.rstrip("."))
+        and not POINTS_AWAY.search(text)
+    )
+
+
+def shouting(sentence: str) -> bool:
+    """A boxed warning in capitals ('LIPITOR SHOULD BE ADMINISTERED TO WOMEN ...'): no answer to train on in that case;
+    a label says it again in plain case in its Warnings."""
+    words = re.findall(r"[A-Za-z]{3,}", sentence)
+    return len(words) >= 6 and sum(w.isupper() for w in words) >= 0.8 * len(words)
 
 
 def fact_text(fact: Fact) -> str:

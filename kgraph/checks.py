@@ -50,7 +50,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
-    "caution", "care", "setting", "combination", "ingredient", "substance", "component",
+    "caution", "care", "setting", "combination", "ingredient", "substance", "component", "score",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
@@ -60,7 +60,7 @@ VAGUE_MODIFIERS = {
     "relevant", "appropriate", "following", "above", "below", "first", "second", "last", "next", "some", "any",
     "significant", "clinical", "unusual", "numerous", "previous", "special", "initial", "total",
     "overall", "individual", "personal", "major", "minor", "known", "unknown", "likely", "increased", "similar",
-    "comparable", "active",
+    "comparable", "active", "alternate",
 }  # fmt: skip
 PRONOUNS = {
     "it", "this", "that", "these", "those", "they", "them", "he", "she", "him", "her", "we", "us", "you", "i",

@@ -190,7 +190,11 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
         and any(c.lower_ in ("should", "must") for c in polarity_source(verb).children)
     )
     phrase = f"{modal} {lemma_phrase(verb)}" if modal and not prohibited else lemma_phrase(verb)
-    doubts = (*clause_checks(verb), *narrowing_line(verb), *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()))
+    doubts = (
+        *clause_checks(verb),
+        *narrowing_line(verb),
+        *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()),
+    )
     reduced = is_reduced_relative(verb)
     for subject in subjects:
         # 'Ocular: diplopia, ... increased intraocular pressure': a heading, then a list the parser read as a clause

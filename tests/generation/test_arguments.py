@@ -124,7 +124,9 @@ def test_no_uses_or_mechanism_from_a_rare_or_an_additional_action_nor_causes_of_
     also = "Probenecid also blocks the renal secretion of penicillin."
     blocks = make_fact("Probenecid", "inhibits", "renal secretion of penicillin", "block", sentence=also)
     assert not any(aspect == "mechanism" for _, aspect in fact_aspects(blocks, drug=True))
-    change = make_fact("Febuxostat", "causes", "drop in serum urate", sentence="Febuxostat causes a drop in serum urate.")
+    change = make_fact(
+        "Febuxostat", "causes", "drop in serum urate", sentence="Febuxostat causes a drop in serum urate."
+    )
     assert fact_aspects(change, drug=True) == [("Febuxostat", "adverse_effects")]
 
 

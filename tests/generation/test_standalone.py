@@ -242,7 +242,9 @@ def test_an_answer_does_not_open_with_a_link_to_a_sentence_it_leaves_out():
 
 def test_no_yes_for_a_rare_use_nor_a_both_question_over_rewordings():
     rarely = "Colchicine is rarely indicated for use in adolescents with the exception of familial fever."
-    rare_use = fact("Colchicine", "indicated_for", "use in adolescents", "be indicated for", sentence=rarely, hedged=True)
+    rare_use = fact(
+        "Colchicine", "indicated_for", "use in adolescents", "be indicated for", sentence=rarely, hedged=True
+    )
     assert not any(q.startswith(("Is colchicine", "Can colchicine")) for q in questions(rare_use))
     sentence = "Febuxostat lowers serum urate levels and serum and plasma urate concentrations."
     levels = fact("Febuxostat", "reduces", "serum urate levels", "lower", sentence=sentence)
@@ -250,3 +252,13 @@ def test_no_yes_for_a_rare_use_nor_a_both_question_over_rewordings():
     assert index_of([levels, concentrations]).sibling(levels) is None
     other = fact("Febuxostat", "reduces", "gout flares", "lower", sentence="Febuxostat lowers gout flares.")
     assert index_of([levels, other]).sibling(levels) == other
+
+
+def test_a_boxed_warning_in_capitals_is_not_an_answer():
+    shouted = "WARFARIN CAN CAUSE MAJOR OR FATAL BLEEDING IN ELDERLY PATIENTS."
+    bleeding = fact("WARFARIN", "causes", "MAJOR OR FATAL BLEEDING", "cause", sentence=shouted)
+    assert not complete(bleeding)
+    plain = fact(
+        "Warfarin", "causes", "major or fatal bleeding", "cause", sentence="Warfarin can cause major bleeding."
+    )
+    assert complete(plain)

@@ -265,5 +265,14 @@ def test_a_tally_of_all_adverse_reactions_is_no_fact_but_their_list_is(nlp):
 def test_a_name_cut_from_its_noun_and_a_modal_conjunct_of_a_subordinate_verb_are_doubted(nlp):
     text = "Unless agreed otherwise, fees shall exclude freight, storage, GST and Customs charges (outside Canada)."
     assert not any(o == "Customs" for _, _, o, *_ in trusted(text, nlp, "legal"))
-    text = "The Agent shall only reveal that Trade Secret information requested by a court and shall protect its secrecy."
+    text = (
+        "The Agent shall only reveal that Trade Secret information requested by a court and shall protect its secrecy."
+    )
     assert not any(r == "must_protect" and s != "Agent" for s, r, *_ in trusted(text, nlp, "legal"))
+
+
+def test_bare_scores_and_an_alternate_method_name_nothing(nlp):
+    text = "In a trial of 20 patients given lithium, mean scores on the Hamilton scale were reduced from baseline."
+    assert not any(s == "scores" for s, *_ in trusted(text, nlp))
+    text = "(d) The alternate method will not result in an increase in cost to the Government."
+    assert not any(s == "alternate method" for s, *_ in trusted(text, nlp, "legal"))

@@ -93,7 +93,9 @@ def test_a_name_keeps_the_case_its_sentence_writes():
     import networkx as nx
 
     graph = nx.MultiDiGraph()
-    shouted = fact("missed doses", "increases_risk_of", "SEIZURES", sentence="MISSED DOSES INCREASE THE RISK OF SEIZURES")
+    shouted = fact(
+        "missed doses", "increases_risk_of", "SEIZURES", sentence="MISSED DOSES INCREASE THE RISK OF SEIZURES"
+    )
     plain = fact("abrupt withdrawal", "increases_risk_of", "seizures", sentence="Abrupt withdrawal increases seizures.")
     add_facts(graph, [shouted, plain])
     named = {f.id: f for f in graph_facts(graph)}
