@@ -64,6 +64,7 @@ EXTRACTOR = "spacy-rules"
 CIRCUMSTANCES = {
     "presence", "absence", "case", "event", "course", "context", "light", "respect", "basis", "turn", "accordance",
     "addition", "connection", "compliance", "lieu", "behalf", "regard", "view", "spite", "mean", "median", "average",
+    "judgment", "judgement", "opinion", "discretion",
 }  # fmt: skip
 
 

@@ -276,3 +276,8 @@ def test_bare_scores_and_an_alternate_method_name_nothing(nlp):
     assert not any(s == "scores" for s, *_ in trusted(text, nlp))
     text = "(d) The alternate method will not result in an increase in cost to the Government."
     assert not any(s == "alternate method" for s, *_ in trusted(text, nlp, "legal"))
+
+
+def test_in_the_judgment_of_someone_sets_the_scene(nlp):
+    text = "A permit may be suspended whenever in the judgment of the regional director the public is endangered."
+    assert not any("judgment" in o for _, _, o, *_ in trusted(text, nlp, "legal"))
