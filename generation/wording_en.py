@@ -62,7 +62,9 @@ def name(text: str, fact: Fact, kind: str = "") -> str:
     defined = len(words) == 1 and words[0][:1].isupper()  # a contract's defined term ('Grantor', 'Client')
     # 'Treasury Department', 'Federal Register' are names; 'Clinical manifestations of NMS' is not.
     titled = len(words) > 1 and words[1][:1].isupper() and words[1][1:].islower()
-    if words[0][1:].islower() and not titled and not words[0].endswith("'s") and fact.domain in DOMAINS:
+    # 'Hodgkin lymphoma' keeps the capital it has inside the sentence (a contract's 'Agreement' is a defined term)
+    inside = fact.domain != "legal" and re.search(rf"[^\s(\[•*-]\s+{re.escape(text)}", sentence_of(fact))
+    if words[0][1:].islower() and not titled and not words[0].endswith("'s") and fact.domain in DOMAINS and not inside:
         text = text[:1].lower() + text[1:]
     if text.split()[0].lower() in ARTICLES:
         return text

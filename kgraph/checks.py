@@ -50,7 +50,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
-    "caution", "care", "setting", "combination", "ingredient", "substance", "component", "score",
+    "caution", "care", "setting", "combination", "ingredient", "substance", "component", "score", "delay",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
@@ -414,13 +414,22 @@ def others_checks(noun) -> list[str]:
 TALLIED = re.compile(
     r"^(?:serious |severe |fatal )?(?:adverse (?:reactions?|events?|effects?|experiences?)|side effects?)$", re.I
 )
+# What a trial did about a reaction: 'led to discontinuation of treatment', 'dose delays', 'dose reduction'
+COURSE = re.compile(
+    r"^(?:(?:treatment|dose|drug|study drug) )?(?:discontinuations?|interruptions?|delays?|withdrawals?)\b|"
+    r"^dose (?:reductions?|modifications?)$",
+    re.I,
+)
+CAUSAL = {"causes", "leads_to", "may_lead_to", "associated_with", "increases_risk_of"}
 
 
-def tally_checks(relation: str, subject: str) -> list[str]:
+def tally_checks(relation: str, subject: str, obj: str) -> list[str]:
     """'Adverse reactions led to treatment discontinuation in 21% of patients', 'Adverse reactions related to bleeding
-    occurred in 417 patients': a trial's count over all its adverse reactions says nothing of any one of them; what
-    they include ('adverse reactions include headache') does."""
-    return ["generic_argument"] if TALLIED.match(subject) and relation not in ("includes", "is_a") else []
+    occurred in 417 patients', 'infusion reactions that led to discontinuation of treatment': a trial's count over all
+    its adverse reactions, or what the trial did about one, says nothing of what a drug or a reaction does; what the
+    reactions include ('adverse reactions include headache') does."""
+    tallied = TALLIED.match(subject) and relation not in ("includes", "is_a")
+    return ["generic_argument"] if tallied or (relation in CAUSAL and COURSE.match(obj)) else []
 
 
 def echo_checks(subject: str, obj: str) -> list[str]:

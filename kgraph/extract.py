@@ -368,7 +368,7 @@ def extract_sentence_facts(sent, doc: Document, evidence: Evidence, abbreviation
                 obj, object_checks = argument(object_token, found.exclude, doc.domain, abbreviations, subject_token)
                 object_checks += reference_checks(obj) + value_checks(relation, subject_token, object_token, obj)
                 object_checks += relational_checks(object_token) + echo_checks(subject, obj)
-                object_checks += tally_checks(relation, subject)
+                object_checks += tally_checks(relation, subject, obj)
                 object_checks += others_checks(object_token) if found.negated else []
                 object_checks += subject_checks(object_token) if object_token.dep_ in SUBJECT_DEPS else []
                 checks = [*doubts, *relation_doubts, *found.checks, *subject_doubts, *object_checks] + (

@@ -140,3 +140,11 @@ def test_a_common_noun_after_an_acronym_gets_its_article():
 def test_a_company_named_with_a_plural_word_is_one_firm():
     assert not looks_plural("Northwind Systems", "Northwind Systems will reimburse Acme for all travel.")
     assert looks_plural("Licensed Products", "Licensed Products are listed in Schedule A.")
+
+
+def test_an_eponym_keeps_its_capital_inside_the_sentence():
+    sentence = "Rituximab is indicated for patients with Burkitt lymphoma after chemotherapy."
+    burkitt = make_fact("Rituximab", "indicated_for", "Burkitt lymphoma", sentence=sentence)
+    assert name("Burkitt lymphoma", burkitt, "disease") == "Burkitt lymphoma"
+    opening = make_fact("Statins", "associated_with", "myopathy", sentence="Statins are associated with myopathy.")
+    assert name("Statins", opening, "drug") == "statins"

@@ -281,3 +281,11 @@ def test_bare_scores_and_an_alternate_method_name_nothing(nlp):
 def test_in_the_judgment_of_someone_sets_the_scene(nlp):
     text = "A permit may be suspended whenever in the judgment of the regional director the public is endangered."
     assert not any("judgment" in o for _, _, o, *_ in trusted(text, nlp, "legal"))
+
+
+def test_what_a_trial_did_about_a_reaction_is_no_effect_of_it(nlp):
+    text = "Three patients had hypersensitivity reactions that led to discontinuation of treatment."
+    assert not any("discontinuation" in o for _, _, o, *_ in trusted(text, nlp))
+    assert not trusted("Anemia led to dose delays in 9% of patients.", nlp)
+    found = trusted("Hepatitis requires discontinuation of treatment.", nlp)
+    assert ("Hepatitis", "requires", "discontinuation of treatment", False, False) in found
