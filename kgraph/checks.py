@@ -50,7 +50,7 @@ GENERIC_HEADS = {
     "more", "less", "much", "rest", "place", "purpose", "need", "work", "action", "measure", "approach",
     "list", "increase", "decrease", "attempt", "method", "notice", "proportion", "analysis", "rate", "value",
     "data", "percentage", "total", "frame", "endeavor", "endeavour", "feedback", "manner", "extent", "basis",
-    "caution", "care", "setting", "combination", "ingredient", "substance", "component", "score", "delay",
+    "caution", "care", "setting", "combination", "ingredient", "substance", "component", "score", "delay", "dosage",
 }  # fmt: skip
 LEGAL_ROLES = {"party", "subject", "term", "member"}
 VAGUE_MODIFIERS = {
@@ -137,7 +137,8 @@ def is_generic_phrase(token, domain: str = "general") -> bool:
     lemma = token.lemma_.lower()
     if token.pos_ == "PRON" or token.lower_ in PRONOUNS:
         return True
-    if domain == "legal" and lemma in LEGAL_ROLES:
+    # ('the terms and conditions of this Amendment' read as a bare 'terms' is vague all the same)
+    if domain == "legal" and lemma in LEGAL_ROLES and not (lemma == "term" and token.tag_ == "NNS"):
         return False
     # 'a manner similar to X' is named by its span, which leaves the adjective phrase out
     named = (c for c in token.children if not is_adjective_phrase(token, c))

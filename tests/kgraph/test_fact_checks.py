@@ -289,3 +289,11 @@ def test_what_a_trial_did_about_a_reaction_is_no_effect_of_it(nlp):
     assert not trusted("Anemia led to dose delays in 9% of patients.", nlp)
     found = trusted("Hepatitis requires discontinuation of treatment.", nlp)
     assert ("Hepatitis", "requires", "discontinuation of treatment", False, False) in found
+
+
+def test_bare_terms_and_a_dosage_name_nothing(nlp):
+    text = (
+        "The terms and conditions of this Rider shall amend and supersede any conflicting terms of the original Policy."
+    )
+    assert not any(s == "terms" for s, *_ in trusted(text, nlp, "legal"))
+    assert not trusted("The usual dosage may be given in two divided doses.", nlp)
