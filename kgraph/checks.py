@@ -337,6 +337,7 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
         gerund_clause
         or bare_verb
         or inner_verb
+        or read_imperative(token, tokens)
         or token.lower_ == "whoever"
         or (tokens and any(t.tag_ in FINITE_TAGS for t in tokens))
         or any(opens_clause(t) for t in (token, *tokens))
@@ -359,6 +360,23 @@ def dropped_infinitive(token, tokens) -> bool:
     after = token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
     common = last.tag_ in ("NN", "NNS")  # not 'authorize the General Services Administration to conduct the sale'
     return common and after.tag_ == "TO" and after.head.tag_ == "VB" and after.head not in tokens
+
+
+def read_imperative(token, tokens) -> bool:
+    """'Administer diluted ceftriaxone by infusion', 'Reconstitute lyophilized powder with water': an instruction whose
+    verb the tagger read as a noun subject, its participle as the verb. A bare capitalised word opens the sentence and
+    is a verb's base form; one that is also a noun ('Store', 'Exercise') counts only before a past form with a bare
+    noun after it ('Store reconstituted vials', not 'Exercise reduced the risk of falls')."""
+    from lemminflect import getAllLemmas
+
+    first = token.i == token.sent.start or all(t.is_punct for t in token.doc[token.sent.start : token.i])
+    bare = first and len(tokens) <= 1 and token.text[:1].isupper() and token.tag_ in ("NN", "NNP")
+    lemmas = getAllLemmas(token.lower_) if bare and not indefinite(token) else {}
+    if token.lower_ not in lemmas.get("VERB", ()):
+        return False
+    after = token.doc[token.i + 1 : token.i + 3]
+    participle = len(after) == 2 and after[0].tag_ in ("VBD", "VBN") and after[1].pos_ in ("NOUN", "PROPN", "ADJ")
+    return "NOUN" not in lemmas or participle
 
 
 def split_compound(token, tokens) -> bool:

@@ -297,3 +297,10 @@ def test_bare_terms_and_a_dosage_name_nothing(nlp):
     )
     assert not any(s == "terms" for s, *_ in trusted(text, nlp, "legal"))
     assert not trusted("The usual dosage may be given in two divided doses.", nlp)
+
+
+def test_an_instruction_whose_verb_was_read_as_a_noun_states_no_fact(nlp):
+    assert not trusted("Administer diluted cefazolin by slow intravenous injection.", nlp)
+    assert not trusted("Reconstitute lyophilized powder with bacteriostatic water.", nlp)
+    found = trusted("Exercise reduced the risk of falls.", nlp)
+    assert ("Exercise", "reduces_risk_of", "falls", False, False) in found
