@@ -390,6 +390,19 @@ def split_compound(token, tokens) -> bool:
     return nouns and after is not last and after not in tokens and after != last.head
 
 
+def listed_change(verb) -> list[str]:
+    """'Somnolence, dizziness, fatigue, tremor, and decreased libido': a list's last item, a change ('decreased
+    libido'), read as a past verb whose subjects are the items before it ('Smoking, obesity and diabetes increased the
+    risk of stroke' has no comma before its 'and' and an object with its article)."""
+    doc = verb.doc
+    after_list = verb.i >= 2 and doc[verb.i - 1].dep_ == "cc" and doc[verb.i - 2].text == ","
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    listed = subject is not None and any(c.dep_ == "conj" for c in subject.children)
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    bare = bool(objects) and not any(c.dep_ in ("det", "poss") for o in objects for c in o.children)
+    return ["enumeration"] if verb.tag_ == "VBD" and after_list and listed and bare else []
+
+
 def narrowing_line(verb) -> list[str]:
     """'(a) Distributors who are exempted persons.': a verbless list line names a noun and narrows it by a relative
     clause; nothing is claimed of all distributors ('Active liver disease, which may include X' still claims)."""

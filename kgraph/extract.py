@@ -19,6 +19,7 @@ from kgraph.checks import (
     confidence,
     echo_checks,
     indefinite,
+    listed_change,
     narrowing_line,
     others_checks,
     recital_checks,
@@ -194,6 +195,7 @@ def predicate_candidates(verb, domain: str) -> Iterator[Candidate]:
     doubts = (
         *clause_checks(verb),
         *narrowing_line(verb),
+        *listed_change(verb),
         *(("ambiguous_antecedent",) if ambiguous_antecedent(verb) else ()),
     )
     reduced = is_reduced_relative(verb)

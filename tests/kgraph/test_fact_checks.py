@@ -304,3 +304,9 @@ def test_an_instruction_whose_verb_was_read_as_a_noun_states_no_fact(nlp):
     assert not trusted("Reconstitute lyophilized powder with bacteriostatic water.", nlp)
     found = trusted("Exercise reduced the risk of falls.", nlp)
     assert ("Exercise", "reduces_risk_of", "falls", False, False) in found
+
+
+def test_the_last_item_of_a_list_is_no_verb_of_the_items_before_it(nlp):
+    assert not trusted("Drowsiness, vertigo, fatigue, tremor, and decreased libido.", nlp)
+    found = trusted("Clarithromycin increased the plasma levels of colchicine.", nlp)
+    assert ("Clarithromycin", "increases", "plasma levels of colchicine", False, False) in found
