@@ -62,7 +62,8 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
     from kgraph.parse import load_nlp
 
     ws = Workspace(ws_dir)
-    samples = run_samples(ws.latest_run())[:limit]
+    samples = older_samples(ws.latest_run()) or run_samples(ws.latest_run())
+    samples = samples[:limit]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     cfg = JudgeConfig(fluency_model="none", embeddings=embeddings)
     load_encoder(), load_nlp()  # the judge's parser: the same pipeline in every tree
@@ -80,6 +81,19 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
         "verdicts": {v.sample_id: [v.decision, v.reasons, v.scores] for v in verdicts},
     }
     out.write_text(json.dumps(result))
+
+
+def older_samples(run: Path) -> list:
+    """The run's samples as an older tree models them, when it does not know a field today's samples carry (the
+    baseline predates `reasoning`): those fields are left out, so the old judge sees what it always saw. Empty when
+    the tree on the path knows every field."""
+    from generation.records import Sample
+
+    rows = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines() if line.strip()]
+    if all(row.keys() <= Sample.model_fields.keys() for row in rows):
+        return []
+    known = [{k: v for k, v in row.items() if k in Sample.model_fields} for row in rows]
+    return list({s.id: s for s in map(Sample.model_validate, known)}.values())
 
 
 def run_worker(tree: Path, ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings: bool = True) -> dict:
