@@ -353,11 +353,17 @@ def argument_checks(token, text: str, tokens=(), domain: str = "general") -> lis
     return checks
 
 
+def after_span(token, tokens) -> tuple:
+    """The span's last word (trailing punctuation aside) and the token right after it (the word itself at the end)."""
+    words = [t for t in tokens if not t.is_punct] or [token]
+    last = max(words, key=lambda t: t.i)
+    return last, token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
+
+
 def dropped_infinitive(token, tokens) -> bool:
     """'grants MMI the rights to copy the master materials': a noun right before a to-clause the span leaves out ('the
     right to terminate', 'the obligation to pay') names nothing without it, whatever the parse hangs the clause on."""
-    last = max(tokens, key=lambda t: t.i) if tokens else token
-    after = token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
+    last, after = after_span(token, tokens)
     common = last.tag_ in ("NN", "NNS")  # not 'authorize the General Services Administration to conduct the sale'
     return common and after.tag_ == "TO" and after.head.tag_ == "VB" and after.head not in tokens
 
@@ -382,9 +388,7 @@ def read_imperative(token, tokens) -> bool:
 def split_compound(token, tokens) -> bool:
     """'exclude transport, insurance, VAT and Import duties': a name the parse cut from the noun right after it
     ('Import' without 'duties')."""
-    words = [t for t in tokens if not t.is_punct] or [token]
-    last = max(words, key=lambda t: t.i)
-    after = token.doc[last.i + 1] if last.i + 1 < len(token.doc) else last
+    last, after = after_span(token, tokens)
     nouns = last.pos_ in ("NOUN", "PROPN") and after.pos_ in ("NOUN", "PROPN")
     # (not 'clozapine' of 'clozapine therapy', a drug named through its therapy on purpose)
     return nouns and after is not last and after not in tokens and after != last.head
