@@ -56,14 +56,12 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
 
     from curation.embed import load_encoder
     from curation.judge import JudgeConfig, judge_offline
-    from flows.stages import run_samples
     from flows.workspace import Workspace
     from kgraph.graph import graph_facts, load_graph
     from kgraph.parse import load_nlp
 
     ws = Workspace(ws_dir)
-    samples = older_samples(ws.latest_run()) or run_samples(ws.latest_run())
-    samples = samples[:limit]
+    samples = known_samples(ws.latest_run())[:limit]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     cfg = JudgeConfig(fluency_model="none", embeddings=embeddings)
     load_encoder(), load_nlp()  # the judge's parser: the same pipeline in every tree
@@ -83,15 +81,12 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
     out.write_text(json.dumps(result))
 
 
-def older_samples(run: Path) -> list:
-    """The run's samples as an older tree models them, when it does not know a field today's samples carry (the
-    baseline predates `reasoning`): those fields are left out, so the old judge sees what it always saw. Empty when
-    the tree on the path knows every field."""
+def known_samples(run: Path) -> list:
+    """The run's samples, one per id, as the tree on the path models them: a field it does not know is left out (the
+    baseline predates `reasoning`), so an older judge sees what it always saw."""
     from generation.records import Sample
 
     rows = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines() if line.strip()]
-    if all(row.keys() <= Sample.model_fields.keys() for row in rows):
-        return []
     known = [{k: v for k, v in row.items() if k in Sample.model_fields} for row in rows]
     return list({s.id: s for s in map(Sample.model_validate, known)}.values())
 

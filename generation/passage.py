@@ -12,9 +12,11 @@ BULLET = re.compile(r"^\s*(?:[-*•·▪◦–]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]
 HEADING = re.compile(r"^\s*#+\s*")
 CITATION = re.compile(r"\s*\[(?:\d+(?:\s*[,–-]\s*\d+)*|[a-z ]*citation needed[a-z ]*)\]", re.IGNORECASE)
 # A sentence opening with one of these leans on the one before it ('It is excreted by the kidneys.').
+# Words that link a sentence to the one before it ('However, ...', 'Therefore, ...').
+LINKS = r"however|also|in addition|additionally|therefore|thus|hence|otherwise"
 ANAPHOR = re.compile(
-    r"^(it|its|this|these|those|they|their|them|that|such|he|she|his|her|both|the latter|the former|however|"
-    r"also|in addition|additionally|therefore|thus|hence|here|there|then|otherwise|in this case|in these cases)\b",
+    r"^(it|its|this|these|those|they|their|them|that|such|he|she|his|her|both|the latter|the former|"
+    rf"{LINKS}|here|there|then|in this case|in these cases)\b",
     re.IGNORECASE,
 )
 
@@ -49,8 +51,7 @@ NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nothing|cannot)\b|n't\b
 
 # 'However, since higher plasma levels may increase X, ...': a link to a sentence the answer does not carry.
 CONNECTIVE = re.compile(
-    r"^(however|also|in addition|additionally|therefore|thus|hence|moreover|furthermore|consequently|"
-    r"nevertheless|similarly|likewise|in contrast|conversely|otherwise),\s+(?=\w)",
+    rf"^({LINKS}|moreover|furthermore|consequently|nevertheless|similarly|likewise|in contrast|conversely),\s+(?=\w)",
     re.IGNORECASE,
 )
 

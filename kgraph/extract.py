@@ -253,7 +253,8 @@ def denied(noun) -> bool:
 
 def ambiguous_antecedent(verb) -> bool:
     """', which causes...' after an object may refer to the whole clause ('blood flows into the penis, which causes
-    an erection'), not to the noun it hangs on; a clause after a participle's object to any noun before it."""
+    an erection'), not to the noun it hangs on; a clause after a participle's object to any noun before it; a modal
+    conjunct's subject may be another clause's."""
     if verb.dep_ == "conj":
         return modal_beside_clause(verb)
     if verb.dep_ != "relcl" or verb.head.dep_ not in ("pobj", "dobj"):
