@@ -67,6 +67,7 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
     load_encoder(), load_nlp()  # the judge's parser: the same pipeline in every tree
     seconds, cpu_seconds = [], []
     for _ in range(repeats):
+        forget_parses()
         started, cpu = time.perf_counter(), time.process_time()
         verdicts = judge_offline(samples, facts, cfg)
         seconds.append(time.perf_counter() - started)
@@ -79,6 +80,16 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
         "verdicts": {v.sample_id: [v.decision, v.reasons, v.scores] for v in verdicts},
     }
     out.write_text(json.dumps(result))
+
+
+def forget_parses() -> None:
+    """Empty the parse cache the judge's fact checks share with generation, where the tree has one: a repeat that
+    found the last one's parses would be faster than any new curate run."""
+    syntax = sys.modules.get("generation.syntax")
+    if hasattr(syntax, "PARSED"):
+        syntax.PARSED.clear()
+    elif hasattr(getattr(syntax, "parse", None), "cache_clear"):  # older trees cached with lru_cache
+        syntax.parse.cache_clear()
 
 
 def known_samples(run: Path) -> list:

@@ -54,15 +54,21 @@ def parse(texts: list[str], batch_size: int = 64):
         return list(model.pipe(texts, batch_size=batch_size))
 
 
-def passage(facts: list[Fact]) -> str:
-    """The source text of the facts: each evidence sentence with its neighbours in the paragraph, once each."""
+def passage_parts(facts: list[Fact]) -> list[str]:
+    """The sentences of the facts' source text: each evidence sentence with its neighbours in the paragraph, once
+    each. Samples of nearby facts share sentences, so the judge parses sentences, not whole passages."""
     parts = []
     for fact in facts:
         for e in fact.evidence:
             for text in (e.before, e.sentence, e.after):
                 if text and text not in parts:
                     parts.append(text)
-    return " ".join(parts)
+    return parts
+
+
+def passage(facts: list[Fact]) -> str:
+    """The source text of the facts, its sentences joined."""
+    return " ".join(passage_parts(facts))
 
 
 def cites_source(texts: list[str]) -> bool:
@@ -155,9 +161,12 @@ class SourceTerms:
     clauses: list[tuple[bool, set[str]]]
 
 
-def source_terms(source_doc) -> SourceTerms:
-    lemmas = {lemma(t) for t in source_doc} | {t.lower_ for t in source_doc}
-    return SourceTerms(lemmas, {w[:5] for w in lemmas if len(w) >= 5}, clauses(source_doc))
+def source_terms(source_docs: list) -> SourceTerms:
+    """The terms of a passage parsed as one doc or sentence by sentence (the clauses of a parse never cross its
+    sentences)."""
+    tokens = [t for doc in source_docs for t in doc]
+    lemmas = {lemma(t) for t in tokens} | {t.lower_ for t in tokens}
+    return SourceTerms(lemmas, {w[:5] for w in lemmas if len(w) >= 5}, [c for doc in source_docs for c in clauses(doc)])
 
 
 def check_claims(answer_doc, source: SourceTerms, question_doc=None) -> ClaimCheck:
@@ -199,5 +208,5 @@ def check_answers(answers: list[str], sources: list[str]) -> list[ClaimCheck]:
     """Claim checks for many (answer, source) pairs, each distinct text parsed once, in batches."""
     texts = sorted(set(answers) | set(sources))
     docs = dict(zip(texts, parse(texts)))
-    terms = {s: source_terms(docs[s]) for s in set(sources)}
+    terms = {s: source_terms([docs[s]]) for s in set(sources)}
     return [check_claims(docs[a], terms[s]) for a, s in zip(answers, sources)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +18,7 @@ from curation import claims, fluency
 from curation.fact_doubts import combined_doubts, doubts_by_fact
 from curation.minhash import UNSPACED
 from curation.records import Verdict
+from generation import syntax
 from generation.aspects import belongs_to
 from generation.plan import ruled_relation
 from generation.records import Sample
@@ -202,33 +204,40 @@ def qa_turns(sample: Sample) -> list[tuple[str, str]]:
 
 
 def analyse(samples: list[Sample], facts_of: dict[str, list[Fact]], model) -> dict[str, Analysis]:
-    """Claims and grammar of every sample (each distinct text parsed once), the doubts about its facts (each fact
-    checked once), and fluency and question fit under the model if given."""
+    """Claims and grammar of every sample (each distinct sentence of the sources, and each other text, parsed once;
+    the sources' sentences with the extractor's full pipeline, whose parses the fact doubts reuse), the doubts about
+    its facts (each fact checked once), and fluency and question fit under the model if given."""
     rows = []
     for s in samples:
-        source = claims.passage(facts_of[s.id])
+        parts = tuple(claims.passage_parts(facts_of[s.id]))
         texts = [m.content for m in s.messages if m.role != "system"]
-        rows.append((s, source, texts, " ".join(m.content for m in s.messages if m.role == "assistant")))
-    distinct = sorted({t for _, source, texts, answer in rows for t in (source, answer, *texts)})
-    docs = dict(zip(distinct, claims.parse(distinct, batch_size=128)))
-    terms = {source: claims.source_terms(docs[source]) for _, source, _, _ in rows}
+        rows.append((s, parts, texts, " ".join(m.content for m in s.messages if m.role == "assistant")))
+    sentences = {p for _, parts, _, _ in rows for p in parts}
+    syntax.parse_all(sentences)
+    docs = {p: syntax.parse(p) for p in sentences}
+    others = sorted({t for _, _, texts, answer in rows for t in (answer, *texts)} - sentences)
+    docs |= dict(zip(others, claims.parse(others, batch_size=128)))
+    passages = {parts for _, parts, _, _ in rows}
+    terms = {parts: claims.source_terms([docs[p] for p in parts]) for parts in passages}
+    tokens = {parts: {t.lower_ for p in parts for t in docs[p]} for parts in passages}
     # Answers reuse the source, so the source-conditioned likelihood is a fair measure of them; questions are phrased
     # freely (new words, a question word first), so they are measured by how much they tell about their answer.
-    pairs = [(source, m.content) for s, source, _, _ in rows for m in s.messages if m.role == "assistant"]
+    pairs = [(" ".join(parts), m.content) for s, parts, _, _ in rows for m in s.messages if m.role == "assistant"]
     logprobs = dict(zip(pairs, fluency.token_logprobs(model, pairs))) if model and pairs else {}
     turns = [(s.id, q, a) for s, *_ in rows for q, a in qa_turns(s)]
     fits = dict(zip(turns, fluency.question_fit(model, [(q, a) for _, q, a in turns]))) if model and turns else {}
     doubts = doubts_by_fact([f for s, *_ in rows for f in facts_of[s.id]])
     result = {}
-    for s, source, texts, answer in rows:
-        words = {t.lower_ for t in docs[source]} | set(content_words(support_text(facts_of[s.id])))
+    for s, parts, texts, answer in rows:
+        source = " ".join(parts)
+        words = tokens[parts] | set(content_words(support_text(facts_of[s.id])))
         grammar = [e for t in texts for e in fluency.grammar_errors(docs[t], words)]
         scored = [
             fluency.fluency_scores(logprobs[(source, m.content)]) for m in s.messages if (source, m.content) in logprobs
         ]
         worst = (min(m for m, _ in scored), min(w for _, w in scored)) if scored else None
         question = next((docs[m.content] for m in s.messages if m.role == "user"), None) if s.kind == "qa" else None
-        checked = claims.check_claims(docs[answer], terms[source], question)
+        checked = claims.check_claims(docs[answer], terms[parts], question)
         fit = min((fits[(s.id, q, a)] for q, a in qa_turns(s) if (s.id, q, a) in fits), default=None)
         result[s.id] = Analysis(checked, grammar, worst, combined_doubts(facts_of[s.id], doubts), fit)
     return result
@@ -362,8 +371,10 @@ def judge_chunk(samples: list[Sample], facts: dict[str, Fact], cfg: JudgeConfig,
     """Verdicts for a chunk: embeddings, parses and language-model scores computed once for all, then rules and
     thresholds per sample, then audit."""
     facts_of = {s.id: [facts[i] for i in s.fact_ids if i in facts] for s in samples}
-    scores = similarities(samples, facts_of) if cfg.embeddings else {}
-    found = analyse(samples, facts_of, model)
+    with ThreadPoolExecutor(1) as pool:  # the encoder runs while the parser does (torch leaves the GIL)
+        pending = pool.submit(similarities, samples, facts_of) if cfg.embeddings else None
+        found = analyse(samples, facts_of, model)
+        scores = pending.result() if pending else {}
     name = judge_name(model)
     return [
         with_audit(judge_sample(s, facts_of[s.id], cfg, scores.get(s.id), found[s.id], name), cfg.audit_share)

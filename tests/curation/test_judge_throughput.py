@@ -75,3 +75,45 @@ def test_fact_doubts_are_checked_once_per_fact_from_one_parse_stream(monkeypatch
     assert checked == FACTS and set(syntax.PARSED) == set(SENTENCES)  # one check each, all parsed before checking
     for facts in ([FACTS[0]], FACTS[1:], FACTS):
         assert fact_doubts.combined_doubts(facts, doubts) == real(facts)
+
+
+def test_passages_are_parsed_sentence_by_sentence_once_and_shared_with_the_fact_doubts(monkeypatch):
+    from curation import claims
+    from generation import syntax
+
+    monkeypatch.setattr(syntax, "PARSED", {})
+    shared = "Renal function should be checked before starting treatment."
+    first = fact("Metformin", "contraindicated_in", "severe renal impairment", SENTENCES[0])
+    neighboured = first.evidence[0].model_copy(update={"after": shared})  # the second fact's sentence follows
+    facts = [
+        first.model_copy(update={"evidence": [neighboured]}),
+        fact("Metformin", "requires", "renal checks", shared),
+    ]
+    samples = [sample(0, "When should metformin be avoided?", "Avoid it in severe kidney disease.", facts[0]),
+               sample(1, "What does metformin require?", shared, facts[1])]  # fmt: skip
+    parsed, streamed = [], []
+    real_parse, real_stream = claims.parse, syntax.parse_all
+    monkeypatch.setattr(claims, "parse", lambda texts, **kw: parsed.extend(texts) or real_parse(texts, **kw))
+    monkeypatch.setattr(syntax, "parse_all", lambda texts: streamed.append(list(texts)) or real_stream(texts))
+    judge.analyse(samples, {"s0": facts[:1], "s1": facts[1:]}, None)
+    assert sorted(streamed[0]) == sorted({SENTENCES[0], shared})  # each sentence once, with the extractor's pipeline
+    assert set(syntax.PARSED) == {SENTENCES[0], shared}  # the fact doubts found them parsed
+    assert sorted(parsed) == sorted({"When should metformin be avoided?", "Avoid it in severe kidney disease.",
+                                     "What does metformin require?"})  # fmt: skip
+
+
+def test_the_encoder_computes_in_bfloat16_where_the_cpu_has_it_and_embeds_as_float32_does():
+    import torch
+    from transformers import AutoModel
+
+    tokenizer, model = curation.embed.load_encoder()
+    native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    assert model.dtype == (torch.bfloat16 if native else torch.float32)
+    reference = AutoModel.from_pretrained(curation.embed.model_dir(), dtype=torch.float32).eval()
+    encoded = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = reference(**encoded).last_hidden_state
+    mask = encoded["attention_mask"].unsqueeze(-1).float()
+    expected = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    cosines = (curation.embed.embed(SENTENCES) * expected).sum(axis=1)
+    assert cosines.min() > 0.999
