@@ -15,7 +15,7 @@ from generation.arguments import fragment_fact
 from generation.aspects import fact_aspects, is_drug
 from generation.context import standalone_fact
 from generation.names import doses_drug, generic_argument, is_hub, vague_fact
-from generation.passage import complete, fact_text, plain_polarity
+from generation.passage import complete, fact_text, plain_polarity, rare
 from generation.syntax import about_the_fact, agent_of, alternatives, rewordings
 from generation.verbalise import lemma_phrase
 from kgraph.checks import MODAL_PREFIXES
@@ -382,8 +382,9 @@ def fitting_types(fact: Fact, index: FactIndex, allowed: list[str] | None, aspec
     generic = list(GENERIC_TYPES[domain][:2])
     shift = stable(fact.id, "types") % len(generic)
     ordered = [*specific, *generic[shift:], *generic[:shift], GENERIC_TYPES[domain][2]]
-    # Options only make sense for a relation with a meaning of its own ('causes', not 'be started at').
-    if fact.negated or fact.relation not in RELATION_TYPE or len(index.distractors(fact)) < 2:
+    # Options only make sense for a relation with a meaning of its own ('causes', not 'be started at'), and they
+    # present the right one as plainly true: not a rare use ('Allopurinol is rarely indicated for use in children').
+    if fact.negated or rare(fact) or fact.relation not in RELATION_TYPE or len(index.distractors(fact)) < 2:
         ordered = [t for t in ordered if t != "multiple_choice"]
     if not plain_polarity(fact):
         ordered = [t for t in ordered if t not in YES_NO_TYPES]

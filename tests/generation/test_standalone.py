@@ -246,6 +246,18 @@ def test_no_yes_for_a_rare_use_nor_a_both_question_over_rewordings():
         "Colchicine", "indicated_for", "use in adolescents", "be indicated for", sentence=rarely, hedged=True
     )
     assert not any(q.startswith(("Is colchicine", "Can colchicine")) for q in questions(rare_use))
+    # nor a list of options that presents it as a use
+    options = [
+        fact(drug, "indicated_for", use, "be indicated for")
+        for drug, use in (("Aspirin", "headache"), ("Ibuprofen", "pain"))
+    ]
+    index = index_of([rare_use, *options])
+    assert len(index.distractors(rare_use)) >= 2
+    assert "multiple_choice" not in fitting_types(rare_use, index, None)
+    usual = rare_use.model_copy(
+        update={"evidence": [rare_use.evidence[0].model_copy(update={"sentence": rarely.replace("rarely ", "")})]}
+    )
+    assert "multiple_choice" in fitting_types(usual, index, None)
     sentence = "Febuxostat lowers serum urate levels and serum and plasma urate concentrations."
     levels = fact("Febuxostat", "reduces", "serum urate levels", "lower", sentence=sentence)
     concentrations = fact("Febuxostat", "reduces", "serum and plasma urate concentrations", "lower", sentence=sentence)
