@@ -60,6 +60,12 @@ def names(fact: Fact) -> set[str]:
     return {w for w in words if len(w) >= 4 and w not in PLAIN}
 
 
+def names_product(phrase: str, fact: Fact) -> bool:
+    """Whether the phrase names the product the fact's setting names ('LIPITOR' under 'LIPITOR (atorvastatin
+    calcium) tablets'). A contract's setting names the contract, never a party."""
+    return fact.domain != "legal" and bool(set(re.findall(r"[\w'-]+", phrase.lower())) & names(fact))
+
+
 def standalone_fact(fact: Fact) -> bool:
     """False for a contract clause whose contract has no usable title: its questions would read as general law."""
     if fact.domain != "legal" or setting(fact):

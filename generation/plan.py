@@ -13,7 +13,7 @@ import networkx as nx
 
 from generation.arguments import fragment_fact
 from generation.aspects import fact_aspects, is_drug
-from generation.context import standalone_fact
+from generation.context import names_product, standalone_fact
 from generation.names import doses_drug, generic_argument, is_hub, vague_fact
 from generation.passage import complete, fact_text, plain_polarity, rare
 from generation.syntax import about_the_fact, agent_of, alternatives, rewordings
@@ -314,7 +314,9 @@ class FactIndex:
         if len({entity_key(f.object) for f in same if entity_key(f.subject) == entity_key(fact.subject)}) <= 1:
             return "what"
         into = [f for f in self.by_node.get(entity_key(fact.object), []) if f.relation == fact.relation]
-        if len({entity_key(f.subject) for f in into if entity_key(f.object) == entity_key(fact.object)}) <= 1:
+        # not 'For LIPITOR, what lowers cholesterol?': the setting would name the answer
+        alone = len({entity_key(f.subject) for f in into if entity_key(f.object) == entity_key(fact.object)}) <= 1
+        if alone and not names_product(fact.subject, fact):
             return "who_what"
         return "link"
 

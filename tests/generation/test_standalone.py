@@ -110,6 +110,17 @@ def test_a_question_names_the_product_rule_or_contract_it_is_about():
     assert all(q.count("VIAGRA") <= 1 for q in questions(viagra))  # named already: no setting in front
     other = fact("riociguat", "treats", "pulmonary hypertension", "treat", title=VIAGRA, subject_type="drug")
     assert all(q.startswith("Does riociguat treat") for q in questions(other, question_types=["yes_no"]))
+    # the product the setting names is no answer to 'What ...?': not 'For LIPITOR, what lowers cholesterol?'
+    lipitor = "LIPITOR (atorvastatin calcium) tablets"
+    sentence = "LIPITOR is a prescription medicine that lowers cholesterol in your blood."
+    lowers = fact("LIPITOR", "reduces", "cholesterol", "lower", sentence=sentence, title=lipitor, subject_type="drug")
+    index = index_of([lowers, fact("LIPITOR", "reduces", "LDL", "lower", title=lipitor, subject_type="drug")])
+    assert index.question_form(lowers) == "link"
+    unnamed = lowers.model_copy(update={"evidence": [lowers.evidence[0].model_copy(update={"title": "Cholesterol"})]})
+    assert (
+        index_of([unnamed, fact("LIPITOR", "reduces", "LDL", "lower", subject_type="drug")]).question_form(unnamed)
+        == "who_what"
+    )
 
 
 def test_brand_names_in_capitals_are_singular():
