@@ -149,13 +149,23 @@ def is_reduced_relative(verb) -> bool:
     return verb.tag_ == "VBN" and (verb.dep_ == "acl" or bare_root)
 
 
+def stacked(prep) -> bool:
+    """'were directed against the antibody component of brentuximab vedotin in all patients with positive antibodies':
+    a phrase the parse hangs on the verb right after a noun nested in another noun's phrase ('in all patients' after
+    'of brentuximab vedotin', 'with ...' after 'in all patients' hung on 'component') is no argument of the verb. After
+    a phrase of the verb's own ('transferred by the Director to any State agency') both readings hold: the verb keeps
+    it."""
+    before = prep.doc[prep.i - 1] if prep.i > 0 else prep
+    return before.dep_ == "pobj" and before.head.head.i != prep.head.i
+
+
 def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tuple]:
     """Relations carried by a preposition: 'is contraindicated in Y', 'is liable for Y', 'is caused by X'."""
     passive = any(c.dep_ == "auxpass" for c in verb.children) or (verb.dep_ == "acl" and verb.tag_ == "VBN")
     preps = [(c, phrase) for c in verb.children if c.dep_ in ("prep", "agent")]
     preps += [(p, f"be {a.lower_}") for a in verb.children if a.dep_ == "acomp" for p in a.children]
     for prep, base in preps:
-        if prep.dep_ not in ("prep", "agent") or prep.lower_ in NON_RELATIONAL:
+        if prep.dep_ not in ("prep", "agent") or prep.lower_ in NON_RELATIONAL or stacked(prep):
             continue
         if prep.lower_ in TIME_PREPOSITIONS and not (prohibited or verb.lemma_.lower() == "contraindicate"):
             continue

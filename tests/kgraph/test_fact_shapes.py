@@ -150,3 +150,18 @@ def test_an_adverb_read_as_a_subject_is_no_entity(nlp):
               tags=["NNP", "RB", "RB", "VBZ", "VBN", "."])  # fmt: skip
     assert "clause_argument" in argument_checks(doc[2], "once daily", [doc[1], doc[2]], "medical")
     assert "clause_argument" not in argument_checks(doc[0], "Insulin", [doc[0]], "medical")
+
+
+def test_a_preposition_after_a_nested_noun_belongs_to_that_noun(nlp):
+    """'directed against the linker region of the conjugate in all subjects with positive titres': a phrase right after
+    a noun nested in another phrase is no argument of the verb, though the parse hangs it there ('directed in
+    subjects'); after the verb's own phrase ('by the Secretary to ...') the verb keeps it."""
+    text = (
+        "The neutralising antibodies were directed against the linker region of the conjugate in all subjects with"
+        " persistently positive titres."
+    )
+    found = {(f.subject, f.relation, f.object) for f in facts(text, nlp)}
+    assert ("neutralising antibodies", "be_directed_against", "linker region of the conjugate") in found
+    assert not any(r in ("be_directed_in", "be_directed_with") for _, r, _ in found)
+    text = "Seized vessels may be transferred by the Secretary to any local agency that took part in the seizure."
+    assert ("Seized vessels", "may_be_transferred_to", "local agency", False, False) in trusted(text, nlp, "legal")
