@@ -20,6 +20,7 @@ from curation.minhash import UNSPACED
 from curation.records import Verdict
 from generation import syntax
 from generation.aspects import belongs_to
+from generation.context import aspect_scope
 from generation.plan import ruled_relation
 from generation.records import Sample
 from kgraph.records import Fact, normalise
@@ -322,7 +323,8 @@ def judge_sample(
     if sample.style.get("question_type") == "explanation" and not all(ruled_relation(f) for f in facts):
         flags.append("open_unruled")
     aspect = sample.style.get("aspect") if sample.style.get("question_type") == "aspect" else None
-    if aspect and not all(belongs_to(f, aspect) for f in facts):
+    scopes = {aspect_scope(f, aspect) for f in facts} if aspect else set()
+    if aspect and (not all(belongs_to(f, aspect) for f in facts) or len(scopes) > 1):
         flags.append("aspect_unfit")
     flags += analysis.doubts
     if analysis.fluency and (

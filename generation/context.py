@@ -60,6 +60,20 @@ def names(fact: Fact) -> set[str]:
     return {w for w in words if len(w) >= 4 and w not in PLAIN}
 
 
+def asked_in_setting(fact: Fact, aspect: str) -> bool:
+    """Whether an aspect question over the fact names its document. 'For VIAGRA, how is chest pain treated?'
+    answered 'Nitrates treat chest pain' misleads (and 'For VIAGRA, how is ED treated?' answers itself): how a
+    condition is treated is asked as it is, what treats it answers."""
+    return not (aspect == "treatment" and fact.domain == "medical")
+
+
+def aspect_scope(fact: Fact, aspect: str) -> str:
+    """The document an aspect group is gathered within: the one its question names ('Under the rules on commerce in
+    explosives, what rights does the Director have?' is not answered from another Part's Director, nor a
+    contract's 'Company' from another contract's); any document where the question names none."""
+    return setting(fact) if asked_in_setting(fact, aspect) else ""
+
+
 def names_product(phrase: str, fact: Fact) -> bool:
     """Whether the phrase names the product the fact's setting names ('LIPITOR' under 'LIPITOR (atorvastatin
     calcium) tablets'). A contract's setting names the contract, never a party."""

@@ -13,7 +13,7 @@ import networkx as nx
 
 from generation.arguments import fragment_fact
 from generation.aspects import fact_aspects, is_drug
-from generation.context import names_product, standalone_fact
+from generation.context import aspect_scope, names_product, standalone_fact
 from generation.names import doses_drug, generic_argument, is_hub, vague_fact
 from generation.passage import complete, fact_text, plain_polarity, rare
 from generation.syntax import about_the_fact, agent_of, alternatives, rewordings
@@ -167,8 +167,8 @@ class FactIndex:
     relation_objects: dict[str, list[Fact]] = field(default_factory=dict)  # one fact per distinct object
     links: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     type_objects: dict[str, list[Fact]] = field(default_factory=dict)  # one fact per distinct object, by type
-    aspects: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
-    leads: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))  # fact id -> groups
+    aspects: dict[tuple[str, str, str], list[Fact]] = field(default_factory=dict)  # (entity, aspect, scope) -> facts
+    leads: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))  # fact id -> groups
     hubs: set[str] = field(default_factory=set)
     busy: set[str] = field(default_factory=set)  # entities too connected to link two facts meaningfully
     drugs: set[str] = field(default_factory=set)  # entities named as medicines
@@ -204,7 +204,7 @@ class FactIndex:
                     and (entity != fact.subject or asks_agent(fact))
                     and about_the_fact(fact)
                 ):
-                    aspects[(entity, aspect)][fact.id] = fact
+                    aspects[(entity, aspect, aspect_scope(fact, aspect))][fact.id] = fact
         index.relation_objects = {relation: list(found.values()) for relation, found in objects.items()}
         index.type_objects = {kind: list(found.values()) for kind, found in typed.items()}
         index.aspects = {key: list(group.values()) for key, group in aspects.items()}
@@ -322,13 +322,17 @@ class FactIndex:
 
     def aspects_led_by(self, fact: Fact) -> list[tuple[str, str, list[Fact]]]:
         """The aspect groups this fact leads (its id is the group's lowest), so each group is written once."""
-        return [(entity, aspect, self.aspects[(entity, aspect)]) for entity, aspect in self.leads.get(fact.id, [])]
+        return [
+            (entity, aspect, self.aspects[(entity, aspect, scope)])
+            for entity, aspect, scope in self.leads.get(fact.id, [])
+        ]
 
     def in_aspect(self, fact: Fact) -> bool:
         return any(fact.id in {f.id for f in self.aspects[key]} for key in self.aspect_keys(fact))
 
-    def aspect_keys(self, fact: Fact) -> list[tuple[str, str]]:
-        return [key for key in fact_aspects(fact, entity_key(fact.subject) in self.drugs) if key in self.aspects]
+    def aspect_keys(self, fact: Fact) -> list[tuple[str, str, str]]:
+        keys = [(e, a, aspect_scope(fact, a)) for e, a in fact_aspects(fact, entity_key(fact.subject) in self.drugs)]
+        return [key for key in keys if key in self.aspects]
 
 
 def co_effects(a: Fact, b: Fact) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from generation.aspects import ASPECT_QUESTIONS
-from generation.context import in_context
+from generation.context import asked_in_setting, in_context
 from generation.names import PREPOSITIONS, noun_lemma
 from generation.passage import distinct, fact_text, joined
 from generation.plan import stable
@@ -269,9 +269,7 @@ def question(ctx: JobContext, facts: list[Fact], key: object) -> str:
     qtype, persona, level = ctx.question_type, ctx.persona, ctx.difficulty
     if qtype == "aspect":
         q = aspect_question(ctx.entity, ctx.aspect, facts[0])
-        # 'For VIAGRA, how is chest pain treated?' answered 'Nitrates treat chest pain' misleads (and 'For VIAGRA,
-        # how is ED treated?' answers itself): how a condition is treated is asked as it is, what treats it answers
-        q = q if ctx.aspect == "treatment" and facts[0].domain == "medical" else in_context(q, facts[0])
+        q = in_context(q, facts[0]) if asked_in_setting(facts[0], ctx.aspect) else q
     else:
         q = core_question(facts, qtype, ctx.options, key, (ctx.forms or ["what"])[0])
     return framed(q, facts[0], qtype, persona, level, key)

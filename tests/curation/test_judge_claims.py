@@ -234,6 +234,30 @@ def test_an_aspect_question_a_fact_no_longer_answers_is_flagged():
     assert "aspect_unfit" not in judged(question, sentence, reported, style=risks).reasons
 
 
+def test_an_aspect_answer_gathered_from_two_documents_under_one_setting_is_flagged():
+    def rule(relation, obj, sentence, title):
+        made = fact("Director", relation, obj, sentence)
+        evidence = made.evidence[0].model_copy(update={"title": title})
+        return made.model_copy(update={"evidence": [evidence], "domain": "legal", "subject_type": "party"})
+
+    exempt = rule("may_exempt", "certain explosive devices", "The Director may exempt certain explosive devices.",
+                  "PART 555—COMMERCE IN EXPLOSIVES")  # fmt: skip
+    release = rule("may_release", "seized vessels", "The Director may release seized vessels to their owners.",
+                   "PART 72—DISPOSITION OF SEIZED PERSONAL PROPERTY")  # fmt: skip
+    question = "Under the rules on commerce in explosives (CFR Part 555), what rights does the Director have?"
+    style = {"question_type": "aspect", "aspect": "rights", "entity": "Director"}
+
+    def verdict(facts):
+        answer = " ".join(f.evidence[0].sentence for f in facts)
+        messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
+        sample = Sample(id="s", kind="qa", messages=messages, fact_ids=[f.id for f in facts],
+                        evidence=[e for f in facts for e in f.evidence], generator=GEN, style=style)  # fmt: skip
+        return judge_offline([sample], {f.id: f for f in facts}, RULES)[0]
+
+    assert "aspect_unfit" in verdict([exempt, release]).reasons
+    assert "aspect_unfit" not in verdict([exempt]).reasons
+
+
 def test_a_question_that_tells_little_about_its_answer_is_flagged():
     """question_fit comes from the language model; below accept_question_fit the sample goes to review."""
     from dataclasses import replace

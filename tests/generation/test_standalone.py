@@ -242,6 +242,29 @@ def test_how_a_condition_is_treated_is_asked_without_another_products_setting():
     assert not any(q.startswith("For VIAGRA") and "treated" in q for q in asked)
 
 
+def test_an_aspect_question_that_names_its_document_is_answered_from_that_document_only():
+    exempt = fact("Director", "may_exempt", "certain explosive devices", "may exempt", domain="legal",
+                  sentence="The Director may exempt certain explosive devices from this part.",
+                  title="PART 555—COMMERCE IN EXPLOSIVES", subject_type="party")  # fmt: skip
+    remit = fact("Director", "may_release", "seized vessels", "may release", domain="legal",
+                 sentence="The Director may release seized vessels to their owners.",
+                 title="PART 72—DISPOSITION OF SEIZED PERSONAL PROPERTY", subject_type="party")  # fmt: skip
+    index = index_of([exempt, remit])
+    groups = index.aspects_led_by(exempt) + index.aspects_led_by(remit)
+    assert sorted((aspect, [f.id for f in group]) for _, aspect, group in groups) == sorted(
+        [("rights", [exempt.id]), ("rights", [remit.id])]
+    )  # one question per Part, each answered from its own rule
+    nitrates = fact("Nitrates", "treats", "chest pain", "treat", sentence="Nitrates are used to treat chest pain.",
+                    title=VIAGRA, subject_type="drug")  # fmt: skip
+    aspirin = fact("Aspirin", "treats", "chest pain", "treat", sentence="Aspirin is used to treat chest pain.",
+                   title="ASPIRIN tablets", subject_type="drug")  # fmt: skip
+    index = index_of([nitrates, aspirin])
+    treated = [
+        group for f in (nitrates, aspirin) for _, aspect, group in index.aspects_led_by(f) if aspect == "treatment"
+    ]
+    assert [sorted(f.id for f in group) for group in treated] == [sorted([nitrates.id, aspirin.id])]  # asked unnamed
+
+
 def test_an_answer_does_not_open_with_a_link_to_a_sentence_it_leaves_out():
     sentence = "However, since older patients clear digoxin slowly, a lower starting dose should be used."
     slow = fact("older patients", "clear", "digoxin", "clear", sentence=sentence)
