@@ -38,9 +38,10 @@ FIRM_WORDS = {
 
 def looks_plural(noun_phrase: str, sentence: str = "") -> bool:
     """Number of a noun phrase from its head's tag in the evidence sentence (NNS/NNPS: 'VIAGRA is' is one thing,
-    'statins are' many); coordinations are plural; without the sentence, lemminflect's lemma ('statins' ->
-    'statin'), all-capital names taken as singular."""
-    if " and " in f" {noun_phrase.lower()} ":
+    'statins are' many); coordinations are plural, but not one inside the head's prepositional phrase ('the
+    concomitant administration of uricosuric agents and allopurinol is'); without the sentence, lemminflect's lemma
+    ('statins' -> 'statin'), all-capital names taken as singular."""
+    if " and " in f" {PREPOSITION.split(f' {noun_phrase} ')[0].lower()} ":
         return True
     words = noun_phrase.split()
     if len(words) > 1 and all(w[:1].isupper() for w in words) and words[-1].lower() in FIRM_WORDS:

@@ -69,6 +69,12 @@ def test_plural_subjects_opening_a_sentence_agree():
     assert not looks_plural("VIAGRA", "VIAGRA was shown to potentiate the hypotensive effects of nitrates.")
     fact = make_fact("statins", "associated_with", "abnormal liver tests", sentence=statins)
     assert what_question(fact) == "What are statins associated with?"
+    # a coordination inside the head's phrase leaves the head singular; one of the heads makes them plural
+    combined = "Combined use of warfarin and aspirin has been linked to major bleeding."
+    assert not looks_plural("combined use of warfarin and aspirin", combined)
+    linked = make_fact("combined use of warfarin and aspirin", "associated_with", "major bleeding", sentence=combined)
+    assert yes_no_question(linked) == "Is combined use of warfarin and aspirin associated with major bleeding?"
+    assert looks_plural("dizziness and headache", "Dizziness and headache were common.")
 
 
 def test_passive_duties_are_not_asked_as_what_the_subject_must_do():
