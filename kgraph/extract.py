@@ -156,7 +156,8 @@ def stacked(prep) -> bool:
     a phrase of the verb's own ('transferred by the Director to any State agency') both readings hold: the verb keeps
     it."""
     before = prep.doc[prep.i - 1] if prep.i > 0 else prep
-    return before.dep_ == "pobj" and before.head.head.i != prep.head.i
+    party_to = before.lemma_.lower() == "party" and prep.lower_ == "to"  # 'signed by all parties to this Agreement'
+    return before.dep_ == "pobj" and (before.head.head.i != prep.head.i or party_to)
 
 
 def prep_candidates(verb, subject, phrase: str, prohibited: bool) -> Iterator[tuple]:
