@@ -314,9 +314,11 @@ class FactIndex:
         if len({entity_key(f.object) for f in same if entity_key(f.subject) == entity_key(fact.subject)}) <= 1:
             return "what"
         into = [f for f in self.by_node.get(entity_key(fact.object), []) if f.relation == fact.relation]
-        # not 'For LIPITOR, what lowers cholesterol?': the setting would name the answer
+        # not 'For LIPITOR, what lowers cholesterol?': the setting would name the answer; and a rule or contract asks
+        # who must act, not 'what must exclude insurance?' (prices) or 'what must render recommended decision?'
         alone = len({entity_key(f.subject) for f in into if entity_key(f.object) == entity_key(fact.object)}) <= 1
-        if alone and not names_product(fact.subject, fact):
+        someone = fact.domain != "legal" or fact.subject_type == "party"
+        if alone and someone and not names_product(fact.subject, fact):
             return "who_what"
         return "link"
 

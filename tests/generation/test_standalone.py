@@ -121,6 +121,26 @@ def test_a_question_names_the_product_rule_or_contract_it_is_about():
         index_of([unnamed, fact("LIPITOR", "reduces", "LDL", "lower", subject_type="drug")]).question_form(unnamed)
         == "who_what"
     )
+    # a rule asks who must act, never what: not 'what must exclude insurance?' of prices
+    prices = fact("prices", "must_exclude", "insurance", "shall exclude", domain="legal", title="SUPPLY AGREEMENT",
+                  sentence="Prices shall exclude insurance.")  # fmt: skip
+    seller = fact("Seller", "must_pay", "insurance", "shall pay", domain="legal", title="SUPPLY AGREEMENT",
+                  subject_type="party", sentence="Seller shall pay insurance.")  # fmt: skip
+    assert (
+        index_of(
+            [prices, fact("prices", "must_exclude", "freight", domain="legal", title="SUPPLY AGREEMENT")]
+        ).question_form(prices)
+        == "link"
+    )
+    assert (
+        index_of(
+            [
+                seller,
+                fact("Seller", "must_pay", "freight", domain="legal", title="SUPPLY AGREEMENT", subject_type="party"),
+            ]
+        ).question_form(seller)
+        == "who_what"
+    )
 
 
 def test_brand_names_in_capitals_are_singular():
