@@ -42,7 +42,7 @@ def span_text(words: list) -> str:
     for word, following in zip(words, [*words[1:], None]):
         adjacent = following is not None and following.i == word.i + 1
         parts.append(word.text_with_ws if adjacent or word.whitespace_ else word.text + " ")
-    return " ".join("".join(parts).split()).strip(" ,;:-")
+    return " ".join("".join(parts).split()).strip(" ,;:-/")
 
 
 def entity_tokens(token, exclude=frozenset()) -> list:
@@ -55,7 +55,10 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             excluded.update(child.subtree)
         if is_adjective_phrase(token, child):
             excluded.update(child.subtree)
-        if child.dep_ == "punct" and child.text == "-":
+        if child.dep_ == "punct" and child.text in (
+            "-",
+            "/",
+        ):  # 'myopathy/rhabdomyolysis', not 'myopathy rhabdomyolysis'
             excluded.discard(child)
     excluded.update(nested_clauses(token))
     subtree = [*token.subtree, *shared_complement(token)]

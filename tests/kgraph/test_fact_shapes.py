@@ -168,3 +168,9 @@ def test_a_preposition_after_a_nested_noun_belongs_to_that_noun(nlp):
     # but a party is a party to something: 'signed by both parties to this lease'
     text = "Any change to this Lease must be approved by both parties to this Lease."
     assert not any(r.endswith("_to") for _, r, *_ in trusted(text, nlp, "legal"))
+
+
+def test_a_slash_between_words_stays_in_the_name(nlp):
+    """'myopathy/rhabdomyolysis' and 'mg/kg' keep their slash; the name is not 'myopathy rhabdomyolysis'."""
+    text = "Use of high doses of simvastatin with gemfibrozil increases the risk of myositis/rhabdomyolysis."
+    assert any(o == "myositis/rhabdomyolysis" for _, _, o, *_ in trusted(text, nlp))
