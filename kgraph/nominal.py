@@ -49,9 +49,11 @@ def due_to_facts(sent) -> Iterator[tuple]:
         if token.doc[token.i + 1].lower_ != "to":
             continue
         # 'Y due to X', 'Y is due to X', 'developed Y due to X'; a verb's subject is no effect ('X should be
-        # avoided due to Y' gives a reason).
+        # avoided due to Y' gives a reason), nor the object of a verb other than an onset or a report
+        # ('discontinued treatment due to X'; 'decreased sensation of thirst due to X' is no sensation of thirst).
         head = token.head
-        objects = [c for c in head.children if c.dep_ == "dobj"]
+        onset = head.lemma_.lower() in ONSET_VERBS | REPORT_VERBS | {"have"}
+        objects = [c for c in head.children if c.dep_ == "dobj" and onset]
         effect = (
             clause_entity(head) if head.pos_ in ("NOUN", "PROPN") or head.lemma_ == "be" else next(iter(objects), None)
         )

@@ -174,3 +174,14 @@ def test_a_slash_between_words_stays_in_the_name(nlp):
     """'myopathy/rhabdomyolysis' and 'mg/kg' keep their slash; the name is not 'myopathy rhabdomyolysis'."""
     text = "Use of high doses of simvastatin with gemfibrozil increases the risk of myositis/rhabdomyolysis."
     assert any(o == "myositis/rhabdomyolysis" for _, _, o, *_ in trusted(text, nlp))
+
+
+def test_due_to_names_the_effect_of_an_onset_verb_only(nlp):
+    """'decreased sensation of thirst due to central inhibition' parsed with 'decreased' as a verb is no 'central
+    inhibition causes sensation of thirst'; 'developed hepatitis due to X' is X causing hepatitis."""
+    text = (
+        "It is thought that fatigue and decreased sensation of hunger due to central suppression may cause weight loss."
+    )
+    assert not any(o == "sensation of hunger" for _, _, o, *_ in trusted(text, nlp))
+    text = "Two patients developed hepatitis due to isoniazid."
+    assert ("isoniazid", "causes", "hepatitis", False, False) in trusted(text, nlp)
