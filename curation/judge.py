@@ -323,8 +323,8 @@ def judge_sample(
     if sample.style.get("question_type") == "explanation" and not all(ruled_relation(f) for f in facts):
         flags.append("open_unruled")
     aspect = sample.style.get("aspect") if sample.style.get("question_type") == "aspect" else None
-    scopes = {aspect_scope(f, aspect) for f in facts} if aspect else set()
-    if aspect and (not all(belongs_to(f, aspect) for f in facts) or len(scopes) > 1):
+    # (nor one gathered across documents under one document's setting)
+    if aspect and (not all(belongs_to(f, aspect) for f in facts) or len({aspect_scope(f, aspect) for f in facts}) > 1):
         flags.append("aspect_unfit")
     flags += analysis.doubts
     if analysis.fluency and (

@@ -53,7 +53,7 @@ def due_to_facts(sent) -> Iterator[tuple]:
         # ('discontinued treatment due to X'; 'decreased sensation of thirst due to X' is no sensation of thirst).
         head = token.head
         onset = head.lemma_.lower() in ONSET_VERBS | REPORT_VERBS | {"have"}
-        objects = [c for c in head.children if c.dep_ == "dobj" and onset]
+        objects = [c for c in head.children if c.dep_ == "dobj"] if onset else []
         effect = (
             clause_entity(head) if head.pos_ in ("NOUN", "PROPN") or head.lemma_ == "be" else next(iter(objects), None)
         )

@@ -55,10 +55,8 @@ def entity_tokens(token, exclude=frozenset()) -> list:
             excluded.update(child.subtree)
         if is_adjective_phrase(token, child):
             excluded.update(child.subtree)
-        if child.dep_ == "punct" and child.text in (
-            "-",
-            "/",
-        ):  # 'myopathy/rhabdomyolysis', not 'myopathy rhabdomyolysis'
+        # a hyphen or slash inside the name stays: 'myopathy/rhabdomyolysis', not 'myopathy rhabdomyolysis'
+        if child.dep_ == "punct" and child.text in ("-", "/"):
             excluded.discard(child)
     excluded.update(nested_clauses(token))
     subtree = [*token.subtree, *shared_complement(token)]
