@@ -1,7 +1,8 @@
 """Offline judge throughput: the judge of a baseline commit and the judge of this tree, on the same samples in the
 same run, each in its own process (a git worktree of the baseline on the path), median of N repeats, and whether
 they give the same decisions; and this tree's judge without the encoder (`judge.embeddings = false`), which changes
-some decisions, with how many.
+some decisions, with how many; and this tree's judge parsing every source sentence itself, as when generation ran
+elsewhere and kept no parses (the workspace built here keeps them, as `kgsynth generate` does).
 
     python bench/curate.py                          # builds a workspace from the shipped text (no Prefect)
     python bench/curate.py --workspace WS --baseline c14eb60 --repeats 3
@@ -12,6 +13,7 @@ curate runs at. The machine's load average is printed, since other work on the c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -48,9 +50,9 @@ def build_workspace(ws_dir: Path) -> Path:
     return ws_dir
 
 
-def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings: bool = True) -> None:
+def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings: bool = True, kept: bool = True):
     """Judge the workspace's latest samples `repeats` times with whichever tree is first on the path (embeddings:
-    the judge's `embeddings` setting)."""
+    the judge's `embeddings` setting; kept: read the parses generation kept, as the curate stage does)."""
     import resource
     import time
 
@@ -61,7 +63,8 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
     from kgraph.parse import load_nlp
 
     ws = Workspace(ws_dir)
-    samples = known_samples(ws.latest_run())[:limit]
+    run = ws.latest_run()
+    samples = known_samples(run)[:limit]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     cfg = JudgeConfig(fluency_model="none", embeddings=embeddings)
     load_encoder(), load_nlp()  # the judge's parser: the same pipeline in every tree
@@ -69,7 +72,8 @@ def worker(ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings:
     for _ in range(repeats):
         forget_parses()
         started, cpu = time.perf_counter(), time.process_time()
-        verdicts = judge_offline(samples, facts, cfg)
+        with kept_parses(run) if kept else contextlib.nullcontext():
+            verdicts = judge_offline(samples, facts, cfg)
         seconds.append(time.perf_counter() - started)
         cpu_seconds.append(time.process_time() - cpu)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -92,6 +96,13 @@ def forget_parses() -> None:
         syntax.parse.cache_clear()
 
 
+def kept_parses(run: Path):
+    """What the curate stage judges within: the parses the run's generation kept, where the tree keeps them (a
+    judge reads them instead of parsing those sentences), else nothing."""
+    kept = getattr(sys.modules.get("generation.syntax"), "kept_parses", None)
+    return kept(run) if kept else contextlib.nullcontext()
+
+
 def known_samples(run: Path) -> list:
     """The run's samples, one per id, as the tree on the path models them: a field it does not know is left out (the
     baseline predates `reasoning`), so an older judge sees what it always saw."""
@@ -102,11 +113,11 @@ def known_samples(run: Path) -> list:
     return list({s.id: s for s in map(Sample.model_validate, known)}.values())
 
 
-def run_worker(tree: Path, ws_dir: Path, repeats: int, limit: int | None, out: Path, embeddings: bool = True) -> dict:
+def run_worker(tree: Path, ws_dir: Path, repeats: int, limit: int | None, out: Path, *flags: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "TOKENIZERS_PARALLELISM": "false"}
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(ws_dir), "--repeats", str(repeats)]
     command += ["--limit", str(limit)] if limit else []
-    command += [] if embeddings else ["--no-embeddings"]
+    command += list(flags)
     subprocess.run([*command, "--out", str(out)], env=env, cwd=tree, check=True)
     return json.loads(out.read_text())
 
@@ -158,9 +169,10 @@ def main() -> None:
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-embeddings", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-kept-parses", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.repeats, args.limit, args.out, not args.no_embeddings)
+        return worker(args.worker, args.repeats, args.limit, args.out, not args.no_embeddings, not args.no_kept_parses)
     with tempfile.TemporaryDirectory(prefix="kgsynth-bench-curate-") as tmp:
         tmp = Path(tmp)
         ws_dir = args.workspace or build_workspace(tmp / "ws")
@@ -171,8 +183,10 @@ def main() -> None:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
         new = run_worker(ROOT, ws_dir, args.repeats, args.limit, tmp / "new.json")
-        rules = run_worker(ROOT, ws_dir, args.repeats, args.limit, tmp / "rules.json", embeddings=False)
+        rules = run_worker(ROOT, ws_dir, args.repeats, args.limit, tmp / "rules.json", "--no-embeddings")
+        parsing = run_worker(ROOT, ws_dir, args.repeats, args.limit, tmp / "parsing.json", "--no-kept-parses")
         rows = [(f"baseline {args.baseline}", base), ("this tree", new), ("this tree, judge.embeddings = false", rules)]
+        rows += [("this tree, parsing every sentence (no kept parses)", parsing)]
         print(table(rows, base))
         agreement = compare(base["verdicts"], new["verdicts"])
         print(

@@ -54,6 +54,35 @@ def parse(texts: list[str], batch_size: int = 64):
         return list(model.pipe(texts, batch_size=batch_size))
 
 
+def cut_around(text: str, sentences) -> list[str]:
+    """The text cut, at spaces, around the longest of the sentences it holds whole: an offline answer quotes its
+    evidence ('Yes. <sentence>'), whose parse the judge has already, so only the rest needs parsing."""
+    for sentence in sorted(sentences, key=len, reverse=True):
+        at = text.find(sentence) if sentence and sentence != text else -1
+        before, after = text[:at], text[at + len(sentence) :]
+        if at >= 0 and before[-1:] in ("", " ") and after[:1] in ("", " "):
+            rest = [cut_around(part.strip(), sentences) for part in (before, after)]
+            return [*(rest[0] if before.strip() else []), sentence, *(rest[1] if after.strip() else [])]
+    return [text]
+
+
+def parse_around(texts: list[str], parsed: dict, sentences_of: dict[str, tuple[str, ...]]) -> dict:
+    """Parses of the texts, each cut around the parsed sentences it quotes (`sentences_of`: the sentences each text
+    may quote) and joined again, so a quoted sentence is never parsed twice; a text whose joined parse would not
+    spell it exactly (spacing) is parsed whole."""
+    from spacy.tokens import Doc
+
+    cuts = {t: cut_around(t, sentences_of.get(t, ())) for t in texts}
+    pieces = sorted({p for parts in cuts.values() for p in parts} - parsed.keys())
+    known = parsed | dict(zip(pieces, parse(pieces, batch_size=128)))
+    docs = {
+        t: known[t] if len(parts) == 1 else Doc.from_docs([known[p] for p in parts], exclude=["tensor"])
+        for t, parts in cuts.items()
+    }
+    misspelt = [t for t, doc in docs.items() if doc.text != t]
+    return docs | dict(zip(misspelt, parse(misspelt, batch_size=128)))
+
+
 def passage_parts(facts: list[Fact]) -> list[str]:
     """The sentences of the facts' source text: each evidence sentence with its neighbours in the paragraph, once
     each. Samples of nearby facts share sentences, so the judge parses sentences, not whole passages."""
@@ -88,28 +117,40 @@ def term_kind(token) -> str | None:
     return "soft" if token.pos_ in SOFT_POS and token.pos_ != "AUX" else None
 
 
-def clause_head(token):
-    """The verb that heads the token's clause; an xcomp ('need not give', 'has to pay') joins its governor."""
-    head = token
-    while head.dep_ not in CLAUSE_DEPS or (head.dep_ == "conj" and head.pos_ not in ("VERB", "AUX")):
-        if head.head is head:
-            break
-        head = head.head
-    while head.dep_ == "xcomp" and head.head is not head:
-        head = head.head
-    return head
+def clause_heads(doc) -> list[int]:
+    """Per token of the doc or span, the index in its doc of the verb that heads its clause; an xcomp ('need not
+    give', 'has to pay') joins its governor. One walk up the tree serves every token on its path."""
+    tokens = list(doc.doc)
+    heads = [t.head.i for t in tokens]
+    ends = [t.dep_ in CLAUSE_DEPS and not (t.dep_ == "conj" and t.pos_ not in ("VERB", "AUX")) for t in tokens]
+    found: dict[int, int] = {}
+    for start in (t.i for t in doc):
+        path, i = [], start
+        while i not in found and not ends[i] and heads[i] != i:
+            path.append(i)
+            i = heads[i]
+        top = found.get(i, i)
+        found.update(dict.fromkeys(path, top))
+        found.setdefault(i, top)
+    result = []
+    for i in (found[t.i] for t in doc):
+        while tokens[i].dep_ == "xcomp" and heads[i] != i:
+            i = heads[i]
+        result.append(i)
+    return result
 
 
 def clauses(doc) -> list[tuple[bool, set[str]]]:
     """Per clause: whether it is negated, and its content lemmas with the lemma of its head verb (even a light verb
     such as 'give' that counts as a stop word)."""
     groups: dict = {}
-    for token in doc:
-        groups.setdefault(clause_head(token), []).append(token)
+    for token, head in zip(doc, clause_heads(doc)):
+        groups.setdefault(head, []).append(token)
     return [
         (
             negated(tokens),
-            {lemma(t) for t in tokens if term_kind(t)} | ({lemma(head)} if head.pos_ == "VERB" else set()),
+            {lemma(t) for t in tokens if term_kind(t)}
+            | ({lemma(doc.doc[head])} if doc.doc[head].pos_ == "VERB" else set()),
         )
         for head, tokens in groups.items()
     ]

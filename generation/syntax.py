@@ -6,7 +6,10 @@ in a prepositional phrase of the sentence."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from pathlib import Path
 
+from generation import parse_store
 from kgraph.records import Fact
 
 PREPOSITION = re.compile(r"\s(?:with|of|in|for|on|at|to|from|by|under|during|after|before|who|which|that)\s", re.I)
@@ -31,15 +34,43 @@ def parse(sentence: str):
     return PARSED[sentence]
 
 
+# the run folder whose kept parses (generation.parse_store) `parse_all` reads before it parses: set while a run is
+# judged, so the judge reads what that run's generation parsed
+KEPT_IN: list[Path] = []
+
+
 def parse_all(sentences) -> None:
     """Parse the sentences not yet parsed in one nlp.pipe stream, which is several times cheaper than one call
-    each, so that `parse` finds them."""
+    each, so that `parse` finds them; those the run being judged kept are read instead."""
     from kgraph.extract import load_nlp
 
+    nlp = load_nlp()
     new = [s for s in dict.fromkeys(sentences) if s not in PARSED]
     if len(PARSED) + len(new) > MAX_PARSED:
         PARSED.clear()
-    PARSED.update(zip(new, load_nlp().pipe(new, batch_size=128)))
+    if KEPT_IN and new:
+        PARSED.update(parse_store.read(KEPT_IN[-1], new, nlp))
+        new = [s for s in new if s not in PARSED]
+    PARSED.update(zip(new, nlp.pipe(new, batch_size=128)))
+
+
+@contextmanager
+def kept_parses(run: Path):
+    """Within the block, `parse_all` reads the parses that the run's generation kept."""
+    KEPT_IN.append(run)
+    try:
+        yield
+    finally:
+        KEPT_IN.pop()
+
+
+def keep_parses(run: Path, sentences) -> None:
+    """Keep in the run folder the parses of those sentences this process has made (generation's)."""
+    from kgraph.extract import load_nlp
+
+    parses = {s: PARSED[s] for s in dict.fromkeys(sentences) if s in PARSED}
+    if parses:
+        parse_store.keep(run, parses, load_nlp())
 
 
 def head_token(phrase: str, sentence: str):

@@ -28,6 +28,7 @@ from flows.workspace import (
     read_jsonl,
     write_jsonl,
 )
+from generation import syntax
 from generation.records import Sample
 from kgraph.graph import (
     graph_facts,
@@ -104,7 +105,8 @@ def curate_run(ws: Workspace, run: Path, cfg: KgsynthConfig) -> StageStats:
     rejections = contaminated + [r for r in rejections if r.item_id not in unjudged]
     facts = {f.id: f for f in graph_facts(load_graph(ws.graph))}
     llm = judge_llm(cfg)
-    verdicts = judge_samples(unique, facts, cfg.judge, llm)
+    with syntax.kept_parses(run):
+        verdicts = judge_samples(unique, facts, cfg.judge, llm)
     usage = llm.usage.report(cfg.llm) if isinstance(llm, OpenAICompatible) else {}
     by_id = {s.id: s for s in unique}
     accepted = [by_id[v.sample_id] for v in verdicts if v.decision == "accept"]

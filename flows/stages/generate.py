@@ -19,6 +19,7 @@ from flows.workspace import (
     read_jsonl,
     write_jsonl,
 )
+from generation import syntax
 from generation.budget import select_facts
 from generation.diversity import diversity_report
 from generation.estimate import estimate_generation
@@ -132,6 +133,10 @@ def record_batch(ws: Workspace, run: Path, batch: GeneratedBatch) -> RecordedBat
     keep one sample per id, so a repeated batch never duplicates samples."""
     write_jsonl(run / "samples.jsonl", batch.samples)
     write_jsonl(run / "rejections.jsonl", batch.rejections)
+    # the evidence parses this process made (a batch run elsewhere made none here), for the judge of this run
+    syntax.keep_parses(
+        run, (t for s in batch.samples for e in s.evidence for t in (e.before, e.sentence, e.after) if t)
+    )
     # A fact with a request that failed in a way a rerun could fix stays pending; its other samples are kept.
     failed = {r.item_id for r in batch.rejections if retry_could_fix(r.reason)}
     append_ids(ws.generated_facts, [i for i in batch.fact_ids if i not in failed])

@@ -1,5 +1,5 @@
-"""What makes the offline judge cheaper must not change a verdict: chunking, and answers that repeat a support
-sentence scored without the encoder."""
+"""What makes the offline judge cheaper must not change a verdict: chunking, answers that quote a support sentence
+scored without the encoder, quoted sentences not parsed twice, clause heads found in one walk."""
 
 import curation.embed
 from curation import judge
@@ -50,17 +50,23 @@ def test_chunks_give_the_verdicts_of_one_batch(monkeypatch):
     assert judge_offline(SAMPLES, facts, CFG) == whole
 
 
-def test_answers_that_repeat_a_support_sentence_are_not_embedded(monkeypatch):
-    samples = SAMPLES[:3]  # 0 and 2 repeat their evidence sentence, 1 says it in other words
+def test_answers_that_quote_a_support_sentence_are_not_embedded(monkeypatch):
+    led = "Yes, it does. " + SENTENCES[2]
+    added = SENTENCES[0] + " It is also stopped before surgery with contrast."
+    samples = [*SAMPLES[:3], sample(5, "Must a tenant give notice?", led, FACTS[2]),
+               sample(6, "When is metformin avoided?", added, FACTS[0])]  # fmt: skip
+    # 0 and 2 repeat their evidence sentence, 5 quotes it after a short lead; 1 says it in other words, 6 adds more
     facts_of = {s.id: [f for f in FACTS if f.id in s.fact_ids] for s in samples}
     embedded = []
     real = curation.embed.embed
     monkeypatch.setattr(curation.embed, "embed", lambda texts: embedded.extend(texts) or real(texts))
     scores = judge.similarities(samples, facts_of)
-    assert SENTENCES[0] not in embedded and SENTENCES[2] not in embedded and SENTENCES[1] in embedded
+    assert not {SENTENCES[2], led} & set(embedded) and {SENTENCES[1], added} <= set(embedded)
     vector = real([SENTENCES[0]])[0]
-    assert scores["s0"] == scores["s2"] == 1.0 == round(float(vector @ vector), 3)  # what the encoder would say
-    assert 0.35 < scores["s1"] < 1.0
+    assert scores["s0"] == scores["s2"] == scores["s5"] == 1.0 == round(float(vector @ vector), 3)
+    assert 0.35 < scores["s1"] < 1.0 and scores["s6"] < 1.0
+    # what the encoder says of the quote is above the threshold that accepts it, so no decision moves
+    assert float(real([led])[0] @ real([SENTENCES[2]])[0]) > CFG.accept_similarity
 
 
 def test_fact_doubts_are_checked_once_per_fact_from_one_parse_stream(monkeypatch):
@@ -117,3 +123,50 @@ def test_the_encoder_computes_in_bfloat16_where_the_cpu_has_it_and_embeds_as_flo
     expected = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
     cosines = (curation.embed.embed(SENTENCES) * expected).sum(axis=1)
     assert cosines.min() > 0.999
+
+
+def test_an_answer_quoting_its_evidence_is_parsed_around_the_sentence_it_quotes(monkeypatch):
+    from curation import claims
+    from generation import syntax
+
+    monkeypatch.setattr(syntax, "PARSED", {})
+    answer = "Yes. " + SENTENCES[0]
+    quoting = sample(7, "Is metformin contraindicated in severe renal impairment?", answer, FACTS[0])
+    parsed = []
+    real_parse = claims.parse
+    monkeypatch.setattr(claims, "parse", lambda texts, **kw: parsed.extend(texts) or real_parse(texts, **kw))
+    found = judge.analyse([quoting], {"s7": FACTS[:1]}, None)["s7"]
+    assert sorted(parsed) == ["Is metformin contraindicated in severe renal impairment?", "Yes."]
+    assert found.claims.contradictions == [] and found.grammar == []
+
+
+def test_texts_are_cut_only_at_spaces_and_parsed_whole_when_the_join_would_not_spell_them():
+    from curation import claims
+    from kgraph.parse import load_nlp
+
+    sentence = SENTENCES[1]
+    assert claims.cut_around("No. " + sentence + " Ask your doctor.", [sentence]) == [
+        "No.",
+        sentence,
+        "Ask your doctor.",
+    ]
+    assert claims.cut_around("Yes." + sentence, [sentence]) == ["Yes." + sentence]  # no space: not a quote
+    known = {sentence: next(load_nlp().pipe([sentence]))}
+    texts = ["Yes. " + sentence, "Yes.  " + sentence]  # the second has two spaces, which a join would not give back
+    docs = claims.parse_around(texts, known, {t: (sentence,) for t in texts})
+    assert [d.text for d in docs.values()] == texts
+    quoted = docs[texts[0]]
+    tail = [(t.tag_, t.dep_, t.head.i - 2) for t in quoted[2:]]  # "Yes", "." come first
+    assert tail == [(t.tag_, t.dep_, t.head.i) for t in known[sentence]]
+
+
+def test_clause_heads_of_a_sentence_span_are_those_of_its_doc():
+    from curation import claims
+    from kgraph.parse import load_nlp
+
+    doc = next(load_nlp().pipe(["The tenant need not give notice. The landlord has to pay the deposit back."]))
+    heads = claims.clause_heads(doc)
+    spans = list(doc.sents)
+    assert [h for s in spans for h in claims.clause_heads(s)] == heads
+    words = {doc[h].text for h in heads}
+    assert words == {"give", "has"}  # 'pay' in 'has to pay' is an xcomp: its clause is its governor's
